@@ -1,0 +1,9 @@
+"""tweenflow: frame interpolation (in-betweening) on a CPU."""
+from tweenflow.api import evenly_spaced_times, interpolate
+from tweenflow.engines.base import Runtime, create_engine, engine_infos
+from tweenflow.errors import TweenflowError
+from tweenflow.images import read_image, write_image
+
+__version__ = "0.1.0"
+__all__ = ["interpolate", "evenly_spaced_times", "create_engine", "engine_infos", "Runtime",
+           "TweenflowError", "read_image", "write_image", "__version__"]

@@ -1,0 +1,5 @@
+import sys
+
+from tweenflow.cli import main
+
+sys.exit(main())

@@ -1,0 +1,82 @@
+"""The Python API: in-between frames for two images."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from tweenflow.engines.base import Engine, MotionField, Runtime, create_engine
+from tweenflow.errors import InputError
+
+
+def check_frame(frame: np.ndarray, name: str) -> None:
+    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 \
+            or frame.shape[2] != 3:
+        described = (f"{frame.dtype} array of shape {frame.shape}"
+                     if isinstance(frame, np.ndarray) else type(frame).__name__)
+        raise InputError(f"{name} must be a uint8 array of shape (H, W, 3) in RGB order, "
+                         f"got {described}")
+    if frame.shape[0] < 8 or frame.shape[1] < 8:
+        raise InputError(f"{name} is {frame.shape[1]}x{frame.shape[0]}; at least 8x8 is needed")
+
+
+def check_pair(frame0: np.ndarray, frame1: np.ndarray, names=("frame0", "frame1")) -> None:
+    check_frame(frame0, names[0])
+    check_frame(frame1, names[1])
+    if frame0.shape != frame1.shape:
+        raise InputError(f"{names[1]} is {frame1.shape[1]}x{frame1.shape[0]} but {names[0]} is "
+                         f"{frame0.shape[1]}x{frame0.shape[0]}; both inputs must have the same size")
+
+
+def check_times(times: Iterable[float]) -> list[float]:
+    checked = []
+    for t in times:
+        try:
+            value = float(t)
+        except (TypeError, ValueError):
+            raise InputError(f"time {t!r} is not a number") from None
+        if not 0.0 <= value <= 1.0:  # also rejects NaN
+            raise InputError(f"time {t} is outside [0, 1]; 0 is the first frame, 1 the second")
+        checked.append(value)
+    return checked
+
+
+def evenly_spaced_times(count: int) -> list[float]:
+    """The times of `count` evenly spaced in-betweens: k / (count + 1), k = 1 .. count."""
+    if count < 1:
+        raise InputError(f"-n must be at least 1, got {count}")
+    return [k / (count + 1) for k in range(1, count + 1)]
+
+
+def render_times(engine: Engine, frame0: np.ndarray, frame1: np.ndarray,
+                 times: Sequence[float], motion: MotionField | None = None):
+    """Yield the frame for each time; the pair is prepared once. t = 0 and 1 give the inputs."""
+    state = None
+    for t in times:
+        if t == 0.0:
+            yield frame0.copy()
+        elif t == 1.0:
+            yield frame1.copy()
+        else:
+            if state is None:
+                state = engine.prepare(frame0, frame1)
+            yield engine.render(state, t, motion)
+
+
+def interpolate(frame0: np.ndarray, frame1: np.ndarray, times: float | Sequence[float] = 0.5,
+                engine: str | Engine = "rife4", *, scale: float = 1.0,
+                motion: MotionField | None = None,
+                runtime: Runtime | None = None) -> list[np.ndarray]:
+    """In-between frames of two images.
+
+    frame0, frame1: uint8 (H, W, 3) RGB, same size (any size: engines pad and crop back).
+    times: one t or a sequence, each in [0, 1]; t = 0 returns frame0, t = 1 frame1 (copies).
+    engine: a name (`rife4`, `rife3`, `classical`) or an engine from `create_engine`.
+    scale: flow resolution factor for large inputs (e.g. 0.5 for 4K), used with an engine name.
+    Returns one uint8 (H, W, 3) RGB frame per time, in the order given.
+    """
+    check_pair(frame0, frame1)
+    times = check_times([times] if np.isscalar(times) else times)
+    if isinstance(engine, str):
+        engine = create_engine(engine, scale=scale, runtime=runtime)
+    return list(render_times(engine, frame0, frame1, times, motion))

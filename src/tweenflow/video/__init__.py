@@ -1,0 +1,1 @@
+"""Video: reading, timestamp scheduling, scene detection, writing, the streaming pipeline."""
