@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m tweenflow.bench quality` (PSNR/SSIM, s/frame on ../shared/data)."""

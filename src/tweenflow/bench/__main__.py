@@ -1,0 +1,11 @@
+"""`python -m tweenflow.bench quality|...`: dispatch to one benchmark."""
+import sys
+
+from tweenflow.bench import quality
+
+BENCHMARKS = {"quality": quality.main}
+
+if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
+    print(f"usage: python -m tweenflow.bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)
+    sys.exit(2)
+sys.exit(BENCHMARKS[sys.argv[1]](sys.argv[2:]))

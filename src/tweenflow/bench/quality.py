@@ -1,0 +1,99 @@
+"""Quality benchmark: mean PSNR/SSIM and seconds per frame, every engine on every set.
+
+    python -m tweenflow.bench quality [--engines rife4,rife3,classical,blend] [--sets ...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tweenflow.api import render_times
+from tweenflow.bench import datasets
+from tweenflow.bench.metrics import psnr, ssim
+from tweenflow.engines.base import Engine, Runtime, create_engine
+
+# Mean RGB PSNR of the upstream code on these files (shared/data/README.md).
+REFERENCE = {
+    ("blend", "middlebury_other"): 28.01, ("blend", "ucf101_dvf"): 34.09,
+    ("blend", "multi_gap4"): 24.06, ("blend", "multi_gap8"): 22.27, ("blend", "multi_gap16"): 20.56,
+    ("rife4", "middlebury_other"): 33.29, ("rife4", "ucf101_dvf"): 35.80,
+    ("rife4", "multi_gap4"): 28.44, ("rife4", "multi_gap8"): 24.37, ("rife4", "multi_gap16"): 21.57,
+    ("rife3", "middlebury_other"): 34.82, ("rife3", "ucf101_dvf"): 36.05,
+    ("rife3", "multi_gap4"): 28.41, ("rife3", "multi_gap8"): 24.27, ("rife3", "multi_gap16"): 21.91,
+    ("classical", "middlebury_other"): 34.18, ("classical", "ucf101_dvf"): 35.83,
+    ("classical", "multi_gap4"): 27.99, ("classical", "multi_gap8"): 24.12,
+    ("classical", "multi_gap16"): 21.73,
+}
+
+
+class BlendEngine(Engine):
+    """The trivial baseline: round((1 - t) * frame0 + t * frame1)."""
+
+    name = "blend"
+
+    def prepare(self, frame0, frame1):
+        return frame0.astype(np.float64), frame1.astype(np.float64)
+
+    def render(self, state, t, motion=None):
+        return np.clip(np.rint((1 - t) * state[0] + t * state[1]), 0, 255).astype(np.uint8)
+
+
+def evaluate(engine: Engine, set_name: str, data_dir: Path, limit: int | None = None,
+             with_ssim: bool = True) -> dict:
+    """Scores of one engine on one set: mean PSNR/SSIM, per-item PSNR, seconds per frame."""
+    scores, ssims, per_item, seconds, frames = [], [], {}, 0.0, 0
+    for item in datasets.items(set_name, data_dir, limit):
+        times = [t for t, _ in item.targets]
+        start = time.perf_counter()
+        predictions = list(render_times(engine, item.frame0, item.frame1, times))
+        seconds += time.perf_counter() - start
+        frames += len(times)
+        item_scores = [psnr(pred, truth) for pred, (_, truth) in zip(predictions, item.targets)]
+        if with_ssim:
+            ssims += [ssim(pred, truth) for pred, (_, truth) in zip(predictions, item.targets)]
+        per_item[item.name] = statistics.fmean(item_scores)
+        scores += item_scores
+    return {"psnr": statistics.fmean(scores), "ssim": statistics.fmean(ssims) if ssims else None,
+            "frames": frames, "seconds_per_frame": seconds / max(frames, 1), "per_item": per_item}
+
+
+def make_engine(name: str, runtime: Runtime) -> Engine:
+    return BlendEngine() if name == "blend" else create_engine(name, runtime=runtime)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tweenflow.bench quality")
+    parser.add_argument("--engines", default="blend,classical,rife4,rife3")
+    parser.add_argument("--sets", default=",".join(datasets.SETS))
+    parser.add_argument("--data", type=Path, default=datasets.DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, default=None, help="items per set (quick runs)")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--no-ssim", action="store_true")
+    parser.add_argument("--json", type=Path, default=None, help="also write all results here")
+    args = parser.parse_args(argv)
+    runtime = Runtime(threads=args.threads)
+    results = {}
+    print("| engine | set | PSNR dB | reference dB | SSIM | frames | s/frame |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for engine_name in args.engines.split(","):
+        engine = make_engine(engine_name, runtime)
+        for set_name in args.sets.split(","):
+            result = evaluate(engine, set_name, args.data, args.limit, not args.no_ssim)
+            results[f"{engine_name}/{set_name}"] = result
+            reference = REFERENCE.get((engine_name, set_name))
+            print(f"| {engine_name} | {set_name} | {result['psnr']:.2f} | "
+                  f"{'' if reference is None else f'{reference:.2f}'} | "
+                  f"{'' if result['ssim'] is None else format(result['ssim'], '.4f')} | "
+                  f"{result['frames']} | {result['seconds_per_frame']:.3f} |", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""The CLI as a user runs it: a subprocess, its files, its one-line errors and exit codes."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import shifted_pair, texture
+from tweenflow import read_image
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tweenflow", *args], capture_output=True,
+                          text=True, cwd=cwd, env=os.environ.copy(), timeout=300)
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def pair(tmp_path):
+    frame0, frame1, _ = shifted_pair(72, 100, 6, 2, seed=11)
+    for name, frame in (("a.png", frame0), ("b.png", frame1)):
+        cv2.imwrite(str(tmp_path / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    return tmp_path / "a.png", tmp_path / "b.png"
+
+
+def test_single_frame_with_t(pair, tmp_path):
+    a, b = pair
+    result = run("interpolate", str(a), str(b), "--t", "0.5", "-o", str(tmp_path / "mid.png"),
+                 "--engine", "classical")
+    assert result.returncode == 0, result.stderr
+    assert read_image(tmp_path / "mid.png").shape == (72, 100, 3)
+
+
+def test_default_engine_rife4_and_default_t(pair, tmp_path):
+    a, b = pair
+    result = run("interpolate", str(a), str(b), "-o", str(tmp_path / "mid.jpg"))
+    assert result.returncode == 0, result.stderr
+    assert read_image(tmp_path / "mid.jpg").shape == (72, 100, 3)
+
+
+def test_n_frames_to_a_folder(pair, tmp_path):
+    a, b = pair
+    result = run("interpolate", str(a), str(b), "-n", "3", "-o", str(tmp_path / "frames"),
+                 "--engine", "classical")
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in (tmp_path / "frames").iterdir())
+    assert names == ["frame_0001.png", "frame_0002.png", "frame_0003.png"]
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".gif"])
+def test_n_frames_to_a_clip_plays_a_inbetweens_b(pair, tmp_path, suffix):
+    a, b = pair
+    out = tmp_path / f"clip{suffix}"
+    result = run("interpolate", str(a), str(b), "-n", "4", "-o", str(out), "--engine", "rife3",
+                 "--fps", "24")
+    assert result.returncode == 0, result.stderr
+    with av.open(str(out)) as container:
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    assert len(frames) == 6
+    first = read_image(a)
+    # Lossy codecs/palettes: the first frame is A up to compression noise.
+    assert np.abs(frames[0][:72, :100].astype(int) - first.astype(int)).mean() < 6
+
+
+def test_engines_lists_all_three():
+    result = run("engines")
+    assert result.returncode == 0
+    for name in ("rife4", "rife3", "classical"):
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("missing", "no such file"),
+    ("not_image", "not a readable image"),
+    ("sizes", "same size"),
+    ("t_range", "outside [0, 1]"),
+    ("out_is_input", "would overwrite the input"),
+    ("exists", "exists; pass -y"),
+    ("n_to_image", "makes several frames"),
+    ("bad_engine", "invalid choice"),
+    ("bad_scale", "--scale 0.3 is not supported"),
+    ("n_zero", "-n must be at least 1"),
+    ("no_folder", "no such folder"),
+    ("t_and_n", "not allowed with"),
+])
+def test_errors_are_one_line_and_nonzero(pair, tmp_path, case, expected):
+    a, b = pair
+    out = str(tmp_path / "out.png")
+    args = {
+        "missing": [str(tmp_path / "nope.png"), str(b), "-o", out],
+        "not_image": [str(a), __file__, "-o", out],
+        "sizes": [str(a), str(_write(tmp_path / "small.png", texture(40, 40))), "-o", out],
+        "t_range": [str(a), str(b), "--t", "1.5", "-o", out],
+        "out_is_input": [str(a), str(b), "-o", str(a)],
+        "exists": [str(a), str(b), "-o", str(_write(tmp_path / "there.png", texture(8, 8)))],
+        "n_to_image": [str(a), str(b), "-n", "3", "-o", out],
+        "bad_engine": [str(a), str(b), "-o", out, "--engine", "nope"],
+        "bad_scale": [str(a), str(b), "-o", out, "--scale", "0.3"],
+        "n_zero": [str(a), str(b), "-n", "0", "-o", str(tmp_path / "frames")],
+        "no_folder": [str(a), str(b), "-o", str(tmp_path / "missing" / "x.png")],
+        "t_and_n": [str(a), str(b), "--t", "0.5", "-n", "2", "-o", out],
+    }[case]
+    before = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    overwrite = [] if case == "exists" else ["-y"]  # -y must not make any other case pass
+    line = one_error_line(run("interpolate", *args, *overwrite))
+    assert expected in line, line
+    assert {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+def test_existing_frames_in_a_folder_are_not_overwritten_without_y(pair, tmp_path):
+    a, b = pair
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    (folder / "frame_0001.png").write_bytes(b"keep me")
+    line = one_error_line(run("interpolate", str(a), str(b), "-n", "2", "-o", str(folder),
+                              "--engine", "classical"))
+    assert "exists; pass -y" in line
+    assert (folder / "frame_0001.png").read_bytes() == b"keep me"
+
+
+def _write(path: Path, frame: np.ndarray) -> Path:
+    cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    return path

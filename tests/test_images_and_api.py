@@ -1,0 +1,96 @@
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import texture
+from tweenflow import interpolate, read_image, write_image
+from tweenflow.api import evenly_spaced_times
+from tweenflow.errors import InputError, OutputError
+
+
+def test_read_image_returns_rgb(tmp_path):
+    frame = texture(20, 30)
+    cv2.imwrite(str(tmp_path / "a.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    assert np.array_equal(read_image(tmp_path / "a.png"), frame)
+
+
+def test_write_then_read_round_trips(tmp_path):
+    frame = texture(21, 33)
+    write_image(tmp_path / "b.png", frame)
+    assert np.array_equal(read_image(tmp_path / "b.png"), frame)
+    assert [p.name for p in tmp_path.iterdir()] == ["b.png"]  # no temporary left behind
+
+
+def test_grayscale_is_expanded_to_rgb(tmp_path):
+    gray = texture(16, 16)[..., 0]
+    cv2.imwrite(str(tmp_path / "g.png"), gray)
+    image = read_image(tmp_path / "g.png")
+    assert image.shape == (16, 16, 3) and np.array_equal(image[..., 1], gray)
+
+
+def test_opaque_alpha_is_dropped_and_transparency_refused(tmp_path):
+    bgra = np.dstack([texture(16, 16), np.full((16, 16), 255, np.uint8)])
+    cv2.imwrite(str(tmp_path / "opaque.png"), bgra)
+    assert read_image(tmp_path / "opaque.png").shape == (16, 16, 3)
+    bgra[0, 0, 3] = 10
+    cv2.imwrite(str(tmp_path / "transparent.png"), bgra)
+    with pytest.raises(InputError, match="transparency"):
+        read_image(tmp_path / "transparent.png")
+
+
+def test_16_bit_images_are_refused(tmp_path):
+    cv2.imwrite(str(tmp_path / "deep.png"), np.zeros((8, 8, 3), np.uint16))
+    with pytest.raises(InputError, match="8-bit"):
+        read_image(tmp_path / "deep.png")
+
+
+def test_missing_and_non_image_files(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_image(tmp_path / "nope.png")
+    (tmp_path / "text.png").write_text("hello")
+    with pytest.raises(InputError, match="not a readable image"):
+        read_image(tmp_path / "text.png")
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(InputError, match="not a readable image"):
+        read_image(tmp_path / "empty.png")
+
+
+def test_write_image_refuses_unknown_suffix(tmp_path):
+    with pytest.raises(OutputError, match="unknown image type"):
+        write_image(tmp_path / "x.xyz", texture(8, 8))
+
+
+@pytest.mark.parametrize("bad_t", [-0.1, 1.5, float("nan"), "x"])
+def test_interpolate_rejects_times_outside_0_1(bad_t):
+    frame = texture(16, 16)
+    with pytest.raises(InputError):
+        interpolate(frame, frame, [bad_t], engine="classical")
+
+
+def test_interpolate_rejects_different_sizes_and_bad_arrays():
+    with pytest.raises(InputError, match="same size"):
+        interpolate(texture(16, 16), texture(16, 24), 0.5, engine="classical")
+    with pytest.raises(InputError, match="uint8"):
+        interpolate(texture(16, 16).astype(np.float32), texture(16, 16), 0.5, engine="classical")
+    with pytest.raises(InputError, match=r"\(H, W, 3\)"):
+        interpolate(texture(16, 16)[..., 0], texture(16, 16)[..., 0], 0.5, engine="classical")
+
+
+def test_interpolate_returns_one_frame_per_time_in_order():
+    frame0, frame1 = np.zeros((16, 16, 3), np.uint8), np.full((16, 16, 3), 200, np.uint8)
+    frames = interpolate(frame0, frame1, [1.0, 0.0, 0.5], engine="classical")
+    assert len(frames) == 3
+    assert frames[0].mean() == 200 and frames[1].mean() == 0
+    assert abs(frames[2].mean() - 100) <= 1  # flat images: the blend
+
+
+def test_evenly_spaced_times():
+    assert evenly_spaced_times(3) == [0.25, 0.5, 0.75]
+    with pytest.raises(InputError):
+        evenly_spaced_times(0)
+
+
+def test_unknown_engine_is_a_clear_error():
+    from tweenflow.errors import EngineError
+    with pytest.raises(EngineError, match="unknown engine 'nope'"):
+        interpolate(texture(16, 16), texture(16, 16), 0.5, engine="nope")
