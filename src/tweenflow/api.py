@@ -1,12 +1,13 @@
 """The Python API: in-between frames for two images."""
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from tweenflow.engines.base import Engine, MotionField, Runtime, create_engine
 from tweenflow.errors import InputError
+from tweenflow.motion import TrackField, parse_tracks
 
 
 def check_frame(frame: np.ndarray, name: str) -> None:
@@ -66,17 +67,39 @@ def render_times(engine: Engine, frame0: np.ndarray, frame1: np.ndarray,
 def interpolate(frame0: np.ndarray, frame1: np.ndarray, times: float | Sequence[float] = 0.5,
                 engine: str | Engine = "rife4", *, scale: float = 1.0,
                 motion: MotionField | None = None,
-                runtime: Runtime | None = None) -> list[np.ndarray]:
+                runtime: Runtime | None = None, tracks: Any = None,
+                autopilot: bool = False) -> list[np.ndarray]:
     """In-between frames of two images.
 
     frame0, frame1: uint8 (H, W, 3) RGB, same size (any size: engines pad and crop back).
     times: one t or a sequence, each in [0, 1]; t = 0 returns frame0, t = 1 frame1 (copies).
     engine: a name (`rife4`, `rife3`, `classical`) or an engine from `create_engine`.
     scale: flow resolution factor for large inputs (e.g. 0.5 for 4K), used with an engine name.
+    tracks: motion control, a list of `tweenflow.motion.Track`s or track dicts, or a parsed
+        tracks file ({"tracks": [...]}, see tweenflow.motion.tracks); points in input pixels.
+    autopilot: also match keypoints between the frames and steer large motion along them.
+    motion: any other MotionField (not together with tracks or autopilot).
     Returns one uint8 (H, W, 3) RGB frame per time, in the order given.
     """
     check_pair(frame0, frame1)
     times = check_times([times] if np.isscalar(times) else times)
+    if motion is not None and (tracks is not None or autopilot):
+        raise InputError("give either motion= or tracks=/autopilot=, not both")
+    if motion is None:
+        motion = motion_field(frame0, frame1, tracks, autopilot)
     if isinstance(engine, str):
         engine = create_engine(engine, scale=scale, runtime=runtime)
     return list(render_times(engine, frame0, frame1, times, motion))
+
+
+def motion_field(frame0: np.ndarray, frame1: np.ndarray, tracks: Any = None,
+                 autopilot: bool = False) -> TrackField | None:
+    """The MotionField for user tracks (validated against the frame size) plus, with autopilot,
+    keypoint tracks matched between the frames; None when there is nothing to steer."""
+    height, width = frame0.shape[:2]
+    user_tracks = [] if tracks is None else parse_tracks(tracks, size=(width, height))
+    all_tracks = list(user_tracks)
+    if autopilot:
+        from tweenflow.motion.autopilot import autopilot_tracks, drop_overlapping
+        all_tracks += drop_overlapping(autopilot_tracks(frame0, frame1), user_tracks)
+    return TrackField(all_tracks, frame0, frame1) if all_tracks else None

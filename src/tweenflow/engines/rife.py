@@ -148,7 +148,12 @@ class RifeEngine(Engine):
         flow = pad_to_multiple(torch.from_numpy(flow).permute(2, 0, 1)[None].float(),
                                self.pad_multiple)
         weight = pad_to_multiple(torch.from_numpy(weight)[None, None].float(), self.pad_multiple)
-        return FlowPrior(flow=flow, weight=weight, blocks=len(self.version.config.widths) - 1)
+        # v4: the last block refines from the prior. v3's last (full-resolution) block undoes
+        # large prior motions (a dragged object vanished in tests), so v3 follows it after
+        # every block; the edge-aware weight keeps that to the content the track carries.
+        blocks = len(self.version.config.widths)
+        return FlowPrior(flow=flow, weight=weight,
+                         blocks=blocks if self.version.config.block_kind == "v3" else blocks - 1)
 
 
 def _factory(version_name: str):
