@@ -41,6 +41,7 @@ class VideoResult:
     duplicates_dropped: int = 0
     duration_out: Fraction = Fraction(0)
     input_end: Fraction = Fraction(0)      # end time of the (decoded part of the) input
+    last_gap: Fraction | None = None       # between the last two input frames
     audio: str = "none"             # "copied", "dropped" (slow motion) or "none"
     notes: list[str] = field(default_factory=list)
 
@@ -153,73 +154,99 @@ def _retime(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
             ) -> Iterator[tuple[Fraction, np.ndarray]]:
     """The output frames (time, rgb) in order, from the input frames in order."""
     start = None
-    previous: TimedFrame | None = None
-    last_gap: Fraction | None = None
-    for frame in _drop_short_duplicate_runs(decoded, result):
+    previous: tuple[TimedFrame, list[Fraction]] | None = None
+    last_decoded: list[TimedFrame] = []
+    for kept in _drop_short_duplicate_runs(decoded, result, last_decoded):
         if previous is None:
-            start = frame.time
+            start = kept[0].time
         else:
-            last_gap = frame.time - previous.time
-            yield from _interval(retime, start, previous, frame, engine, scene_cut_threshold,
+            yield from _interval(retime, start, previous, kept[0], engine, scene_cut_threshold,
                                  result)
-        previous = frame
+        previous = kept
     if previous is None:
         raise InputError(f"{info.path}: has no video frames")
     if result.frames_in < 2:
         raise InputError(f"{info.path}: has only one frame; at least two are needed")
-    end = previous.time + (previous.duration or last_gap or 1 / info.rate)
+    final = last_decoded[0]
+    end = final.time + (final.duration or result.last_gap or 1 / info.rate)
     result.input_end = end
-    for output in interval_outputs(retime, start, previous.time, end):
-        yield output.time, previous.rgb
+    grid = previous[1] + [end]
+    for pts0, pts1 in zip(grid, grid[1:]):
+        for output in interval_outputs(retime, start, pts0, pts1):
+            yield output.time, previous[0].rgb
     result.duration_out = output_duration(retime, start, end)
 
 
-def _interval(retime: Retime, start: Fraction, frame0: TimedFrame, frame1: TimedFrame,
-              engine: Engine, scene_cut_threshold: float | None, result: VideoResult
-              ) -> Iterator[tuple[Fraction, np.ndarray]]:
-    outputs = interval_outputs(retime, start, frame0.time, frame1.time)
-    needs_engine = any(output.t > 0 for output in outputs)
+def _interval(retime: Retime, start: Fraction, kept0: tuple[TimedFrame, list[Fraction]],
+              frame1: TimedFrame, engine: Engine, scene_cut_threshold: float | None,
+              result: VideoResult) -> Iterator[tuple[Fraction, np.ndarray]]:
+    """Outputs between two kept frames. The schedule runs on the input's own frame times
+    (`grid`, which includes dropped duplicates), t on the span between the kept frames."""
+    frame0, grid = kept0
+    span = frame1.time - frame0.time
+    bounds = grid + [frame1.time]
+    outputs = []          # (output time, t between frame0 and frame1)
+    for pts0, pts1 in zip(bounds, bounds[1:]):
+        for output in interval_outputs(retime, start, pts0, pts1):
+            outputs.append((output.time, (pts0 + output.t * (pts1 - pts0) - frame0.time) / span))
+    needs_engine = any(t > 0 for _, t in outputs)
     cut = False
     if needs_engine and scene_cut_threshold is not None:
         cut = scenes.is_scene_cut(frame0.rgb, frame1.rgb, scene_cut_threshold)
         result.scene_cuts += cut
     identical = needs_engine and scenes.is_duplicate(frame0.rgb, frame1.rgb)
     state = None
-    for output in outputs:
-        if output.t == 0 or identical:
-            yield output.time, frame0.rgb
+    for time, t in outputs:
+        if t == 0 or identical:
+            yield time, frame0.rgb
         elif cut:   # never morph across a cut: show the nearer input frame
-            yield output.time, frame0.rgb if output.t < Fraction(1, 2) else frame1.rgb
+            yield time, frame0.rgb if t < Fraction(1, 2) else frame1.rgb
         else:
             if state is None:
                 state = engine.prepare(frame0.rgb, frame1.rgb)
             result.interpolated += 1
-            yield output.time, engine.render(state, float(output.t))
+            yield time, engine.render(state, float(t))
 
 
-def _drop_short_duplicate_runs(decoded: Iterable[TimedFrame], result: VideoResult
-                               ) -> Iterator[TimedFrame]:
-    """Drop exact repeats (a frame identical to the one before) in runs of at most
-    MAX_DUPLICATE_RUN, so motion is interpolated across them by the real timestamps instead of
-    stalling then jumping; longer runs are a real still and stay. A trailing run keeps its last
-    frame so the video's end time is unchanged."""
+def _drop_short_duplicate_runs(decoded: Iterable[TimedFrame], result: VideoResult,
+                               last_decoded: list[TimedFrame]
+                               ) -> Iterator[tuple[TimedFrame, list[Fraction]]]:
+    """Yield (kept frame, the input frame times it stands for).
+
+    Exact repeats (a frame identical to the one before) in runs of at most MAX_DUPLICATE_RUN
+    are dropped, so motion is interpolated across them instead of stalling then jumping; their
+    times stay in the schedule, so frame counts and timing do not change. Longer runs are a
+    real still and are kept. `last_decoded` receives the last decoded frame (for the end time).
+    """
     kept: TimedFrame | None = None
     repeats: list[TimedFrame] = []
+    previous_time: Fraction | None = None
     for frame in decoded:
         result.frames_in += 1
+        last_decoded[:] = [frame]
+        if previous_time is not None:
+            result.last_gap = frame.time - previous_time
+        previous_time = frame.time
         if kept is not None and scenes.is_duplicate(kept.rgb, frame.rgb):
             repeats.append(frame)
             continue
-        if len(repeats) > MAX_DUPLICATE_RUN:
-            yield repeats[-1]
-        else:
-            result.duplicates_dropped += len(repeats)
+        if kept is not None:
+            yield from _flush(kept, repeats, result)
         repeats = []
         kept = frame
-        yield frame
-    if repeats:
-        result.duplicates_dropped += len(repeats) - 1
-        yield repeats[-1]
+    if kept is not None:
+        yield from _flush(kept, repeats, result)
+
+
+def _flush(kept: TimedFrame, repeats: list[TimedFrame], result: VideoResult
+           ) -> Iterator[tuple[TimedFrame, list[Fraction]]]:
+    if len(repeats) > MAX_DUPLICATE_RUN:
+        yield kept, [kept.time]
+        for repeat in repeats:
+            yield repeat, [repeat.time]
+    else:
+        result.duplicates_dropped += len(repeats)
+        yield kept, [kept.time] + [repeat.time for repeat in repeats]
 
 
 def _write_all(produced: Iterable[tuple[Fraction, np.ndarray]], writer: Any, bar: tqdm) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-DEFAULT_SCENE_CUT_THRESHOLD = 0.35
+DEFAULT_SCENE_CUT_THRESHOLD = 0.5   # nasa sample: hard cut 0.70, dissolve frames <= 0.39
 
 
 def scene_change_score(frame0: np.ndarray, frame1: np.ndarray) -> float:

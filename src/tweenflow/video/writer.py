@@ -49,7 +49,8 @@ class VideoWriter:
         self.temp_name = _temp_path(path, folder=False)
         self.time_base = time_base
         self.count = 0
-        self.container = av.open(self.temp_name, "w")
+        # keep the exact start time (B-frame reordering gives negative dts; mkv would shift)
+        self.container = av.open(self.temp_name, "w", options={"avoid_negative_ts": "disabled"})
         stream = self.container.add_stream("libx264", rate=rate.limit_denominator(1001 * 1000))
         stream.width, stream.height = width + width % 2, height + height % 2
         stream.pix_fmt = "yuv420p"

@@ -1,0 +1,84 @@
+"""Small synthetic videos for the video tests, made with PyAV."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from tests.conftest import SHARED_DATA, texture
+
+VIDEOS = SHARED_DATA / "videos"
+
+
+def moving_frames(count: int, height: int = 64, width: int = 96, step: int = 2,
+                  cut_after: int | None = None, repeat: dict[int, int] | None = None
+                  ) -> list[np.ndarray]:
+    """A texture panning right by `step` px per frame; after frame `cut_after` a different
+    texture (a scene cut); repeat={i: k} repeats frame i k extra times (exact duplicates)."""
+    scenes = [texture(height, width + step * count, seed) for seed in (1, 2)]
+    scenes[1] = (scenes[1] * np.array([1.0, 0.35, 0.2])).astype(np.uint8)   # a reddish shot
+    frames = []
+    for index in range(count):
+        scene = scenes[1] if cut_after is not None and index > cut_after else scenes[0]
+        frame = np.ascontiguousarray(scene[:, step * index:step * index + width])
+        frames.append(frame)
+        frames.extend(frame.copy() for _ in range((repeat or {}).get(index, 0)))
+    return frames
+
+
+def write_video(path: Path, frames: list[np.ndarray], rate: Fraction = Fraction(25),
+                audio: bool = False, rotation: int = 0, codec: str = "libx264") -> Path:
+    """Encode RGB frames (yuv444p for near-lossless content, BT.709 tags), optional AAC tone."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=rate)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv444p" if codec == "libx264" else "yuv420p"
+        if codec == "libx264":
+            stream.options = {"crf": "0", "preset": "ultrafast"}
+        if rotation:
+            stream.set_display_rotation(rotation)
+        sound = None
+        if audio:
+            sound = container.add_stream("aac", rate=48000)
+            sound.layout = "stereo"
+        for frame in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+        if sound is not None:
+            seconds = len(frames) / rate
+            samples = int(seconds * 48000)
+            tone = (0.1 * np.sin(np.arange(samples) * 2 * np.pi * 440 / 48000)).astype(np.float32)
+            for start in range(0, samples, 1024):
+                chunk = np.stack([tone[start:start + 1024]] * 2)
+                audio_frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp",
+                                                         layout="stereo")
+                audio_frame.sample_rate = 48000
+                audio_frame.pts = start
+                for packet in sound.encode(audio_frame):
+                    container.mux(packet)
+            for packet in sound.encode():
+                container.mux(packet)
+    return path
+
+
+def read_video(path: Path) -> tuple[list[Fraction], list[np.ndarray]]:
+    """Independent read of the first video stream: (pts in seconds, RGB frames)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        times, frames = [], []
+        for frame in container.decode(stream):
+            times.append(frame.pts * stream.time_base)
+            frames.append(frame.to_ndarray(format="rgb24"))
+    return times, frames
+
+
+@pytest.fixture(scope="session")
+def pan_video(tmp_path_factory) -> Path:
+    """12 frames at 25 fps, 96x64, with stereo AAC audio."""
+    folder = tmp_path_factory.mktemp("videos")
+    return write_video(folder / "pan.mp4", moving_frames(12), audio=True)

@@ -1,0 +1,135 @@
+"""convert_video end to end on synthetic videos: counts, timestamps, audio, cuts, duplicates."""
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from tweenflow import convert_video
+from tests.video.conftest import moving_frames, read_video, write_video
+
+
+def run(source, target, **options):
+    options.setdefault("engine", "classical")
+    return convert_video(source, target, **options)
+
+
+def audio_duration(path):
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return None
+        stream = container.streams.audio[0]
+        last = None
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                last = (packet.pts + packet.duration) * stream.time_base
+        return last
+
+
+def test_multi_2_counts_times_and_audio(pan_video, tmp_path):
+    target = tmp_path / "out.mp4"
+    result = run(pan_video, target, multi=2)
+    times, frames = read_video(target)
+    assert len(frames) == result.frames_out == 24
+    assert times == [Fraction(k, 50) for k in range(24)]
+    assert result.audio == "copied"
+    assert abs(audio_duration(target) - audio_duration(pan_video)) == 0   # packets copied
+
+
+def test_fps_conversion_to_ntsc_rate(pan_video, tmp_path):
+    target = tmp_path / "out.mkv"
+    run(pan_video, target, fps="59.94")
+    times, _ = read_video(target)
+    rate = Fraction(60000, 1001)
+    # input: 12 frames at 25 fps = 0.48 s; outputs at k / rate for every k / rate < 0.48
+    expected = [Fraction(k) / rate for k in range(int(Fraction(48, 100) * rate) + 1)]
+    assert len(times) == len(expected) == 29
+    # mkv stores milliseconds: compare to the nearest millisecond
+    assert all(abs(a - b) <= Fraction(1, 1000) for a, b in zip(times, expected))
+
+
+def test_slowmo_drops_audio_with_a_note(pan_video, tmp_path):
+    target = tmp_path / "slow.mp4"
+    result = run(pan_video, target, slowmo=4)
+    times, _ = read_video(target)
+    assert len(times) == 48 and times[-1] == Fraction(47, 25)    # played at 25 fps
+    assert result.audio == "dropped" and "audio dropped" in result.notes[0]
+    assert audio_duration(target) is None
+
+
+def test_originals_pass_through_untouched_and_middle_frames_are_in_between(tmp_path):
+    frames = moving_frames(6)
+    target = tmp_path / "frames"
+    source = tmp_path / "input"
+    source.mkdir()
+    from tweenflow.images import write_image, read_image
+    for index, frame in enumerate(frames):
+        write_image(source / f"{index:03d}.png", frame)
+    result = run(source, target, multi=2, input_fps=Fraction(10))
+    outputs = [read_image(path) for path in sorted(target.glob("*.png"))]
+    assert len(outputs) == 12 and result.interpolated == 5
+    for index, frame in enumerate(frames):
+        assert np.array_equal(outputs[2 * index], frame)          # bit-exact pass-through
+    middle = outputs[1].astype(float)
+    # the half-way frame is closer to the true half shift than either neighbour
+    truth = moving_frames(12, step=1)[1].astype(float)
+    error = np.abs(middle - truth)[:, 8:-8].mean()
+    assert error < np.abs(frames[0].astype(float) - truth)[:, 8:-8].mean()
+
+
+def test_scene_cut_repeats_neighbours_instead_of_morphing(tmp_path):
+    frames = moving_frames(8, cut_after=3)
+    source = write_video(tmp_path / "cut.mp4", frames)
+    target = tmp_path / "out"
+    result = run(source, target, multi=4)
+    assert result.scene_cuts == 1
+    _, decoded = read_video(source)
+    from tweenflow.images import read_image
+    outputs = [read_image(path) for path in sorted(target.glob("*.png"))]
+    # interval 3 -> 4 is the cut: t = 1/4 shows frame 3, t = 1/2 and 3/4 show frame 4
+    assert np.array_equal(outputs[13], decoded[3])
+    assert np.array_equal(outputs[14], decoded[4]) and np.array_equal(outputs[15], decoded[4])
+    # detection off: the cut is morphed
+    morphed = run(source, tmp_path / "morphed", multi=4, scene_cut_threshold=None)
+    assert morphed.scene_cuts == 0 and morphed.interpolated == 7 * 3
+
+
+def test_single_duplicate_is_dropped_and_interpolated_across(tmp_path):
+    frames = moving_frames(6, repeat={2: 1})          # frame 2 shown twice: a stall
+    source = tmp_path / "input"
+    source.mkdir()
+    from tweenflow.images import write_image
+    for index, frame in enumerate(frames):
+        write_image(source / f"{index:03d}.png", frame)
+    result = run(source, tmp_path / "out", multi=2, input_fps=Fraction(10))
+    assert result.frames_in == 7 and result.duplicates_dropped == 1
+    assert result.frames_out == 14                   # timing unchanged: 7 frames x 2
+    # the 0.2 s from frame 2 to frame 3 now holds 3 in-betweens instead of a frozen pair;
+    # 5 other intervals have one each
+    assert result.interpolated == 3 + 4
+
+
+def test_long_still_is_kept(tmp_path):
+    frames = moving_frames(4, repeat={1: 4})
+    source = write_video(tmp_path / "still.mp4", frames)
+    result = run(source, tmp_path / "out.mp4", multi=2)
+    assert result.duplicates_dropped == 0 and result.frames_in == 8
+    assert result.interpolated == 3         # only the 3 moving intervals
+    times, _ = read_video(tmp_path / "out.mp4")
+    assert len(times) == 16
+
+
+def test_rotation_metadata_is_kept(tmp_path):
+    source = write_video(tmp_path / "rot.mp4", moving_frames(4), rotation=90)
+    target = tmp_path / "out.mp4"
+    run(source, target, multi=2)
+    with av.open(str(target)) as container:
+        frame = next(container.decode(video=0))
+        assert frame.rotation == 90
+
+
+@pytest.mark.weights
+def test_rife4_small(pan_video, tmp_path):
+    result = run(pan_video, tmp_path / "rife.mp4", multi=2, engine="rife4", max_frames=3)
+    times, frames = read_video(tmp_path / "rife.mp4")
+    assert len(frames) == 6 and result.interpolated == 2
