@@ -8,6 +8,7 @@ import numpy as np
 from tweenflow.engines.base import Engine, MotionField, Runtime, create_engine
 from tweenflow.errors import InputError
 from tweenflow.motion import TrackField, parse_tracks
+from tweenflow.motion.autopilot import AutopilotConfig, autopilot_tracks, drop_overlapping
 
 
 def check_frame(frame: np.ndarray, name: str) -> None:
@@ -100,6 +101,10 @@ def motion_field(frame0: np.ndarray, frame1: np.ndarray, tracks: Any = None,
     user_tracks = [] if tracks is None else parse_tracks(tracks, size=(width, height))
     all_tracks = list(user_tracks)
     if autopilot:
-        from tweenflow.motion.autopilot import autopilot_tracks, drop_overlapping
         all_tracks += drop_overlapping(autopilot_tracks(frame0, frame1), user_tracks)
-    return TrackField(all_tracks, frame0, frame1) if all_tracks else None
+    if not all_tracks:
+        return None
+    # Autopilot alone only corrects the engine where it is far off; user tracks are followed
+    # exactly (and then so are autopilot's, which keep away from the user's).
+    tolerance = AutopilotConfig().tolerance if autopilot and not user_tracks else 0.0
+    return TrackField(all_tracks, frame0, frame1, tolerance=tolerance)

@@ -30,7 +30,9 @@ class MotionField(Protocol):
     times time0 < time1 (0 and 1 for the input pair; sub-intervals during bisection) as seen from
     absolute time t in between. It returns (flow_t_to_0, flow_t_to_1, weight): two (H, W, 2)
     float32 flows in pixels and an (H, W) float32 weight in [0, 1] saying how strongly to follow
-    them, or None where the field has nothing to say.
+    them, or None where the field has nothing to say. A field may also have a `tolerance`
+    attribute (pixels, default 0): engines then only pull their own flow towards the hint by
+    the part of the disagreement beyond it (a hint for where they give up, not an override).
     """
 
     def prior(self, time0: float, time1: float, t: float, height: int, width: int

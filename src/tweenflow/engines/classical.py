@@ -60,6 +60,15 @@ def occlusion_mask(flow_ab: np.ndarray, flow_ba: np.ndarray, blur_sigma: float =
     return cv2.GaussianBlur(occluded, (0, 0), blur_sigma) if blur_sigma > 0 else occluded
 
 
+def _beyond(difference: np.ndarray, tolerance: float) -> np.ndarray:
+    """The part of a flow difference (H, W, 2) longer than `tolerance` pixels (the prior's
+    optional tolerance, see MotionField)."""
+    if tolerance <= 0:
+        return difference
+    length = np.sqrt((difference ** 2).sum(axis=2, keepdims=True))
+    return difference * np.maximum(0.0, 1 - tolerance / np.maximum(length, 1e-6))
+
+
 class ClassicalEngine(Engine):
     name = "classical"
 
@@ -119,8 +128,11 @@ class ClassicalEngine(Engine):
             hint = motion.prior(0.0, 1.0, t, height, width)
             if hint is not None:
                 prior0, prior1, weight = hint
-                flow_t_to_0 = flow_t_to_0 + weight[..., None] * (prior0 - flow_t_to_0)
-                flow_t_to_1 = flow_t_to_1 + weight[..., None] * (prior1 - flow_t_to_1)
+                tolerance = float(getattr(motion, "tolerance", 0.0))
+                flow_t_to_0 = flow_t_to_0 + weight[..., None] * _beyond(prior0 - flow_t_to_0,
+                                                                        tolerance)
+                flow_t_to_1 = flow_t_to_1 + weight[..., None] * _beyond(prior1 - flow_t_to_1,
+                                                                        tolerance)
         warped0 = warp_backward(state.frame0, flow_t_to_0)
         warped1 = warp_backward(state.frame1, flow_t_to_1)
         # Content whose frame-0 flow has no consistent match in frame 1 is disappearing, so

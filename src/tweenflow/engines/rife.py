@@ -153,7 +153,8 @@ class RifeEngine(Engine):
         # every block; the edge-aware weight keeps that to the content the track carries.
         blocks = len(self.version.config.widths)
         return FlowPrior(flow=flow, weight=weight,
-                         blocks=blocks if self.version.config.block_kind == "v3" else blocks - 1)
+                         blocks=blocks if self.version.config.block_kind == "v3" else blocks - 1,
+                         tolerance=float(getattr(motion, "tolerance", 0.0)))
 
 
 def _factory(version_name: str):

@@ -47,6 +47,7 @@ class TrackField:
     tracks: Sequence[Track]
     frame0: np.ndarray | None = None   # uint8 (H, W, 3): with both frames the falloff is
     frame1: np.ndarray | None = None   # edge-aware (photometric agreement, see below)
+    tolerance: float = 0.0   # pixels the engines' own flow may differ before being pulled
 
     def prior(self, time0: float, time1: float, t: float, height: int, width: int
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

@@ -124,17 +124,27 @@ class FlowPrior:
     """A motion hint for the network: flows (N, 4, H, W) and a weight (N, 1, H, W) in [0, 1].
 
     After each of the first `blocks` IFBlocks the running flow is pulled towards `flow` where
-    `weight` is high; the later blocks then refine from there.
+    `weight` is high; the later blocks then refine from there. With a `tolerance` (pixels) only
+    the part of the disagreement beyond it is pulled: a network flow already within that
+    distance of the hint is left as it is.
     """
 
     flow: torch.Tensor
     weight: torch.Tensor
     blocks: int = 1
+    tolerance: float = 0.0
 
     def apply(self, flow: torch.Tensor, block_index: int) -> torch.Tensor:
         if block_index >= self.blocks:
             return flow
-        return flow + self.weight * (self.flow - flow)
+        difference = self.flow - flow
+        if self.tolerance > 0:
+            n, _, height, width = difference.shape
+            pairs = difference.view(n, 2, 2, height, width)    # (flow_t_to_0, flow_t_to_1)
+            length = pairs.norm(dim=2, keepdim=True)
+            excess = (1 - self.tolerance / length.clamp_min(1e-6)).clamp_min(0)
+            difference = (pairs * excess).view(n, 4, height, width)
+        return flow + self.weight * difference
 
 
 class IFNet(nn.Module):
