@@ -100,7 +100,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         _run_threaded(lambda: read_frames(info, max_frames),
                       lambda produced: _write_all(produced, writer, bar),
                       lambda decoded: _retime(decoded, retime, engine, scene_cut_threshold,
-                                              result, info))
+                                              result, info, max_frames))
         # with --max-frames only the audio under the decoded part is kept
         writer.close(result.input_end if max_frames is not None else None)
     except BaseException:
@@ -150,8 +150,8 @@ def _estimate_output_count(info: VideoInfo, retime: Retime, max_frames: int | No
 
 
 def _retime(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
-            scene_cut_threshold: float | None, result: VideoResult, info: VideoInfo
-            ) -> Iterator[tuple[Fraction, np.ndarray]]:
+            scene_cut_threshold: float | None, result: VideoResult, info: VideoInfo,
+            max_frames: int | None) -> Iterator[tuple[Fraction, np.ndarray]]:
     """The output frames (time, rgb) in order, from the input frames in order."""
     start = None
     previous: tuple[TimedFrame, list[Fraction]] | None = None
@@ -167,6 +167,10 @@ def _retime(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
         raise InputError(f"{info.path}: has no video frames")
     if result.frames_in < 2:
         raise InputError(f"{info.path}: has only one frame; at least two are needed")
+    if info.frame_count and result.frames_in < info.frame_count \
+            and (max_frames is None or result.frames_in < max_frames):
+        raise InputError(f"{info.path}: truncated or damaged: decoded {result.frames_in} of the "
+                         f"{info.frame_count} frames the file lists")
     final = last_decoded[0]
     end = final.time + (final.duration or result.last_gap or 1 / info.rate)
     result.input_end = end

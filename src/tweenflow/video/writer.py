@@ -17,7 +17,7 @@ import numpy as np
 from tweenflow.errors import OutputError
 from tweenflow.images import write_image
 from tweenflow.video.clip import even_sized
-from tweenflow.video.reader import FULL_RANGE, ColourInfo
+from tweenflow.video.reader import CONVERSION_FLAGS, FULL_RANGE, ColourInfo
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov"}
 
@@ -83,7 +83,7 @@ class VideoWriter:
                                dst_colorspace=self.colour.colorspace,
                                src_color_range=FULL_RANGE,
                                dst_color_range=self.colour.color_range,
-                               interpolation="BICUBIC")
+                               interpolation=CONVERSION_FLAGS)
         frame.pts = int(time / self.time_base)
         frame.time_base = self.time_base
         for packet in self.stream.encode(frame):

@@ -1,0 +1,125 @@
+"""`tweenflow video` as a user runs it: success output and every error as one line."""
+import subprocess
+import sys
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from tests.video.conftest import moving_frames, read_video, write_video
+
+
+def tweenflow(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "tweenflow", "video", *map(str, args),
+                           "--engine", "classical", "-q"],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def one_error_line(completed, *fragments):
+    assert completed.returncode != 0
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1, completed.stderr
+    assert lines[0].startswith("tweenflow: error: ") or "error:" in lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def leftovers(folder):
+    return sorted(path.name for path in folder.iterdir() if path.name.startswith("."))
+
+
+def test_multi_writes_video_and_summary(pan_video, tmp_path):
+    target = tmp_path / "out.mp4"
+    completed = tweenflow(pan_video, "-o", target, "--multi", "3")
+    assert completed.returncode == 0, completed.stderr
+    assert "12 frames in, 36 out" in completed.stderr and "audio copied" in completed.stderr
+    times, _ = read_video(target)
+    assert len(times) == 36 and times[1] == Fraction(1, 75)
+
+
+def test_slowmo_prints_audio_notice(pan_video, tmp_path):
+    completed = tweenflow(pan_video, "-o", tmp_path / "slow.mp4", "--slowmo", "2")
+    assert completed.returncode == 0, completed.stderr
+    assert "tweenflow: audio dropped: slow motion" in completed.stderr
+
+
+def test_not_a_video(tmp_path):
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("hello")
+    one_error_line(tweenflow(fake, "-o", tmp_path / "out.mp4", "--multi", "2"),
+                   "not a readable video")
+    assert leftovers(tmp_path) == []
+
+
+def test_no_video_stream(tmp_path):
+    sound_only = tmp_path / "sound.m4a"
+    with av.open(str(sound_only), "w") as container:
+        stream = container.add_stream("aac", rate=8000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp",
+                                           layout="mono")
+        frame.sample_rate, frame.pts = 8000, 0
+        for packet in [*stream.encode(frame), *stream.encode()]:
+            container.mux(packet)
+    one_error_line(tweenflow(sound_only, "-o", tmp_path / "out.mp4", "--multi", "2"),
+                   "has no video stream")
+
+
+def test_truncated_file_leaves_no_output(pan_video, tmp_path):
+    source = write_video(tmp_path / "long.mp4", moving_frames(40))
+    data = source.read_bytes()
+    truncated = tmp_path / "cut.mp4"
+    truncated.write_bytes(data[:len(data) * 2 // 3])
+    completed = tweenflow(truncated, "-o", tmp_path / "out.mp4", "--multi", "2")
+    one_error_line(completed, "cut.mp4")
+    assert not (tmp_path / "out.mp4").exists() and leftovers(tmp_path) == []
+
+
+# FFmpeg drops an mp4 track that has no frames, so a 0-frame file reads as "no video stream"
+@pytest.mark.parametrize("count, message", [(0, "has no video"),
+                                            (1, "has only one frame")])
+def test_zero_and_one_frame_videos(tmp_path, count, message):
+    source = tmp_path / f"frames{count}.mp4"
+    if count:
+        write_video(source, moving_frames(1))
+    else:
+        with av.open(str(source), "w") as container:
+            stream = container.add_stream("libx264", rate=25)
+            stream.width, stream.height = 64, 64
+            container.start_encoding()
+    one_error_line(tweenflow(source, "-o", tmp_path / "out.mp4", "--multi", "2"), message)
+    assert not (tmp_path / "out.mp4").exists() and leftovers(tmp_path) == []
+
+
+def test_output_equal_to_input_is_refused(pan_video, tmp_path):
+    before = pan_video.read_bytes()
+    one_error_line(tweenflow(pan_video, "-o", pan_video, "--multi", "2", "-y"),
+                   "would overwrite the input")
+    assert pan_video.read_bytes() == before
+
+
+def test_existing_output_needs_overwrite(pan_video, tmp_path):
+    target = tmp_path / "out.mp4"
+    target.write_bytes(b"keep me")
+    one_error_line(tweenflow(pan_video, "-o", target, "--multi", "2"), "-y/--overwrite")
+    assert target.read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize("target, message", [("/proc/out.mp4", "cannot write"),
+                                             ("missing/out.mp4", "no such folder"),
+                                             ("out.png", "give a video name"),
+                                             ("out.avi", "unknown video type")])
+def test_unwritable_or_wrong_outputs(pan_video, tmp_path, target, message):
+    one_error_line(tweenflow(pan_video, "-o", target, "--multi", "2", cwd=tmp_path), message)
+
+
+@pytest.mark.parametrize("option, message", [(["--multi", "1"], "at least 2"),
+                                             (["--fps", "fast"], "not a frame rate"),
+                                             (["--fps", "0"], "must be positive")])
+def test_bad_options(pan_video, tmp_path, option, message):
+    one_error_line(tweenflow(pan_video, "-o", tmp_path / "out.mp4", *option), message)
+
+
+def test_missing_retime_option_is_a_usage_error(pan_video, tmp_path):
+    completed = tweenflow(pan_video, "-o", tmp_path / "out.mp4")
+    assert completed.returncode == 2 and "one of the arguments" in completed.stderr
