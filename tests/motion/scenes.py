@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 
 WIDTH, HEIGHT = 320, 240
 SIDE = 40
@@ -52,10 +51,3 @@ def object_centre(frame: np.ndarray, patch: np.ndarray) -> tuple[float, float]:
         if 0 < by < scores.shape[0] - 1 else 0.0
     return bx + dx + (SIDE - 1) / 2, by + dy + (SIDE - 1) / 2
 
-
-@pytest.fixture(scope="session")
-def moving_square():
-    """(frame0, frame1, patch): the square at START in frame 0 and at END in frame 1."""
-    background = textured(HEIGHT, WIDTH, seed=3)
-    patch = object_texture()
-    return place(background, patch, START), place(background, patch, END), patch

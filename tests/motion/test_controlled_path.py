@@ -8,7 +8,7 @@ the straight line, and with a moderate motion (16 px) the engines alone keep it 
 import numpy as np
 import pytest
 
-from conftest import CONTROL, END, HEIGHT, START, WIDTH, object_centre, place, textured
+from tests.motion.scenes import CONTROL, END, HEIGHT, START, WIDTH, object_centre, place, textured
 from tweenflow import create_engine, interpolate
 from tweenflow.motion import make_track, position
 

@@ -28,10 +28,10 @@ class AutopilotConfig:
     neighbours: int = 5           # local consistency: compared with this many nearest matches
     local_tolerance: float = 0.25  # ... agreeing within this fraction of the motion (min 3 px)
     grid: int = 12                # cells along the long side; at most one track per cell
-    min_motion: float = 16.0      # pixels (input size): smaller motion is left to the engine
+    min_motion: float = 24.0      # pixels (input size): smaller motion is left to the engine
     radius_cells: float = 0.5     # track radius, in grid cells
     strength: float = 1.0
-    tolerance: float = 4.0        # pixels: engines keep their own flow when this close (api)
+    tolerance: float = 8.0        # pixels: engines keep their own flow when this close (api)
 
 
 @dataclass
