@@ -53,16 +53,13 @@ def evenly_spaced_times(count: int) -> list[float]:
 def render_times(engine: Engine, frame0: np.ndarray, frame1: np.ndarray,
                  times: Sequence[float], motion: MotionField | None = None):
     """Yield the frame for each time; the pair is prepared once. t = 0 and 1 give the inputs."""
-    state = None
+    inner = [t for t in times if 0.0 < t < 1.0]
+    rendered = {}
+    if inner:
+        state = engine.prepare(frame0, frame1)
+        rendered = dict(zip(inner, engine.render_many(state, inner, motion)))
     for t in times:
-        if t == 0.0:
-            yield frame0.copy()
-        elif t == 1.0:
-            yield frame1.copy()
-        else:
-            if state is None:
-                state = engine.prepare(frame0, frame1)
-            yield engine.render(state, t, motion)
+        yield frame0.copy() if t == 0.0 else frame1.copy() if t == 1.0 else rendered[t]
 
 
 def interpolate(frame0: np.ndarray, frame1: np.ndarray, times: float | Sequence[float] = 0.5,

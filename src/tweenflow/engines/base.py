@@ -20,7 +20,10 @@ class Runtime:
     """How engines run: CPU threads (None: torch's default) and numeric precision."""
 
     threads: int | None = None
-    precision: str = "fp32"   # "fp32" or "bf16" (engines that support it)
+    # "auto": bf16 matrix maths where the CPU does bf16 natively (AVX-512 BF16/AMX), else fp32.
+    precision: str = "auto"   # "auto", "fp32" or "bf16" (engines that support it)
+    # False: the plain eager fp32 path, kept as the reference the fast path is checked against.
+    fast: bool = True
 
 
 class MotionField(Protocol):
@@ -51,6 +54,11 @@ class Engine(ABC):
     @abstractmethod
     def render(self, state: Any, t: float, motion: MotionField | None = None) -> np.ndarray:
         """The frame at time t in (0, 1), uint8 (H, W, 3) RGB, the inputs' size."""
+
+    def render_many(self, state: Any, times: list[float],
+                    motion: MotionField | None = None) -> list[np.ndarray]:
+        """Frames for several times of one pair; engines may batch them (same results)."""
+        return [self.render(state, t, motion) for t in times]
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,19 @@ def _resize(x: torch.Tensor, factor: float) -> torch.Tensor:
                          recompute_scale_factor=False)
 
 
+def _downscaled_cat(parts: list[torch.Tensor], flow: torch.Tensor | None,
+                    scale: float) -> torch.Tensor:
+    """cat(parts + [flow]) resized by 1/scale, the flow's values scaled with it.
+
+    Bilinear resizing acts on each channel alone, so resizing the parts before concatenating is
+    the same as upstream's concatenate-then-resize, without a full-resolution concatenation.
+    """
+    resized = [_resize(part, 1.0 / scale) for part in parts]
+    if flow is not None:
+        resized.append(_resize(flow, 1.0 / scale) / scale)
+    return torch.cat(resized, 1)
+
+
 def _conv_lrelu(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1), nn.LeakyReLU(0.2, inplace=True))
 
@@ -69,9 +82,18 @@ class ResConv(nn.Module):
         self.conv = nn.Conv2d(channels, channels, 3, 1, 1)
         self.beta = nn.Parameter(torch.ones((1, channels, 1, 1)))
         self.relu = nn.LeakyReLU(0.2, inplace=True)
+        self.beta_folded = False
+
+    def fold_beta(self) -> None:
+        """conv(x) * beta == conv'(x) with beta folded into weight and bias: one op less."""
+        with torch.no_grad():
+            self.conv.weight.mul_(self.beta.view(-1, 1, 1, 1))
+            self.conv.bias.mul_(self.beta.view(-1))
+        self.beta_folded = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.relu(self.conv(x) * self.beta + x)
+        out = self.conv(x)
+        return self.relu((out if self.beta_folded else out * self.beta) + x)
 
 
 class IFBlockV4(nn.Module):
@@ -84,11 +106,10 @@ class IFBlockV4(nn.Module):
         self.lastconv = nn.Sequential(nn.ConvTranspose2d(c, 4 * (5 + feat_channels), 4, 2, 1),
                                       nn.PixelShuffle(2))
 
-    def forward(self, x: torch.Tensor, flow: torch.Tensor | None, scale: float):
-        x = _resize(x, 1.0 / scale)
-        if flow is not None:
-            x = torch.cat((x, _resize(flow, 1.0 / scale) / scale), 1)
-        out = _resize(self.lastconv(self.convblock(self.conv0(x))), scale)
+    def forward(self, parts: list[torch.Tensor], flow: torch.Tensor | None, scale: float):
+        x = _downscaled_cat(parts, flow, scale)
+        # float(): under bf16 autocast the flow must still accumulate in fp32.
+        out = _resize(self.lastconv(self.convblock(self.conv0(x))).float(), scale)
         return out[:, :4] * scale, out[:, 4:5], out[:, 5:]
 
 
@@ -105,14 +126,21 @@ class IFBlockV3(nn.Module):
         self.conv2 = nn.Sequential(nn.ConvTranspose2d(c, c // 2, 4, 2, 1), nn.PReLU(c // 2),
                                    nn.ConvTranspose2d(c // 2, 1, 4, 2, 1))
 
-    def forward(self, x: torch.Tensor, flow: torch.Tensor, scale: float):
-        x = _resize(x, 1.0 / scale)
-        feat = self.conv0(torch.cat((x, _resize(flow, 1.0 / scale) / scale), 1))
+    def forward(self, parts: list[torch.Tensor], flow: torch.Tensor, scale: float):
+        feat = self.conv0(_downscaled_cat(parts, flow, scale))
         for i in range(4):
             feat = getattr(self, f"convblock{i}")(feat) + feat
-        flow = _resize(self.conv1(feat), scale) * scale
-        mask = _resize(self.conv2(feat), scale)
+        flow = _resize(self.conv1(feat).float(), scale) * scale
+        mask = _resize(self.conv2(feat).float(), scale)
         return flow, mask, None
+
+
+def _timestep_plane(like: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
+    """(N, 1, H, W) constant plane of t; t may be one value or one per batch item."""
+    n, _, height, width = like.shape
+    if isinstance(t, torch.Tensor):
+        return t.to(like.dtype).view(-1, 1, 1, 1).expand(n, 1, height, width).contiguous()
+    return like.new_full((n, 1, height, width), float(t))
 
 
 def _swap_directions(flow: torch.Tensor) -> torch.Tensor:
@@ -170,6 +198,12 @@ class IFNet(nn.Module):
     def blocks(self) -> list[nn.Module]:
         return [getattr(self, f"block{i}") for i in range(len(self.config.widths))]
 
+    def fold_resconv_betas(self) -> None:
+        """Fast path: fold every ResConv's beta into its conv (see ResConv.fold_beta)."""
+        for module in self.modules():
+            if isinstance(module, ResConv) and not module.beta_folded:
+                module.fold_beta()
+
     def encode_features(self, image: torch.Tensor) -> torch.Tensor | None:
         """Per-frame features from the head (None for versions without one)."""
         return self.encode(image) if self.config.head_channels else None
@@ -193,12 +227,12 @@ class IFNet(nn.Module):
         n, _, height, width = img0.shape
         inputs = [img0, img1] + ([feat0, feat1] if self.config.head_channels else [])
         if self.config.timestep_input:
-            inputs.append(img0.new_full((n, 1, height, width), float(t)))
+            inputs.append(_timestep_plane(img0, t))
         flow, mask, block_feat = None, None, None
         warped0, warped1 = img0, img1
         for i, block in enumerate(self.blocks):
             if flow is None:
-                flow, mask, block_feat = block(torch.cat(inputs, 1), None, scales[i])
+                flow, mask, block_feat = block(inputs, None, scales[i])
             else:
                 parts = [warped0, warped1]
                 if self.config.head_channels:
@@ -206,7 +240,7 @@ class IFNet(nn.Module):
                 if self.config.timestep_input:
                     parts.append(inputs[-1])
                 parts += [mask, block_feat]
-                flow_delta, mask, block_feat = block(torch.cat(parts, 1), flow, scales[i])
+                flow_delta, mask, block_feat = block(parts, flow, scales[i])
                 flow = flow + flow_delta
             if flow_prior is not None:
                 flow = flow_prior.apply(flow, i)
@@ -222,10 +256,10 @@ class IFNet(nn.Module):
         warped0, warped1 = img0, img1
         for i, block in enumerate(self.blocks):
             # Both directions in one batch: (img0 -> img1) and the swapped pair.
-            x = torch.cat((torch.cat((warped0, warped1, mask), 1),
-                           torch.cat((warped1, warped0, -mask), 1)), 0)
+            parts = [torch.cat((warped0, warped1), 0), torch.cat((warped1, warped0), 0),
+                     torch.cat((mask, -mask), 0)]
             flows_in = torch.cat((flow, _swap_directions(flow)), 0)
-            flow_both, mask_both, _ = block(x, flows_in, scales[i])
+            flow_both, mask_both, _ = block(parts, flows_in, scales[i])
             flow = flow + (flow_both[:n] + _swap_directions(flow_both[n:])) / 2
             mask = mask + (mask_both[:n] - mask_both[n:]) / 2
             if flow_prior is not None:

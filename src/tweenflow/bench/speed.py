@@ -1,0 +1,159 @@
+"""Speed benchmark: seconds per frame, peak memory and the fast path's PSNR cost.
+
+    python -m tweenflow.bench speed [--sizes 448x256,1280x720,1920x1080] [--rounds 5]
+
+Every configuration is timed in the same run, interleaved round by round, and the median is
+reported with its ratio to the eager fp32 path of the same engine (these machines are noisy).
+Peak RSS is measured in a child process per configuration (ru_maxrss after one frame).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tweenflow.api import evenly_spaced_times, render_times
+from tweenflow.bench import datasets
+from tweenflow.bench.quality import evaluate
+from tweenflow.engines.base import Runtime, create_engine
+
+# name -> (engine, create_engine options, Runtime options)
+CONFIGS = {
+    "rife4 fp32 eager": ("rife4", {}, {"fast": False, "precision": "fp32"}),
+    "rife4 fast": ("rife4", {}, {}),
+    "rife3 fp32 eager": ("rife3", {}, {"fast": False, "precision": "fp32"}),
+    "rife3 fast": ("rife3", {}, {}),
+    "classical fine": ("classical", {"preset": "fine"}, {}),
+    "classical fast": ("classical", {"preset": "fast"}, {}),
+}
+BASELINE = {"rife4": "rife4 fp32 eager", "rife3": "rife3 fp32 eager", "classical": "classical fine"}
+
+
+def sample_pair(width: int, height: int, data_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Two real consecutive frames (multi_gap/dog 0 and 2) resized to width x height."""
+    clip = data_dir / "multi_gap" / "dog"
+    from tweenflow.images import read_image
+    return tuple(cv2.resize(read_image(clip / f"{i:05d}.png"), (width, height),
+                            interpolation=cv2.INTER_CUBIC) for i in (0, 2))
+
+
+def build(name: str, threads: int | None):
+    engine_name, options, runtime_options = CONFIGS[name]
+    return create_engine(engine_name, runtime=Runtime(threads=threads, **runtime_options),
+                         **options)
+
+
+def time_configs(names: list[str], size: tuple[int, int], rounds: int, data_dir: Path,
+                 threads: int | None, many: int) -> dict:
+    frame0, frame1 = sample_pair(*size, data_dir)
+    engines = {name: build(name, threads) for name in names}
+    many_times = evenly_spaced_times(many)
+    single: dict[str, list[float]] = {name: [] for name in names}
+    multi: dict[str, list[float]] = {name: [] for name in names}
+    for name, engine in engines.items():  # warm-up: allocator, oneDNN kernels
+        list(render_times(engine, frame0, frame1, [0.5]))
+    for _ in range(rounds):
+        for name, engine in engines.items():
+            start = time.perf_counter()
+            list(render_times(engine, frame0, frame1, [0.5]))
+            single[name].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            list(render_times(engine, frame0, frame1, many_times))
+            multi[name].append((time.perf_counter() - start) / many)
+    return {name: {"single": statistics.median(single[name]),
+                   "many": statistics.median(multi[name])} for name in names}
+
+
+def child_peak_rss(name: str, size: tuple[int, int], threads: int | None, scale: float) -> float:
+    """Peak RSS in MiB of a fresh process that loads the engine and makes one frame."""
+    code = (
+        "import resource, sys, numpy as np\n"
+        "from tweenflow.bench.speed import build_scaled\n"
+        f"engine = build_scaled({name!r}, {threads!r}, {scale!r})\n"
+        "rng = np.random.default_rng(0)\n"
+        f"a = rng.integers(0, 256, ({size[1]}, {size[0]}, 3), dtype=np.uint8)\n"
+        "b = np.roll(a, 8, axis=1)\n"
+        "engine.render(engine.prepare(a, b), 0.5)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if result.returncode != 0:
+        return float("nan")
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def build_scaled(name: str, threads: int | None, scale: float):
+    engine_name, options, runtime_options = CONFIGS[name]
+    return create_engine(engine_name, scale=scale,
+                         runtime=Runtime(threads=threads, **runtime_options), **options)
+
+
+def psnr_deltas(engine_name: str, data_dir: Path, threads: int | None) -> dict:
+    fast = create_engine(engine_name, runtime=Runtime(threads=threads))
+    reference = create_engine(engine_name, runtime=Runtime(threads=threads, fast=False,
+                                                           precision="fp32"))
+    deltas = {}
+    for set_name in ("middlebury_other", "ucf101_dvf"):
+        fast_psnr = evaluate(fast, set_name, data_dir, with_ssim=False)["psnr"]
+        reference_psnr = evaluate(reference, set_name, data_dir, with_ssim=False)["psnr"]
+        deltas[set_name] = (reference_psnr, fast_psnr)
+    return deltas
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tweenflow.bench speed")
+    parser.add_argument("--sizes", default="448x256,1280x720,1920x1080")
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--many", type=int, default=7, help="in-betweens for the -n N timing")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--data", type=Path, default=datasets.DEFAULT_DATA)
+    parser.add_argument("--skip-rss", action="store_true")
+    parser.add_argument("--skip-psnr", action="store_true")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    names = args.configs.split(",")
+    results: dict = {"timing": {}, "rss": {}, "psnr": {}}
+    print("| size | config | s/frame (1 frame) | x vs eager | s/frame (-n %d) | x vs eager 1 frame |"
+          " peak RSS MiB |" % args.many)
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for size_text in args.sizes.split(","):
+        size = tuple(int(v) for v in size_text.split("x"))
+        timing = time_configs(names, size, args.rounds, args.data, args.threads, args.many)
+        results["timing"][size_text] = timing
+        for name in names:
+            base = BASELINE[CONFIGS[name][0]]
+            base_single = timing[base]["single"] if base in timing else float("nan")
+            rss = float("nan") if args.skip_rss else child_peak_rss(name, size, args.threads, 1.0)
+            results["rss"][f"{size_text} {name}"] = rss
+            print(f"| {size_text} | {name} | {timing[name]['single']:.3f} | "
+                  f"{base_single / timing[name]['single']:.2f} | {timing[name]['many']:.3f} | "
+                  f"{base_single / timing[name]['many']:.2f} | {rss:.0f} |", flush=True)
+    if not args.skip_rss:
+        print("\n| 3840x2160 input | peak RSS MiB |\n| --- | --- |")
+        for name, scale in (("rife4 fast", 0.5), ("rife4 fast", 1.0), ("classical fine", 0.5)):
+            rss = child_peak_rss(name, (3840, 2160), args.threads, scale)
+            results["rss"][f"3840x2160 {name} scale {scale}"] = rss
+            print(f"| {name}, --scale {scale} | {rss:.0f} |", flush=True)
+    if not args.skip_psnr:
+        print("\n| engine | set | PSNR eager fp32 | PSNR fast path | delta dB |\n"
+              "| --- | --- | --- | --- | --- |")
+        for engine_name in ("rife4", "rife3"):
+            for set_name, (ref, fast) in psnr_deltas(engine_name, args.data, args.threads).items():
+                results["psnr"][f"{engine_name} {set_name}"] = [ref, fast]
+                print(f"| {engine_name} | {set_name} | {ref:.3f} | {fast:.3f} | {fast - ref:+.3f} |",
+                      flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
