@@ -21,6 +21,8 @@ DIS_PRESETS = {"ultrafast": (cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, None),
                "medium": (cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, None),
                # medium, refined down to full resolution: +0.34 dB on Middlebury, ~2.5x slower
                "fine": (cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, 0)}
+# "auto": "fine" up to this many flow pixels, "medium" above (fine costs ~5x more at 720p).
+AUTO_FINE_MAX_PIXELS = 500_000
 
 
 @dataclass
@@ -73,11 +75,11 @@ class ClassicalEngine(Engine):
     name = "classical"
 
     def __init__(self, scale: float = 1.0, runtime: Runtime | None = None,
-                 preset: str = "fine", occlusion_strength: float = 0.5) -> None:
+                 preset: str = "auto", occlusion_strength: float = 0.5) -> None:
         if not 0.0625 <= scale <= 1.0:
             raise EngineError(f"--scale {scale} is not supported by classical; use a value in "
                               f"[0.0625, 1] (flow is estimated at that fraction of the size)")
-        if preset not in DIS_PRESETS:
+        if preset not in DIS_PRESETS and preset != "auto":
             raise EngineError(f"unknown DIS preset {preset!r}; use one of {', '.join(DIS_PRESETS)}")
         self.scale = scale
         self.runtime = runtime or Runtime()
@@ -87,7 +89,10 @@ class ClassicalEngine(Engine):
         self.occlusion_strength = occlusion_strength
 
     def _flow(self, gray_from: np.ndarray, gray_to: np.ndarray) -> np.ndarray:
-        preset, finest_scale = DIS_PRESETS[self.preset]
+        name = self.preset
+        if name == "auto":
+            name = "fine" if gray_from.size <= AUTO_FINE_MAX_PIXELS else "medium"
+        preset, finest_scale = DIS_PRESETS[name]
         dis = cv2.DISOpticalFlow_create(preset)
         if finest_scale is not None:
             dis.setFinestScale(finest_scale)
