@@ -123,3 +123,22 @@ def test_bad_options(pan_video, tmp_path, option, message):
 def test_missing_retime_option_is_a_usage_error(pan_video, tmp_path):
     completed = tweenflow(pan_video, "-o", tmp_path / "out.mp4")
     assert completed.returncode == 2 and "one of the arguments" in completed.stderr
+
+
+def test_ctrl_c_leaves_no_finished_looking_file(tmp_path):
+    import signal
+    import time
+    source = write_video(tmp_path / "long.mp4", moving_frames(150, height=192, width=256))
+    target = tmp_path / "out.mp4"
+    process = subprocess.Popen([sys.executable, "-m", "tweenflow", "video", str(source), "-o",
+                                str(target), "--multi", "4", "--engine", "classical", "-q"],
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not leftovers(tmp_path) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)                      # wait until the temporary output exists
+    time.sleep(0.5)                           # into the middle of the work
+    assert process.poll() is None, "finished before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130 and "interrupted" in stderr
+    assert not target.exists() and leftovers(tmp_path) == []

@@ -133,3 +133,9 @@ def test_rife4_small(pan_video, tmp_path):
     result = run(pan_video, tmp_path / "rife.mp4", multi=2, engine="rife4", max_frames=3)
     times, frames = read_video(tmp_path / "rife.mp4")
     assert len(frames) == 6 and result.interpolated == 2
+
+
+def test_float_rate_is_read_as_the_decimal_it_shows(pan_video, tmp_path):
+    # 29.97 as a float is 29.969999...; it must mean 30000/1001 like the string does
+    result = run(pan_video, tmp_path / "out", fps=29.97)
+    assert result.frames_out == 15          # ceil(0.48 s * 30000/1001) = ceil(14.386)

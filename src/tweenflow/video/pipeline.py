@@ -22,7 +22,7 @@ from tweenflow.images import IMAGE_SUFFIXES
 from tweenflow.video import scenes
 from tweenflow.video.reader import TimedFrame, VideoInfo, probe, read_frames
 from tweenflow.video.schedule import (Retime, interval_outputs, nominal_rate, output_duration,
-                                      output_time_base)
+                                      output_time_base, parse_rate)
 from tweenflow.video.writer import VIDEO_SUFFIXES, FolderWriter, VideoWriter
 
 QUEUE_SIZE = 8                 # frames in flight between two stages
@@ -62,13 +62,15 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     input frame is repeated instead of morphing; None turns detection off.
     Audio is copied packet for packet for fps/multi; slow motion drops it (see result.audio).
     """
-    from tweenflow.video.schedule import parse_rate
     chosen = [(name, value) for name, value in (("fps", fps), ("multi", multi),
                                                  ("slowmo", slowmo)) if value is not None]
     if len(chosen) != 1:
         raise InputError("give exactly one of --fps, --multi or --slowmo")
     mode, value = chosen[0]
-    value = parse_rate(value) if isinstance(value, str) else Fraction(value)
+    if isinstance(value, (str, float)):     # 59.94 as a float is not exactly 59.94
+        value = parse_rate(str(value))
+    else:
+        value = Fraction(value)
     retime = Retime(mode, value)
     if max_frames is not None and max_frames < 2:
         raise InputError(f"--max-frames must be at least 2, got {max_frames}")
@@ -87,16 +89,17 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                                                  else "an image folder has no audio"))
     elif copy_audio:
         result.audio = "copied"
-    if as_folder:
-        writer: Any = FolderWriter(output_path, overwrite)
-    else:
-        writer = VideoWriter(output_path, info.width, info.height,
-                             output_time_base(retime, info.time_base),
-                             nominal_rate(retime, info.rate), info.colour, info.rotation,
-                             input_path if copy_audio else None, crf=crf, preset=preset)
+    writer: Any = None
     bar = tqdm(total=_estimate_output_count(info, retime, max_frames), unit="frame",
                desc="tweenflow", disable=not progress, dynamic_ncols=True)
     try:
+        if as_folder:
+            writer = FolderWriter(output_path, overwrite)
+        else:
+            writer = VideoWriter(output_path, info.width, info.height,
+                                 output_time_base(retime, info.time_base),
+                                 nominal_rate(retime, info.rate), info.colour, info.rotation,
+                                 input_path if copy_audio else None, crf=crf, preset=preset)
         _run_threaded(lambda: read_frames(info, max_frames),
                       lambda produced: _write_all(produced, writer, bar),
                       lambda decoded: _retime(decoded, retime, engine, scene_cut_threshold,
@@ -104,7 +107,8 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         # with --max-frames only the audio under the decoded part is kept
         writer.close(result.input_end if max_frames is not None else None)
     except BaseException:
-        writer.abort()
+        if writer is not None:
+            writer.abort()
         raise
     finally:
         bar.close()

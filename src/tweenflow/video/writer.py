@@ -46,9 +46,20 @@ class VideoWriter:
                  audio_source: Path | None = None, crf: int = 18, preset: str = "medium"):
         self.path = path
         self.colour = colour
-        self.temp_name = _temp_path(path, folder=False)
         self.time_base = time_base
         self.count = 0
+        self.container = None
+        self.audio_in = None
+        self.temp_name = _temp_path(path, folder=False)
+        try:
+            self._open(width, height, rate, rotation, audio_source, crf, preset)
+        except BaseException:      # includes Ctrl-C: never leave the temporary file behind
+            self.abort()
+            raise
+
+    def _open(self, width: int, height: int, rate: Fraction, rotation: int,
+              audio_source: Path | None, crf: int, preset: str) -> None:
+        colour, time_base = self.colour, self.time_base
         # keep the exact start time (B-frame reordering gives negative dts; mkv would shift)
         self.container = av.open(self.temp_name, "w", options={"avoid_negative_ts": "disabled"})
         stream = self.container.add_stream("libx264", rate=rate.limit_denominator(1001 * 1000))
@@ -65,7 +76,6 @@ class VideoWriter:
         if rotation:
             stream.set_display_rotation(rotation)
         self.stream = stream
-        self.audio_in = None
         self.audio_packets = iter(())
         self.audio_map = {}
         self.pending_audio = None
@@ -124,7 +134,7 @@ class VideoWriter:
             try:
                 if closable is not None:
                     closable.close()
-            except (av.error.FFmpegError, ValueError):
+            except (av.error.FFmpegError, ValueError, OSError):
                 pass   # already failed; the temp file is removed below
         if os.path.exists(self.temp_name):
             os.unlink(self.temp_name)
