@@ -1,7 +1,11 @@
 import numpy as np
 import torch
 
+import pytest
+import torch.nn.functional as F
+
 from tweenflow.nn import backward_warp, crop_to, pad_to_multiple
+from tweenflow.nn.warp import backward_warp_downscaled
 from tweenflow.nn.padding import padded_size
 
 
@@ -52,3 +56,17 @@ def test_padded_size():
     assert padded_size(1, 1, 32) == (32, 32)
     assert padded_size(64, 65, 64) == (64, 128)
     assert np.all(np.array(padded_size(720, 1280, 64)) == (768, 1280))
+
+
+@pytest.mark.parametrize("factor", [1, 2, 4, 8, 16])
+def test_downscaled_warp_equals_warp_then_downscale(factor):
+    torch.manual_seed(factor)
+    image = torch.rand(2, 5, 64, 96)
+    flow = torch.randn(2, 2, 64, 96) * 6
+    expected = backward_warp(image, flow)
+    if factor > 1:
+        expected = F.interpolate(expected, scale_factor=1 / factor, mode="bilinear",
+                                 align_corners=False, recompute_scale_factor=False)
+    got = backward_warp_downscaled(image, flow, factor)
+    assert got.shape == expected.shape
+    assert torch.allclose(got, expected, atol=1e-5)

@@ -107,6 +107,7 @@ class RifeEngine(Engine):
         self.autocast_dtype = None
         if self.runtime.fast:
             self.model.fold_resconv_betas()
+            self.model.fast_warps = True
             self.model.to(memory_format=torch.channels_last)
             if use_bf16(self.runtime.precision):
                 self.autocast_dtype = torch.bfloat16

@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from tweenflow.nn.warp import backward_warp
+from tweenflow.nn.warp import backward_warp, backward_warp_downscaled
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ def _downscaled_cat(parts: list[torch.Tensor], flow: torch.Tensor | None,
     Bilinear resizing acts on each channel alone, so resizing the parts before concatenating is
     the same as upstream's concatenate-then-resize, without a full-resolution concatenation.
     """
-    resized = [_resize(part, 1.0 / scale) for part in parts]
+    # Parts smaller than the flow were already made at the block's resolution (fast warps).
+    resized = [part if flow is not None and part.shape[-1] != flow.shape[-1]
+               else _resize(part, 1.0 / scale) for part in parts]
     if flow is not None:
         resized.append(_resize(flow, 1.0 / scale) / scale)
     return torch.cat(resized, 1)
@@ -193,6 +195,8 @@ class IFNet(nn.Module):
             raise ValueError(f"unknown IFNet block kind {config.block_kind!r}")
         if head:
             self.encode = Head(head)
+        # Fast path (set by engines): warps at each block's own resolution, fused grids.
+        self.fast_warps = False
 
     @property
     def blocks(self) -> list[nn.Module]:
@@ -229,14 +233,14 @@ class IFNet(nn.Module):
         if self.config.timestep_input:
             inputs.append(_timestep_plane(img0, t))
         flow, mask, block_feat = None, None, None
-        warped0, warped1 = img0, img1
+        sources = None
         for i, block in enumerate(self.blocks):
             if flow is None:
                 flow, mask, block_feat = block(inputs, None, scales[i])
             else:
-                parts = [warped0, warped1]
-                if self.config.head_channels:
-                    parts += [backward_warp(feat0, flow[:, :2]), backward_warp(feat1, flow[:, 2:4])]
+                if sources is None:
+                    sources = self._warp_sources(img0, img1, feat0, feat1)
+                parts = self._warped_inputs(sources, flow, scales[i])
                 if self.config.timestep_input:
                     parts.append(inputs[-1])
                 parts += [mask, block_feat]
@@ -244,10 +248,33 @@ class IFNet(nn.Module):
                 flow = flow + flow_delta
             if flow_prior is not None:
                 flow = flow_prior.apply(flow, i)
-            warped0 = backward_warp(img0, flow[:, :2])
-            warped1 = backward_warp(img1, flow[:, 2:4])
+        warped0 = backward_warp(img0, flow[:, :2])
+        warped1 = backward_warp(img1, flow[:, 2:4])
         alpha = torch.sigmoid(mask)
         return warped0 * alpha + warped1 * (1 - alpha), flow
+
+    def _warp_sources(self, img0, img1, feat0, feat1) -> tuple[list, list]:
+        """What each block warps: frame 0 things (by flow_t_to_0), frame 1 things."""
+        if not self.config.head_channels:
+            return [img0], [img1]
+        if self.fast_warps:  # one grid per direction: warp image and features together
+            return [torch.cat((img0, feat0), 1)], [torch.cat((img1, feat1), 1)]
+        return [img0, feat0], [img1, feat1]
+
+    def _warped_inputs(self, sources, flow: torch.Tensor, scale: float) -> list[torch.Tensor]:
+        """[warped img0, warped img1, warped feat0, warped feat1] for a block at `scale`;
+        with fast_warps made directly at the block's resolution when scale is even."""
+        factor = int(scale) if self.fast_warps and scale == int(scale) and \
+            (int(scale) == 1 or int(scale) % 2 == 0) else 1
+        warped = []
+        for direction, things in enumerate(sources):
+            direction_flow = flow[:, 2 * direction:2 * direction + 2]
+            warped.append([backward_warp_downscaled(thing, direction_flow, factor)
+                           for thing in things])
+        if len(warped[0]) == 1 and self.config.head_channels:  # fast: split image | features
+            (both0,), (both1,) = warped
+            return [both0[:, :3], both1[:, :3], both0[:, 3:], both1[:, 3:]]
+        return [w for pair in zip(*warped) for w in pair]  # img0, img1, feat0, feat1
 
     def _forward_v3(self, img0, img1, scales, flow_prior):
         n, _, height, width = img0.shape

@@ -31,3 +31,32 @@ def backward_warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     grid = grid + flow.permute(0, 2, 3, 1) * scale
     return F.grid_sample(image, grid.to(image.dtype), mode="bilinear",
                          padding_mode="border", align_corners=True)
+
+
+def backward_warp_downscaled(image: torch.Tensor, flow: torch.Tensor, factor: int) -> torch.Tensor:
+    """`backward_warp(image, flow)` then bilinear downscaling by an even integer `factor`
+    (F.interpolate, align_corners=False), at 1/factor**2 of the cost.
+
+    That downscaling makes output pixel j the mean of full-resolution pixels factor*j + f/2 - 1
+    and factor*j + f/2 (in each axis), so the warp is sampled at those four offsets only.
+    Returns (N, C, H / factor, W / factor).
+    """
+    if factor == 1:
+        return backward_warp(image, flow)
+    if factor % 2:
+        raise ValueError(f"factor must be 1 or even, got {factor}")
+    _, _, height, width = flow.shape
+    grid = _base_grid(height, width, str(flow.device), flow.dtype)
+    to_units = torch.tensor([2.0 / max(width - 1, 1), 2.0 / max(height - 1, 1)],
+                            device=flow.device, dtype=flow.dtype)
+    first = factor // 2 - 1
+    total = None
+    for offset_y in (first, first + 1):
+        for offset_x in (first, first + 1):
+            sub_flow = flow[:, :, offset_y::factor, offset_x::factor]
+            sub_grid = grid[:, offset_y::factor, offset_x::factor] + \
+                sub_flow.permute(0, 2, 3, 1) * to_units
+            sample = F.grid_sample(image, sub_grid.to(image.dtype), mode="bilinear",
+                                   padding_mode="border", align_corners=True)
+            total = sample if total is None else total + sample
+    return total * 0.25
