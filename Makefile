@@ -17,9 +17,11 @@ $(VENV)/.installed: pyproject.toml
 
 demo: venv
 	mkdir -p demo_out
-	$(PY) -m tweenflow interpolate $(SHARED)/middlebury_other/Urban2/frame10.png \
-		$(SHARED)/middlebury_other/Urban2/frame11.png -n 7 -o demo_out/urban2.gif -y
-	@echo "demo: wrote demo_out/urban2.gif"
+	$(PY) -m tweenflow interpolate $(SHARED)/multi_gap/dog/00000.png \
+		$(SHARED)/multi_gap/dog/00008.png -n 7 -o demo_out/dog_inbetweens.gif -y
+	$(PY) -m tweenflow video $(SHARED)/videos/juggle_720p_24fps.mp4 -o demo_out/juggle_60fps.mp4 \
+		--fps 60 --max-frames 24 -y
+	@echo "demo: wrote demo_out/dog_inbetweens.gif and demo_out/juggle_60fps.mp4 (1 s at 60 fps)"
 
 test: venv
 	$(PY) -m pytest
