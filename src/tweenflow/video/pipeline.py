@@ -131,7 +131,8 @@ def _check_output(input_path: Path, output_path: Path, overwrite: bool) -> bool:
     if not output_path.parent.is_dir():
         raise OutputError(f"{output_path.parent}: no such folder")
     if not os.access(output_path.parent, os.W_OK):
-        raise OutputError(f"{output_path.parent}: not writable")
+        raise OutputError(f"{output_path}: cannot write: the folder {output_path.parent} is "
+                          f"not writable")
     if output_path.exists():
         if not overwrite:
             raise OutputError(f"{output_path} exists; pass -y/--overwrite to replace it")
