@@ -1,6 +1,9 @@
 """Small synthetic inputs shared by the tests."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -54,3 +57,17 @@ def engines():
             cache[key] = create_engine(name, **options)
         return cache[key]
     return get
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """Run `python -m tweenflow ARGS` as a user would; capture its output."""
+    return subprocess.run([sys.executable, "-m", "tweenflow", *args], capture_output=True,
+                          text=True, env=os.environ.copy(), timeout=300)
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    """The single stderr line of a failed run (asserting there is one, with no traceback)."""
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]

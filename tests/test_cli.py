@@ -1,7 +1,4 @@
 """The CLI as a user runs it: a subprocess, its files, its one-line errors and exit codes."""
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import av
@@ -9,20 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import shifted_pair, texture
+from tests.conftest import one_error_line, run_cli as run, shifted_pair, texture
 from tweenflow import read_image
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tweenflow", *args], capture_output=True,
-                          text=True, cwd=cwd, env=os.environ.copy(), timeout=300)
-
-
-def one_error_line(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    return lines[0]
 
 
 @pytest.fixture

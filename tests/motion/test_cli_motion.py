@@ -1,27 +1,13 @@
 """`tweenflow interpolate --tracks/--autopilot/--show-tracks` as a user runs it."""
 import json
-import os
-import subprocess
-import sys
 
 import cv2
 import numpy as np
 import pytest
 
+from tests.conftest import one_error_line, run_cli as run
 from tests.motion.scenes import CONTROL, END, START, object_centre
 from tweenflow import read_image
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tweenflow", *args], capture_output=True,
-                          text=True, env=os.environ.copy(), timeout=300)
-
-
-def one_error_line(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    return lines[0]
 
 
 @pytest.fixture

@@ -145,6 +145,13 @@ def _timestep_plane(like: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor
     return like.new_full((n, 1, height, width), float(t))
 
 
+def _blend(img0: torch.Tensor, img1: torch.Tensor, flow: torch.Tensor,
+           mask: torch.Tensor) -> torch.Tensor:
+    """The output frame: both inputs warped by the final flow, mixed by sigmoid(mask)."""
+    alpha = torch.sigmoid(mask)
+    return backward_warp(img0, flow[:, :2]) * alpha + backward_warp(img1, flow[:, 2:4]) * (1 - alpha)
+
+
 def _swap_directions(flow: torch.Tensor) -> torch.Tensor:
     return torch.cat((flow[:, 2:4], flow[:, :2]), 1)
 
@@ -248,10 +255,7 @@ class IFNet(nn.Module):
                 flow = flow + flow_delta
             if flow_prior is not None:
                 flow = flow_prior.apply(flow, i)
-        warped0 = backward_warp(img0, flow[:, :2])
-        warped1 = backward_warp(img1, flow[:, 2:4])
-        alpha = torch.sigmoid(mask)
-        return warped0 * alpha + warped1 * (1 - alpha), flow
+        return _blend(img0, img1, flow, mask), flow
 
     def _warp_sources(self, img0, img1, feat0, feat1) -> tuple[list, list]:
         """What each block warps: frame 0 things (by flow_t_to_0), frame 1 things."""
@@ -282,6 +286,9 @@ class IFNet(nn.Module):
         mask = img0.new_zeros((n, 1, height, width))
         warped0, warped1 = img0, img1
         for i, block in enumerate(self.blocks):
+            if i > 0:
+                warped0 = backward_warp(img0, flow[:, :2])
+                warped1 = backward_warp(img1, flow[:, 2:4])
             # Both directions in one batch: (img0 -> img1) and the swapped pair.
             parts = [torch.cat((warped0, warped1), 0), torch.cat((warped1, warped0), 0),
                      torch.cat((mask, -mask), 0)]
@@ -291,7 +298,4 @@ class IFNet(nn.Module):
             mask = mask + (mask_both[:n] - mask_both[n:]) / 2
             if flow_prior is not None:
                 flow = flow_prior.apply(flow, i)
-            warped0 = backward_warp(img0, flow[:, :2])
-            warped1 = backward_warp(img1, flow[:, 2:4])
-        alpha = torch.sigmoid(mask)
-        return warped0 * alpha + warped1 * (1 - alpha), flow
+        return _blend(img0, img1, flow, mask), flow
