@@ -204,17 +204,19 @@ def _interval(retime: Retime, start: Fraction, kept0: tuple[TimedFrame, list[Fra
         cut = scenes.is_scene_cut(frame0.rgb, frame1.rgb, scene_cut_threshold)
         result.scene_cuts += cut
     identical = needs_engine and scenes.is_duplicate(frame0.rgb, frame1.rgb)
-    state = None
+    # All in-betweens of the pair at once: the pair is prepared once, engines may batch t.
+    times = [float(t) for _, t in outputs if t > 0] if needs_engine and not (cut or identical) \
+        else []
+    rendered = iter(engine.render_many(engine.prepare(frame0.rgb, frame1.rgb), times)
+                    if times else ())
     for time, t in outputs:
         if t == 0 or identical:
             yield time, frame0.rgb
         elif cut:   # never morph across a cut: show the nearer input frame
             yield time, frame0.rgb if t < Fraction(1, 2) else frame1.rgb
         else:
-            if state is None:
-                state = engine.prepare(frame0.rgb, frame1.rgb)
             result.interpolated += 1
-            yield time, engine.render(state, float(t))
+            yield time, next(rendered)
 
 
 def _drop_short_duplicate_runs(decoded: Iterable[TimedFrame], result: VideoResult,
