@@ -69,6 +69,7 @@ class VideoWriter:
         stream.codec_context.time_base = time_base
         stream.options = {"crf": str(crf), "preset": preset}
         context = stream.codec_context
+        context.thread_count = 1  # as in the reader: leave the cores to the engine
         context.colorspace = colour.colorspace
         context.color_range = colour.color_range
         context.color_primaries = colour.color_primaries
