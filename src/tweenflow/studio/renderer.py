@@ -1,0 +1,99 @@
+"""Engine work for the studio: one worker thread, engines made once, pairs prepared once.
+
+All engine calls (create, prepare, render, autopilot) run on a single worker thread, so requests
+never run two engines at once on a small CPU and a prepared pair is reused by every render that
+follows, whatever the tracks: a track change only re-renders, it never re-prepares.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+import cv2
+import numpy as np
+
+from tweenflow import api
+from tweenflow.engines.base import Engine, Runtime, create_engine, engine_info
+from tweenflow.errors import TweenflowError
+from tweenflow.motion import Track, autopilot_tracks, tracks_to_json
+from tweenflow.studio.workspace import Session
+
+
+class Superseded(TweenflowError):
+    """A preview request that a newer one from the same page made stale."""
+
+    def __init__(self) -> None:
+        super().__init__("a newer preview was requested; this one was skipped")
+
+
+def encode_png(frame: np.ndarray, fast: bool = True) -> bytes:
+    """PNG bytes of a uint8 RGB frame (fast: light compression, same pixels)."""
+    params = [cv2.IMWRITE_PNG_COMPRESSION, 1] if fast else []
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), params)
+    if not ok:
+        raise TweenflowError("could not encode the frame as PNG")
+    return encoded.tobytes()
+
+
+def tracks_key(tracks: list[Track]) -> str:
+    return json.dumps(tracks_to_json(tracks), sort_keys=True)
+
+
+class Renderer:
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        self.runtime = runtime or Runtime()
+        self.engines: dict[str, Engine] = {}
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tweenflow-studio")
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run `function(*args)` on the engine thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
+
+    def close(self) -> None:
+        self.worker.shutdown(wait=False, cancel_futures=True)
+
+    # The methods below run on the engine thread.
+    def engine(self, name: str) -> Engine:
+        engine_info(name)   # EngineError with the known names if unknown
+        if name not in self.engines:
+            self.engines[name] = create_engine(name, runtime=self.runtime)
+        return self.engines[name]
+
+    def prepared(self, session: Session, name: str) -> Any:
+        engine = self.engine(name)
+        if name not in session.states:
+            session.states[name] = engine.prepare(session.frame0, session.frame1)
+        return session.states[name]
+
+    def motion(self, session: Session, tracks: list[Track]):
+        """The MotionField the CLI builds for these tracks (None without tracks)."""
+        return api.motion_field(session.frame0, session.frame1, tracks)
+
+    def frames(self, session: Session, name: str, times: list[float],
+               tracks: list[Track]) -> list[np.ndarray]:
+        """Frames at `times` as `tweenflow interpolate ... --tracks` makes them."""
+        inner = [t for t in times if 0.0 < t < 1.0]
+        rendered = {}
+        if inner:
+            state = self.prepared(session, name)
+            rendered = dict(zip(inner, self.engine(name).render_many(
+                state, inner, self.motion(session, tracks))))
+        return [session.frame0.copy() if t == 0.0 else session.frame1.copy() if t == 1.0
+                else rendered[t] for t in times]
+
+    def preview_png(self, session: Session, name: str, t: float, tracks: list[Track],
+                    seq: int | None) -> bytes:
+        """PNG of the frame at t; raises Superseded if a newer preview has been asked for."""
+        if seq is not None and seq < session.preview_seq:
+            raise Superseded()
+        key = (name, tracks_key(tracks), t)
+        png = session.cached_frame(key)
+        if png is None:
+            png = encode_png(self.frames(session, name, [t], tracks)[0])
+            session.cache_frame(key, png)
+        return png
+
+    def autopilot(self, session: Session) -> dict:
+        return tracks_to_json(autopilot_tracks(session.frame0, session.frame1))
