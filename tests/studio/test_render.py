@@ -202,3 +202,15 @@ def test_export_gives_the_clis_frames_and_clips(client, session, pair_files, tmp
 @pytest.mark.weights
 def test_export_with_rife4_gives_the_clis_frames(client, session, pair_files, tmp_path):
     _export_matches_cli(client, session, pair_files, tmp_path, "rife4", 2)
+
+
+def test_the_preview_cache_is_bounded_in_bytes(tmp_path):
+    from tweenflow.studio.workspace import FRAME_CACHE_BYTES, Session
+    frame = np.zeros((8, 8, 3), np.uint8)
+    cache = Session(id="x", frame0=frame, frame1=frame, names=("a", "b"), folder=tmp_path)
+    entry = bytes(FRAME_CACHE_BYTES // 10)
+    for k in range(25):
+        cache.cache_frame(("classical", "[]", k / 25), entry)
+    assert len(cache.frame_cache) == 10
+    assert cache.cached_frame(("classical", "[]", 24 / 25)) is entry
+    assert cache.cached_frame(("classical", "[]", 0.0)) is None

@@ -28,10 +28,9 @@ class Superseded(TweenflowError):
         super().__init__("a newer preview was requested; this one was skipped")
 
 
-def encode_png(frame: np.ndarray, fast: bool = True) -> bytes:
-    """PNG bytes of a uint8 RGB frame (fast: light compression, same pixels)."""
-    params = [cv2.IMWRITE_PNG_COMPRESSION, 1] if fast else []
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), params)
+def encode_png(frame: np.ndarray) -> bytes:
+    """PNG bytes of a uint8 RGB frame."""
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     if not ok:
         raise TweenflowError("could not encode the frame as PNG")
     return encoded.tobytes()

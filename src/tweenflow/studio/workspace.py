@@ -20,7 +20,8 @@ from tweenflow.errors import InputError
 
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 MAX_SESSIONS = 8
-FRAME_CACHE_ENTRIES = 48
+# Rendered previews kept per session (PNG bytes): revisiting a t with unchanged tracks is free.
+FRAME_CACHE_BYTES = 12 * 2**20
 
 
 class NotFound(InputError):
@@ -57,8 +58,10 @@ class Session:
 
     def cache_frame(self, key: tuple, png: bytes) -> None:
         self.frame_cache[key] = png
-        while len(self.frame_cache) > FRAME_CACHE_ENTRIES:
-            self.frame_cache.popitem(last=False)
+        total = sum(len(entry) for entry in self.frame_cache.values())
+        while total > FRAME_CACHE_BYTES and len(self.frame_cache) > 1:
+            _, dropped = self.frame_cache.popitem(last=False)
+            total -= len(dropped)
 
 
 class Workspace:
