@@ -4,13 +4,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 
-from tests.conftest import one_error_line, run_cli
+from tests.conftest import one_error_line, run_cli, texture
 from tests.studio.conftest import HEIGHT, WIDTH, write_png
-from tests.conftest import texture
 
 
 def _listening_addresses(port: int) -> list[str]:
