@@ -26,7 +26,7 @@ def test_single_frame_with_t(pair, tmp_path):
     assert read_image(tmp_path / "mid.png").shape == (72, 100, 3)
 
 
-def test_default_engine_rife4_and_default_t(pair, tmp_path):
+def test_default_engine_auto_and_default_t(pair, tmp_path):
     a, b = pair
     result = run("interpolate", str(a), str(b), "-o", str(tmp_path / "mid.jpg"))
     assert result.returncode == 0, result.stderr
@@ -57,11 +57,13 @@ def test_n_frames_to_a_clip_plays_a_inbetweens_b(pair, tmp_path, suffix):
     assert np.abs(frames[0][:72, :100].astype(int) - first.astype(int)).mean() < 6
 
 
-def test_engines_lists_all_three():
+def test_engines_lists_every_engine():
     result = run("engines")
     assert result.returncode == 0
-    for name in ("rife4", "rife3", "classical"):
-        assert name in result.stdout
+    names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
+    assert names[:5] == ["classical", "rife4", "rife3", "fusion", "auto"]
+    fusion_line = next(line for line in result.stdout.splitlines() if line.startswith("fusion"))
+    assert "rife-4.25" in fusion_line and "rife-3.6-hd" in fusion_line
 
 
 @pytest.mark.parametrize("case,expected", [

@@ -63,7 +63,7 @@ def render_times(engine: Engine, frame0: np.ndarray, frame1: np.ndarray,
 
 
 def interpolate(frame0: np.ndarray, frame1: np.ndarray, times: float | Sequence[float] = 0.5,
-                engine: str | Engine = "rife4", *, scale: float = 1.0,
+                engine: str | Engine = "auto", *, scale: float = 1.0,
                 motion: MotionField | None = None,
                 runtime: Runtime | None = None, tracks: Any = None,
                 autopilot: bool = False) -> list[np.ndarray]:
@@ -71,7 +71,8 @@ def interpolate(frame0: np.ndarray, frame1: np.ndarray, times: float | Sequence[
 
     frame0, frame1: uint8 (H, W, 3) RGB, same size (any size: engines pad and crop back).
     times: one t or a sequence, each in [0, 1]; t = 0 returns frame0, t = 1 frame1 (copies).
-    engine: a name (`rife4`, `rife3`, `classical`) or an engine from `create_engine`.
+    engine: a name (`auto`, the default: rife4, or fusion for large motion; `rife4`, `rife3`,
+        `classical`, `fusion`) or an engine from `create_engine`.
     scale: flow resolution factor for large inputs (e.g. 0.5 for 4K), used with an engine name.
     tracks: motion control, a list of `tweenflow.motion.Track`s or track dicts, or a parsed
         tracks file ({"tracks": [...]}, see tweenflow.motion.tracks); points in input pixels.

@@ -36,8 +36,9 @@ def _fraction(text: str) -> Fraction:
 
 def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     names = [info.name for info in engine_infos()]
-    parser.add_argument("--engine", default="rife4", choices=names,
-                        help="interpolation engine (default: rife4; see `tweenflow engines`)")
+    parser.add_argument("--engine", default="auto", choices=names,
+                        help="interpolation engine (default: auto = rife4, or fusion where the "
+                             "frames are far apart; see `tweenflow engines`)")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="estimate flow at this fraction of the size, e.g. 0.5 for 4K "
                              "(rife: 0.125-4 in powers of two; classical: 0.0625-1)")
@@ -154,13 +155,14 @@ def _check_folder(folder: Path, count: int, overwrite: bool, inputs: list[Path])
 
 def run_engines(args: argparse.Namespace) -> int:
     for info in engine_infos():
-        if info.weights_id is None:
+        entries = [weights.REGISTRY[weights_id] for weights_id in info.weights_ids]
+        if not entries:
             status = "ready (no weights needed)"
         else:
-            entry = weights.REGISTRY[info.weights_id]
-            status = (f"weights {entry.id} present" if weights.is_present(entry)
-                      else f"weights {entry.id} not downloaded (fetched from {entry.requirement} "
-                           f"on first use)")
+            status = "; ".join(
+                f"weights {entry.id} present" if weights.is_present(entry)
+                else f"weights {entry.id} not downloaded (fetched from {entry.requirement} "
+                     f"on first use)" for entry in entries)
         print(f"{info.name:10s} {status}\n           {info.summary}")
     print(f"cache: {weights.cache_dir()}")
     return 0
@@ -239,12 +241,12 @@ def run_studio(args: argparse.Namespace) -> int:
 
 def run_fetch(args: argparse.Namespace) -> int:
     infos = {info.name: info for info in engine_infos()}
-    names = args.engines or [name for name, info in infos.items() if info.weights_id]
+    names = args.engines or [name for name, info in infos.items() if info.weights_ids]
     for name in names:
         if name not in infos:
             raise InputError(f"unknown engine {name!r}; choose one of: {', '.join(infos)}")
-        if infos[name].weights_id:
-            path = weights.fetch(weights.REGISTRY[infos[name].weights_id])
+        for weights_id in infos[name].weights_ids:
+            path = weights.fetch(weights.REGISTRY[weights_id])
             print(f"{name}: {path}")
     return 0
 

@@ -6,7 +6,7 @@ from tests.conftest import measured_shift, shifted_pair, texture
 from tweenflow import interpolate
 from tweenflow.engines.rife import dyadic_approximation
 
-ENGINES = ["classical", "rife4", "rife3"]
+ENGINES = ["classical", "rife4", "rife3", "fusion", "auto"]
 
 
 @pytest.mark.parametrize("name", ENGINES)

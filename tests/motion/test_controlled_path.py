@@ -12,7 +12,7 @@ from tests.motion.scenes import CONTROL, END, HEIGHT, START, WIDTH, object_centr
 from tweenflow import create_engine, interpolate
 from tweenflow.motion import make_track, position
 
-ENGINES = ["classical", "rife4", "rife3"]
+ENGINES = ["classical", "rife4", "rife3", "fusion", "auto"]
 TIMES = [0.25, 0.5, 0.75]
 
 

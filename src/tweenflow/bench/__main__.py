@@ -1,9 +1,9 @@
 """`python -m tweenflow.bench quality|...`: dispatch to one benchmark."""
 import sys
 
-from tweenflow.bench import quality, speed
+from tweenflow.bench import large_motion, quality, speed
 
-BENCHMARKS = {"quality": quality.main, "speed": speed.main}
+BENCHMARKS = {"quality": quality.main, "speed": speed.main, "large_motion": large_motion.main}
 
 if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
     print(f"usage: python -m tweenflow.bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)

@@ -65,7 +65,7 @@ class Engine(ABC):
 class EngineInfo:
     name: str
     summary: str
-    weights_id: str | None        # None: needs no weights
+    weights_ids: tuple[str, ...]  # weights registry ids it needs (empty: none)
     arbitrary_t: bool             # False: midpoints only, other t by recursive bisection
     factory: Callable[..., Engine]
 
@@ -98,4 +98,4 @@ def create_engine(name: str, *, scale: float = 1.0, runtime: Runtime | None = No
 
 def _load_builtin_engines() -> None:
     # Imported here so that `tweenflow.engines.base` does not depend on torch at import time.
-    from tweenflow.engines import classical, rife  # noqa: F401
+    from tweenflow.engines import classical, rife, fusion, auto  # noqa: F401,I001 (listing order)

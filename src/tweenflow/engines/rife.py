@@ -1,6 +1,7 @@
 """RIFE engines: a model version is a row in VERSIONS (network config + weights entry)."""
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -10,6 +11,7 @@ import torch
 
 from tweenflow import weights
 from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, register
+from tweenflow.engines.motion_size import LARGE_MOTION_PIXELS, motion_size
 from tweenflow.errors import EngineError
 from tweenflow.nn.ifnet import FlowPrior, IFNet, IFNetConfig
 from tweenflow.nn.padding import crop_to, pad_to_multiple
@@ -42,6 +44,10 @@ VERSIONS: dict[str, RifeVersion] = {
 ALLOWED_SCALES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
 # rife3 reaches t by bisection; t is rounded to the nearest multiple of 1 / 2**MAX_BISECTION_DEPTH.
 MAX_BISECTION_DEPTH = 6
+# rife4 with recursion: midpoints down to intervals of 1 / 2**RIFE4_RECURSION_DEPTH, then t directly
+# inside the last interval (so any t stays exact). Depth 4 covers every t = k/16 by midpoints.
+RIFE4_RECURSION_DEPTH = 4
+RECURSION_MODES = ("auto", "always", "never")
 
 
 def to_tensor(frame: np.ndarray) -> torch.Tensor:
@@ -83,19 +89,33 @@ class RifePairState:
     width: int
     feat0: torch.Tensor | None = None
     feat1: torch.Tensor | None = None
-    # rife3: frames already made by bisection, keyed by their time (plain runs only).
+    recurse: bool = True            # reach t by FILM-style recursion (else one direct pass)
+    # Frames already made by bisection, keyed by their time (runs without motion hints only).
     midpoints: dict[Fraction, torch.Tensor] = field(default_factory=dict)
 
 
 class RifeEngine(Engine):
+    """A RIFE network as an engine.
+
+    recursion (models with a timestep input; midpoint-only models always recurse):
+    "always": FILM's recursion, midpoints first, so each step sees smaller motion;
+    "never": every t in one pass (batched, fastest); "auto" (default): recursion for pairs
+    whose measured motion is at least LARGE_MOTION_PIXELS, where it pays (BENCHMARKS.md,
+    "Large motion"), one pass otherwise.
+    """
+
     def __init__(self, version: RifeVersion, scale: float = 1.0,
-                 runtime: Runtime | None = None, notify=None) -> None:
+                 runtime: Runtime | None = None, notify=None, recursion: str = "auto") -> None:
         if scale not in ALLOWED_SCALES:
             raise EngineError(f"--scale {scale} is not supported by {version.name}; use one of "
                               f"{', '.join(str(s) for s in ALLOWED_SCALES)}")
+        if recursion not in RECURSION_MODES:
+            raise EngineError(f"unknown recursion {recursion!r}; use one of "
+                              f"{', '.join(RECURSION_MODES)}")
         self.name = version.name
         self.version = version
         self.scale = scale
+        self.recursion = recursion if version.config.timestep_input else "always"
         self.runtime = runtime or Runtime()
         if self.runtime.threads:
             torch.set_num_threads(self.runtime.threads)
@@ -114,6 +134,15 @@ class RifeEngine(Engine):
         self.pad_multiple = max(version.config.pad_multiple,
                                 int(math.ceil(version.config.pad_multiple / scale)))
 
+    def with_recursion(self, recursion: str) -> "RifeEngine":
+        """The same engine (sharing the loaded model) with another recursion mode."""
+        if recursion not in RECURSION_MODES:
+            raise EngineError(f"unknown recursion {recursion!r}; use one of "
+                              f"{', '.join(RECURSION_MODES)}")
+        variant = copy.copy(self)
+        variant.recursion = recursion if self.version.config.timestep_input else "always"
+        return variant
+
     def _autocast(self):
         return torch.autocast("cpu", dtype=self.autocast_dtype,
                               enabled=self.autocast_dtype is not None)
@@ -127,7 +156,9 @@ class RifeEngine(Engine):
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> RifePairState:
         height, width = frame0.shape[:2]
         img0, img1 = self._input(frame0), self._input(frame1)
-        state = RifePairState(img0=img0, img1=img1, height=height, width=width)
+        recurse = self.recursion == "always" or (
+            self.recursion == "auto" and motion_size(frame0, frame1) >= LARGE_MOTION_PIXELS)
+        state = RifePairState(img0=img0, img1=img1, height=height, width=width, recurse=recurse)
         with self._autocast():
             state.feat0 = self.model.encode_features(img0)
             state.feat1 = self.model.encode_features(img1)
@@ -138,14 +169,12 @@ class RifeEngine(Engine):
     @torch.inference_mode()
     def render(self, state: RifePairState, t: float,
                motion: MotionField | None = None) -> np.ndarray:
-        if self.version.config.timestep_input:
-            prior = self._prior(state, 0.0, 1.0, t, motion)
-            with self._autocast():
+        with self._autocast():
+            if state.recurse:
+                frame = self._recurse(state, t, motion)
+            else:
                 frame, _ = self.model(state.img0, state.img1, t, self.scale, state.feat0,
-                                      state.feat1, prior)
-        else:
-            with self._autocast():
-                frame = self._bisect(state, dyadic_approximation(t), motion)
+                                      state.feat1, self._prior(state, 0.0, 1.0, t, motion))
         return to_frame(crop_to(frame, state.height, state.width))
 
     @torch.inference_mode()
@@ -153,7 +182,7 @@ class RifeEngine(Engine):
                     motion: MotionField | None = None) -> list[np.ndarray]:
         """rife4 without motion hints: several t in one batched forward pass (fewer, larger
         matrix products; same maths). Otherwise one at a time."""
-        if not (self.runtime.fast and self.version.config.timestep_input and motion is None):
+        if state.recurse or not self.runtime.fast or motion is not None:
             return super().render_many(state, times, motion)
         pixels = state.img0.shape[-2] * state.img0.shape[-1]
         batch = max(1, min(len(times), BATCH_PIXELS // pixels))
@@ -169,21 +198,33 @@ class RifeEngine(Engine):
             frames += [to_frame(out[i:i + 1]) for i in range(n)]
         return frames
 
-    def _bisect(self, state: RifePairState, target: Fraction,
-                motion: MotionField | None) -> torch.Tensor:
-        """FILM-style recursion: midpoints of ever smaller intervals until `target` is hit."""
-        if target == 0:
-            return state.img0
-        if target == 1:
-            return state.img1
+    def _recurse(self, state: RifePairState, t: float,
+                 motion: MotionField | None) -> torch.Tensor:
+        """FILM-style recursion: midpoints of ever smaller intervals around t.
+
+        A midpoint-only model stops when a midpoint is t (rounded to 1 / 2**MAX_BISECTION_DEPTH);
+        a model with a timestep input stops there too, or after RIFE4_RECURSION_DEPTH levels
+        makes t directly from the two ends of its interval.
+        """
+        arbitrary = self.version.config.timestep_input
+        target = Fraction(t).limit_denominator(1 << 20) if arbitrary else dyadic_approximation(t)
+        if target in (0, 1):
+            return state.img0 if target == 0 else state.img1
         low, high = Fraction(0), Fraction(1)
         frame_low, frame_high = state.img0, state.img1
-        while True:
+        for depth in range(MAX_BISECTION_DEPTH + 1):
             middle = (low + high) / 2
+            if arbitrary and middle != target and depth == RIFE4_RECURSION_DEPTH:
+                local_t = float((target - low) / (high - low))
+                prior = self._prior(state, float(low), float(high), t, motion)
+                frame, _ = self.model(frame_low, frame_high, local_t, self.scale,
+                                      *self._end_features(state, low, high), prior)
+                return frame
             frame_mid = state.midpoints.get(middle) if motion is None else None
             if frame_mid is None:
                 prior = self._prior(state, float(low), float(high), float(middle), motion)
-                frame_mid, _ = self.model(frame_low, frame_high, 0.5, self.scale, flow_prior=prior)
+                frame_mid, _ = self.model(frame_low, frame_high, 0.5, self.scale,
+                                          *self._end_features(state, low, high), prior)
                 if motion is None:
                     state.midpoints[middle] = frame_mid
             if middle == target:
@@ -192,6 +233,12 @@ class RifeEngine(Engine):
                 high, frame_high = middle, frame_mid
             else:
                 low, frame_low = middle, frame_mid
+        raise AssertionError("unreachable: a dyadic target is met within MAX_BISECTION_DEPTH")
+
+    @staticmethod
+    def _end_features(state: RifePairState, low: Fraction, high: Fraction):
+        """The input frames' cached features where an interval ends at them (None: computed)."""
+        return (state.feat0 if low == 0 else None), (state.feat1 if high == 1 else None)
 
     def _prior(self, state: RifePairState, time0: float, time1: float, t: float,
                motion: MotionField | None) -> FlowPrior | None:
@@ -222,6 +269,6 @@ def _factory(version_name: str):
 
 for _version in VERSIONS.values():
     register(EngineInfo(name=_version.name, summary=_version.summary,
-                        weights_id=_version.weights_id,
+                        weights_ids=(_version.weights_id,),
                         arbitrary_t=_version.config.timestep_input,
                         factory=_factory(_version.name)))

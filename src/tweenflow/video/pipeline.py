@@ -48,7 +48,7 @@ class VideoResult:
 
 def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike, *,
                   fps: Fraction | str | None = None, multi: int | None = None,
-                  slowmo: int | None = None, engine: str | Engine = "rife4",
+                  slowmo: int | None = None, engine: str | Engine = "auto",
                   scale: float = 1.0, runtime: Runtime | None = None,
                   scene_cut_threshold: float | None = scenes.DEFAULT_SCENE_CUT_THRESHOLD,
                   input_fps: Fraction = Fraction(24), max_frames: int | None = None,

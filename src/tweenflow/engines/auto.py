@@ -1,0 +1,67 @@
+"""The default engine: rife4 for ordinary motion, fusion where the two frames are far apart.
+
+Per pair, `motion_size` measures the motion (a few milliseconds). Below LARGE_MOTION_PIXELS
+the pair goes to rife4, the fastest network; from there on to fusion (rife4, rife3 and
+classical, each also mirrored), which costs about 6x as much but gains most where single
+engines fail visibly. Fusion scores higher at every motion size on our test sets; the switch
+spends its cost where single engines fail visibly (BENCHMARKS.md, "Large motion"); `fusion`
+and `rife4` are there to choose either always.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, register
+from tweenflow.engines.fusion import FusionEngine, fusion_of, member_engines
+from tweenflow.engines.motion_size import LARGE_MOTION_PIXELS, motion_size
+
+
+@dataclass
+class AutoState:
+    large_motion: bool
+    motion_pixels: float
+    inner: Any           # the chosen engine's pair state
+
+
+class AutoEngine(Engine):
+    name = "auto"
+
+    def __init__(self, small_motion: Engine, large_motion: FusionEngine,
+                 threshold_pixels: float = LARGE_MOTION_PIXELS) -> None:
+        self.small_motion = small_motion
+        self.large_motion = large_motion
+        self.threshold_pixels = threshold_pixels
+
+    def _engine(self, state: AutoState) -> Engine:
+        return self.large_motion if state.large_motion else self.small_motion
+
+    def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> AutoState:
+        pixels = motion_size(frame0, frame1)
+        large = pixels >= self.threshold_pixels
+        engine = self.large_motion if large else self.small_motion
+        return AutoState(large, pixels, engine.prepare(frame0, frame1))
+
+    def render(self, state: AutoState, t: float, motion: MotionField | None = None) -> np.ndarray:
+        return self._engine(state).render(state.inner, t, motion)
+
+    def render_many(self, state: AutoState, times: list[float],
+                    motion: MotionField | None = None) -> list[np.ndarray]:
+        return self._engine(state).render_many(state.inner, times, motion)
+
+
+def build_auto(scale: float = 1.0, runtime: Runtime | None = None) -> AutoEngine:
+    members = member_engines(scale, runtime)      # rife4 first: it also serves small motion
+    # Below the threshold rife4's own recursion="auto" would not recurse either (the same
+    # measure on the same frames); "never" just skips measuring the pair a second time.
+    return AutoEngine(small_motion=members[0].with_recursion("never"),
+                      large_motion=fusion_of(members))
+
+
+register(EngineInfo(name="auto",
+                    summary=f"the default: rife4, or fusion where the frames are far apart "
+                            f"(motion >= {LARGE_MOTION_PIXELS:g} px)",
+                    weights_ids=("rife-4.25", "rife-3.6-hd"), arbitrary_t=True,
+                    factory=build_auto))

@@ -1,0 +1,112 @@
+"""Fusion: the mean of several engines' frames, each also run on the mirrored pair.
+
+Where the members agree (most of a frame) the mean is their common answer. Where they
+disagree, each is wrong in its own way (different flows, different training, different
+orientation), and the mean is the better guess: it scores higher against the true frame than
+any member (BENCHMARKS.md, "Large motion"), at the price of softness or faint doubles of fast
+moving details where members place them differently. It costs the members' time added up.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from tweenflow.engines.augment import IDENTITY, MIRROR, Augmentation, AugmentedEngine
+from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, create_engine, \
+    register
+
+# The default members: every engine, as it is and mirrored.
+MEMBER_ENGINES = ("rife4", "rife3", "classical")
+MEMBER_AUGMENTATIONS = (IDENTITY, MIRROR)
+# A member farther than this many times the typical member from the per-pixel median is left
+# out of that frame; OUTLIER_FLOOR (levels, 0-255) keeps near-identical members all in.
+OUTLIER_FACTOR = 2.5
+OUTLIER_FLOOR = 1.0
+# render_many makes this many t at a time (each member's frames for them are held at once).
+TIMES_PER_CHUNK = 4
+
+
+@dataclass
+class FusionState:
+    member_states: list[Any]
+
+
+class FusionEngine(Engine):
+    """The per-pixel mean of `members`' frames, outliers left out (see `fuse`); uint8 RGB in
+    and out."""
+
+    name = "fusion"
+
+    def __init__(self, members: Sequence[Engine]) -> None:
+        if not members:
+            raise ValueError("fusion needs at least one member engine")
+        self.members = list(members)
+
+    def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> FusionState:
+        return FusionState([member.prepare(frame0, frame1) for member in self.members])
+
+    def render(self, state: FusionState, t: float,
+               motion: MotionField | None = None) -> np.ndarray:
+        return self.render_many(state, [t], motion)[0]
+
+    def render_many(self, state: FusionState, times: list[float],
+                    motion: MotionField | None = None) -> list[np.ndarray]:
+        frames = []
+        for start in range(0, len(times), TIMES_PER_CHUNK):   # bounds memory for large -n
+            chunk = times[start:start + TIMES_PER_CHUNK]
+            rendered = [member.render_many(member_state, chunk, motion)
+                        for member, member_state in zip(self.members, state.member_states)]
+            frames += [fuse([member_frames[i] for member_frames in rendered])
+                       for i in range(len(chunk))]
+        return frames
+
+
+def fuse(frames: Sequence[np.ndarray]) -> np.ndarray:
+    """The mean of the members' uint8 (H, W, 3) frames, leaving out outliers.
+
+    A member whose mean distance to the per-pixel median of the members is more than
+    OUTLIER_FACTOR times the typical (median) member's has failed on this frame (e.g. a flow
+    that lost a large motion the others follow) and would only add a ghost. Repeated among
+    the members kept until none is left out (at least two stay).
+    """
+    stack = np.stack(frames).astype(np.float32)
+    keep = np.ones(len(frames), bool)
+    while len(frames) > 2:
+        median = np.median(stack[keep], axis=0)
+        distance = np.abs(stack - median).mean(axis=(1, 2, 3))
+        threshold = max(OUTLIER_FACTOR * float(np.median(distance[keep])), OUTLIER_FLOOR)
+        kept = keep & (distance <= threshold)
+        if kept.sum() < 2 or np.array_equal(kept, keep):
+            break
+        keep = kept
+    return np.clip(np.rint(stack[keep].mean(axis=0)), 0, 255).astype(np.uint8)
+
+
+def fusion_of(engines: Sequence[Engine],
+              augmentations: Sequence[Augmentation] = MEMBER_AUGMENTATIONS) -> FusionEngine:
+    """Fusion of every engine under every augmentation (the engines' models are shared)."""
+    return FusionEngine([engine if augmentation == IDENTITY
+                         else AugmentedEngine(engine, augmentation)
+                         for engine in engines for augmentation in augmentations])
+
+
+def member_engines(scale: float = 1.0, runtime: Runtime | None = None,
+                   names: Sequence[str] = MEMBER_ENGINES) -> list[Engine]:
+    """The member engines by name; a scale the classical engine cannot take is clamped into
+    its range [0.0625, 1]."""
+    return [create_engine(name, runtime=runtime,
+                          scale=min(max(scale, 0.0625), 1.0) if name == "classical" else scale)
+            for name in names]
+
+
+def build_fusion(scale: float = 1.0, runtime: Runtime | None = None) -> FusionEngine:
+    return fusion_of(member_engines(scale, runtime))
+
+
+register(EngineInfo(name="fusion",
+                    summary="mean of rife4, rife3 and classical, each also mirrored: best PSNR, "
+                            "about 6x the time of rife4",
+                    weights_ids=("rife-4.25", "rife-3.6-hd"), arbitrary_t=True,
+                    factory=build_fusion))
