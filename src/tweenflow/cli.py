@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from tweenflow import api, weights
+from tweenflow.allocator import keep_freed_memory
 from tweenflow.engines.base import Runtime, create_engine, engine_infos
 from tweenflow.errors import InputError, OutputError, TweenflowError
 from tweenflow.images import IMAGE_SUFFIXES, read_image, write_image
@@ -257,6 +258,8 @@ COMMANDS = {"interpolate": run_interpolate, "engines": run_engines, "fetch-weigh
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("interpolate", "video"):
+        keep_freed_memory()   # batch work: faster frames (see tweenflow.allocator)
     try:
         return COMMANDS[args.command](args)
     except TweenflowError as error:

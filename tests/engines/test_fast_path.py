@@ -9,7 +9,8 @@ from tweenflow import read_image
 from tweenflow.api import render_times
 from tweenflow.bench.metrics import psnr
 from tweenflow.engines import Runtime, create_engine
-from tweenflow.engines.rife import use_bf16
+from tweenflow.engines.rife import to_padded_tensor, to_tensor, use_bf16
+from tweenflow.nn.padding import pad_to_multiple
 from tweenflow.errors import EngineError
 from tweenflow.nn.ifnet import ResConv
 
@@ -59,3 +60,35 @@ def test_precision_names():
     assert use_bf16("bf16") and not use_bf16("fp32")
     with pytest.raises(EngineError, match="unknown precision"):
         use_bf16("fp8")
+
+
+@pytest.mark.parametrize("sequence", ["Urban3", "Grove2"])
+def test_pyramid_path_keeps_the_reference_psnr(sequence):
+    # The pyramid path approximates upstream's resize pairs and warps (IFNet docstring);
+    # against the ground truth it must score within 0.05 dB of the eager fp32 path.
+    folder = SHARED_DATA / "middlebury_other" / sequence
+    frame0, frame1 = read_image(folder / "frame10.png"), read_image(folder / "frame11.png")
+    truth = read_image(folder / "frame10i11.png")
+    scores = {}
+    for name, runtime in (("reference", REFERENCE), ("fast", Runtime(precision="fp32"))):
+        engine = create_engine("rife4", runtime=runtime, recursion="never")
+        assert engine.model.pyramid == (name == "fast")
+        scores[name] = psnr(engine.render(engine.prepare(frame0, frame1), 0.5), truth)
+    assert abs(scores["fast"] - scores["reference"]) < 0.05, scores
+
+
+def test_last_block_without_features_gives_the_same_flow_and_mask():
+    engine = create_engine("rife4", runtime=Runtime(precision="fp32"))
+    block = engine.model.block4
+    x = torch.rand(1, block.conv0[0][0].in_channels, 64, 96).contiguous(
+        memory_format=torch.channels_last)
+    with torch.inference_mode():
+        full, short = block.run(x), block.run(x, flow_and_mask_only=True)
+    assert short.shape[1] == 5 and torch.allclose(short, full[:, :5], atol=1e-5)
+
+
+def test_fast_input_is_the_padded_tensor_channels_last():
+    frame = np.random.default_rng(0).integers(0, 256, (45, 67, 3), dtype=np.uint8)
+    fast = to_padded_tensor(frame, 64)
+    assert fast.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(fast, pad_to_multiple(to_tensor(frame), 64))

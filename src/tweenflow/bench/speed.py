@@ -19,15 +19,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tweenflow.allocator import keep_freed_memory
 from tweenflow.api import evenly_spaced_times, render_times
 from tweenflow.bench import datasets
 from tweenflow.bench.quality import evaluate
 from tweenflow.engines.base import Runtime, create_engine
 
-# name -> (engine, create_engine options, Runtime options)
+# name -> (engine, create_engine options, Runtime options). rife4 runs every t in one pass
+# here (recursion="never"): recursion is a large-motion quality strategy with its own cost
+# (BENCHMARKS.md, "Large motion"); this benchmark times the network's paths.
 CONFIGS = {
-    "rife4 fp32 eager": ("rife4", {}, {"fast": False, "precision": "fp32"}),
-    "rife4 fast": ("rife4", {}, {}),
+    "rife4 fp32 eager": ("rife4", {"recursion": "never"}, {"fast": False, "precision": "fp32"}),
+    "rife4 fast": ("rife4", {"recursion": "never"}, {}),
     "rife3 fp32 eager": ("rife3", {}, {"fast": False, "precision": "fp32"}),
     "rife3 fast": ("rife3", {}, {}),
     "classical fine": ("classical", {"preset": "fine"}, {}),
@@ -71,9 +74,13 @@ def time_configs(names: list[str], size: tuple[int, int], rounds: int, data_dir:
                    "many": statistics.median(multi[name])} for name in names}
 
 
-def child_peak_rss(name: str, size: tuple[int, int], threads: int | None, scale: float) -> float:
-    """Peak RSS in MiB of a fresh process that loads the engine and makes one frame."""
+def child_peak_rss(name: str, size: tuple[int, int], threads: int | None, scale: float,
+                   keep_memory: bool = True) -> float:
+    """Peak RSS in MiB of a fresh process that loads the engine and makes one frame (with the
+    allocator set as the CLI sets it, unless keep_memory is False)."""
     code = (
+        ("from tweenflow.allocator import keep_freed_memory; keep_freed_memory()\n"
+         if keep_memory else "") +
         "import numpy as np\n"
         "from tweenflow.bench.speed import build_scaled\n"
         f"engine = build_scaled({name!r}, {threads!r}, {scale!r})\n"
@@ -120,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-rss", action="store_true")
     parser.add_argument("--skip-psnr", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--default-allocator", action="store_true",
+                        help="leave glibc malloc's defaults (see tweenflow.allocator)")
     args = parser.parse_args(argv)
+    if not args.default_allocator:
+        keep_freed_memory()   # as `tweenflow interpolate/video` run (applies to every config)
     names = args.configs.split(",")
     results: dict = {"timing": {}, "rss": {}, "psnr": {}}
     print("| size | config | s/frame (1 frame) | x vs eager | s/frame (-n %d) | x vs eager 1 frame |"
@@ -133,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             base = BASELINE[CONFIGS[name][0]]
             base_single = timing[base]["single"] if base in timing else float("nan")
-            rss = float("nan") if args.skip_rss else child_peak_rss(name, size, args.threads, 1.0)
+            rss = float("nan") if args.skip_rss else child_peak_rss(name, size, args.threads, 1.0,
+                                                                   not args.default_allocator)
             results["rss"][f"{size_text} {name}"] = rss
             print(f"| {size_text} | {name} | {timing[name]['single']:.3f} | "
                   f"{base_single / timing[name]['single']:.2f} | {timing[name]['many']:.3f} | "
@@ -141,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_rss:
         print("\n| 3840x2160 input | peak RSS MiB |\n| --- | --- |")
         for name, scale in (("rife4 fast", 0.5), ("rife4 fast", 1.0), ("classical auto", 1.0)):
-            rss = child_peak_rss(name, (3840, 2160), args.threads, scale)
+            rss = child_peak_rss(name, (3840, 2160), args.threads, scale,
+                                 not args.default_allocator)
             results["rss"][f"3840x2160 {name} scale {scale}"] = rss
             print(f"| {name}, --scale {scale} | {rss:.0f} |", flush=True)
     if not args.skip_psnr:

@@ -13,8 +13,8 @@ from tweenflow import weights
 from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, register
 from tweenflow.engines.motion_size import LARGE_MOTION_PIXELS, motion_size
 from tweenflow.errors import EngineError
-from tweenflow.nn.ifnet import FlowPrior, IFNet, IFNetConfig
-from tweenflow.nn.padding import crop_to, pad_to_multiple
+from tweenflow.nn.ifnet import FlowPrior, IFNet, IFNetConfig, PyramidSources
+from tweenflow.nn.padding import crop_to, pad_to_multiple, padded_size
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,16 @@ def to_tensor(frame: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[None].float() / 255.0
 
 
+def to_padded_tensor(frame: np.ndarray, multiple: int) -> torch.Tensor:
+    """pad_to_multiple(to_tensor(frame), multiple) in one pass, channels-last (the fast path):
+    uint8 (H, W, 3) -> float32 (1, 3, Hp, Wp) in [0, 1], zero padding at bottom and right."""
+    height, width = frame.shape[:2]
+    padded_h, padded_w = padded_size(height, width, multiple)
+    out = torch.zeros((1, padded_h, padded_w, 3), dtype=torch.float32)
+    out[0, :height, :width] = torch.from_numpy(np.ascontiguousarray(frame))
+    return out.div_(255.0).permute(0, 3, 1, 2)
+
+
 def to_frame(tensor: torch.Tensor) -> np.ndarray:
     """float (1, 3, H, W) in [0, 1] -> uint8 (H, W, 3), rounded and clipped."""
     return (tensor[0].permute(1, 2, 0).float() * 255.0).round().clamp(0, 255).to(torch.uint8).numpy()
@@ -90,6 +100,7 @@ class RifePairState:
     feat0: torch.Tensor | None = None
     feat1: torch.Tensor | None = None
     recurse: bool = True            # reach t by FILM-style recursion (else one direct pass)
+    sources: PyramidSources | None = None   # the fast path's per-pair warp sources
     # Frames already made by bisection, keyed by their time (runs without motion hints only).
     midpoints: dict[Fraction, torch.Tensor] = field(default_factory=dict)
 
@@ -127,7 +138,7 @@ class RifeEngine(Engine):
         self.autocast_dtype = None
         if self.runtime.fast:
             self.model.fold_resconv_betas()
-            self.model.fast_warps = True
+            self.model.pyramid = True
             self.model.to(memory_format=torch.channels_last)
             if use_bf16(self.runtime.precision):
                 self.autocast_dtype = torch.bfloat16
@@ -148,9 +159,9 @@ class RifeEngine(Engine):
                               enabled=self.autocast_dtype is not None)
 
     def _input(self, frame: np.ndarray) -> torch.Tensor:
-        tensor = pad_to_multiple(to_tensor(frame), self.pad_multiple)
-        return tensor.contiguous(memory_format=torch.channels_last) if self.runtime.fast \
-            else tensor
+        if self.runtime.fast:
+            return to_padded_tensor(frame, self.pad_multiple)
+        return pad_to_multiple(to_tensor(frame), self.pad_multiple)
 
     @torch.inference_mode()
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> RifePairState:
@@ -164,6 +175,8 @@ class RifeEngine(Engine):
             state.feat1 = self.model.encode_features(img1)
         if state.feat0 is not None:
             state.feat0, state.feat1 = state.feat0.float(), state.feat1.float()
+        if self.model.pyramid:
+            state.sources = self.model.pyramid_sources(img0, img1, state.feat0, state.feat1)
         return state
 
     @torch.inference_mode()
@@ -174,7 +187,8 @@ class RifeEngine(Engine):
                 frame = self._recurse(state, t, motion)
             else:
                 frame, _ = self.model(state.img0, state.img1, t, self.scale, state.feat0,
-                                      state.feat1, self._prior(state, 0.0, 1.0, t, motion))
+                                      state.feat1, self._prior(state, 0.0, 1.0, t, motion),
+                                      state.sources)
         return to_frame(crop_to(frame, state.height, state.width))
 
     @torch.inference_mode()
@@ -193,7 +207,8 @@ class RifeEngine(Engine):
             expand = lambda x: x.expand(n, -1, -1, -1)  # noqa: E731
             with self._autocast():
                 out, _ = self.model(expand(state.img0), expand(state.img1), chunk, self.scale,
-                                    expand(state.feat0), expand(state.feat1))
+                                    expand(state.feat0), expand(state.feat1),
+                                    sources=state.sources)
             out = crop_to(out, state.height, state.width)
             frames += [to_frame(out[i:i + 1]) for i in range(n)]
         return frames
@@ -218,13 +233,15 @@ class RifeEngine(Engine):
                 local_t = float((target - low) / (high - low))
                 prior = self._prior(state, float(low), float(high), t, motion)
                 frame, _ = self.model(frame_low, frame_high, local_t, self.scale,
-                                      *self._end_features(state, low, high), prior)
+                                      *self._end_features(state, low, high), prior,
+                                      self._sources(state, low, high))
                 return frame
             frame_mid = state.midpoints.get(middle) if motion is None else None
             if frame_mid is None:
                 prior = self._prior(state, float(low), float(high), float(middle), motion)
                 frame_mid, _ = self.model(frame_low, frame_high, 0.5, self.scale,
-                                          *self._end_features(state, low, high), prior)
+                                          *self._end_features(state, low, high), prior,
+                                          self._sources(state, low, high))
                 if motion is None:
                     state.midpoints[middle] = frame_mid
             if middle == target:
@@ -239,6 +256,11 @@ class RifeEngine(Engine):
     def _end_features(state: RifePairState, low: Fraction, high: Fraction):
         """The input frames' cached features where an interval ends at them (None: computed)."""
         return (state.feat0 if low == 0 else None), (state.feat1 if high == 1 else None)
+
+    @staticmethod
+    def _sources(state: RifePairState, low: Fraction, high: Fraction) -> PyramidSources | None:
+        """The pair's pyramid sources for the whole interval (None: made from the ends)."""
+        return state.sources if (low, high) == (0, 1) else None
 
     def _prior(self, state: RifePairState, time0: float, time1: float, t: float,
                motion: MotionField | None) -> FlowPrior | None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import os
 import signal
 import sys
@@ -13,6 +12,7 @@ from typing import Callable
 from aiohttp import web
 
 from tweenflow import api
+from tweenflow.allocator import release_freed_memory_promptly
 from tweenflow.engines.base import Runtime
 from tweenflow.errors import InputError
 from tweenflow.images import read_image
@@ -21,7 +21,6 @@ from tweenflow.studio.uploads import DEFAULT_MAX_UPLOAD_BYTES
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-M_MMAP_THRESHOLD = -3   # mallopt parameter number in glibc's malloc.h
 
 
 def browser_available() -> bool:
@@ -29,22 +28,6 @@ def browser_available() -> bool:
     if sys.platform in ("darwin", "win32"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def release_freed_memory_promptly() -> None:
-    """glibc only: serve every large allocation (>= 1 MB: frames, flows) with its own mapping.
-
-    By default glibc raises its mmap threshold after the first large free, so later frames come
-    from the heap and the freed space stays in the process: a long-running server's memory then
-    grows by tens of MB over a few dozen renders. A fixed threshold returns it at once.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:   # not glibc (e.g. musl): nothing to tune
-        return
-    libc.mallopt(M_MMAP_THRESHOLD, 1 << 20)
 
 
 def run_studio(frame_paths: tuple[Path, Path] | None = None, host: str = DEFAULT_HOST,
