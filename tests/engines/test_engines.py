@@ -78,3 +78,18 @@ def test_scale_option_still_tracks_the_motion(engines, name, scale):
     out = interpolate(frame0, frame1, 0.5, engine=engines(name, scale=scale))[0]
     dx, dy = measured_shift(frame0, out)
     assert abs(dx - 4) < 0.5 and abs(dy - 2) < 0.5, (dx, dy)
+
+
+def test_classical_prepares_both_directions_in_parallel_with_the_same_result(monkeypatch):
+    from tweenflow.engines import classical
+    frame0, frame1, _ = shifted_pair(64, 96, dx=5, dy=-3)
+    engine = classical.ClassicalEngine()
+    parallel = engine.prepare(frame0, frame1)
+    both = classical._both
+    monkeypatch.setattr(classical, "_both", lambda f, first, second, _: both(f, first, second, False))
+    sequential = engine.prepare(frame0, frame1)
+    for field in ("packed0", "packed1", "flow_0_to_1", "flow_1_to_0"):
+        np.testing.assert_array_equal(getattr(parallel, field), getattr(sequential, field))
+    assert parallel.packed0.shape == (64, 96, 4)
+    np.testing.assert_array_equal(parallel.packed0[..., :3], frame0.astype(np.float32))
+    assert parallel.packed0[..., 3].min() >= 0 and parallel.packed0[..., 3].max() <= 1

@@ -35,6 +35,7 @@ CONFIGS = {
     "rife3 fast": ("rife3", {}, {}),
     "classical fine": ("classical", {"preset": "fine"}, {}),
     "classical auto": ("classical", {}, {}),
+    "classical fast": ("classical", {"preset": "fast"}, {}),
 }
 BASELINE = {"rife4": "rife4 fp32 eager", "rife3": "rife3 fp32 eager", "classical": "classical fine"}
 

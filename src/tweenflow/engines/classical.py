@@ -7,7 +7,10 @@ samples it, the other frame's sample (something else) gets less weight in the bl
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -27,25 +30,34 @@ AUTO_FINE_MAX_PIXELS = 500_000
 
 @dataclass
 class ClassicalPairState:
-    frame0: np.ndarray           # float32 (H, W, 3)
-    frame1: np.ndarray
+    # float32 (H, W, 4): frame k's RGB and, as channel 3, its occlusion in [0, 1] (its pixel
+    # has no match in the other frame). Packed so that one remap warps both.
+    packed0: np.ndarray
+    packed1: np.ndarray
     flow_0_to_1: np.ndarray      # float32 (H, W, 2), pixels
     flow_1_to_0: np.ndarray
-    occlusion0: np.ndarray       # float32 (H, W) in [0, 1]: frame0's pixel has no match in frame1
-    occlusion1: np.ndarray
 
 
+@lru_cache(maxsize=8)
 def _identity_grid(height: int, width: int) -> np.ndarray:
+    """(H, W, 2) float32 pixel coordinates (x, y); shared, so read-only."""
     xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return np.stack([xs, ys], axis=2)
+    grid = np.stack([xs, ys], axis=2)
+    grid.flags.writeable = False
+    return grid
 
 
 def warp_backward(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """Sample `image` at x + flow(x) (bilinear, border replicate); flow (H, W, 2) in pixels."""
     height, width = flow.shape[:2]
-    coordinates = _identity_grid(height, width) + flow
-    return cv2.remap(image, coordinates[..., 0], coordinates[..., 1], cv2.INTER_LINEAR,
+    coordinates = cv2.add(_identity_grid(height, width), flow)   # one (x, y) map: no split
+    return cv2.remap(image, coordinates, None, cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE)
+
+
+def _squared_length(vectors: np.ndarray) -> np.ndarray:
+    """|v|^2 of (H, W, 2) vectors, (H, W) float32."""
+    return np.einsum("ijk,ijk->ij", vectors, vectors)
 
 
 def occlusion_mask(flow_ab: np.ndarray, flow_ba: np.ndarray, blur_sigma: float = 1.0
@@ -56,10 +68,30 @@ def occlusion_mask(flow_ab: np.ndarray, flow_ba: np.ndarray, blur_sigma: float =
     relative term keeps fast but consistent motion from being flagged. Softened by a blur.
     """
     flow_back = warp_backward(flow_ba, flow_ab)
-    round_trip_sq = ((flow_ab + flow_back) ** 2).sum(axis=2)
-    magnitude_sq = (flow_ab ** 2).sum(axis=2) + (flow_back ** 2).sum(axis=2)
+    round_trip_sq = _squared_length(cv2.add(flow_ab, flow_back))
+    magnitude_sq = _squared_length(flow_ab) + _squared_length(flow_back)
     occluded = (round_trip_sq > 0.01 * magnitude_sq + 0.5).astype(np.float32)
     return cv2.GaussianBlur(occluded, (0, 0), blur_sigma) if blur_sigma > 0 else occluded
+
+
+def _pack(frame: np.ndarray, occlusion: np.ndarray) -> np.ndarray:
+    """(H, W, 4) float32: the uint8 RGB frame as floats, and its occlusion mask."""
+    return cv2.merge([*cv2.split(frame.astype(np.float32)), occlusion])
+
+
+@lru_cache(maxsize=1)
+def _pair_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="tweenflow-classical")
+
+
+def _both(function: Callable, first: tuple, second: tuple, parallel: bool) -> tuple:
+    """function(*first), function(*second), side by side when `parallel`. OpenCV releases the
+    GIL, and a DIS run alone leaves the second core partly idle (its variational refinement
+    and its coarse levels are mostly serial), so the two directions overlap well."""
+    if not parallel:
+        return function(*first), function(*second)
+    later = _pair_pool().submit(function, *second)
+    return function(*first), later.result()
 
 
 def _beyond(difference: np.ndarray, tolerance: float) -> np.ndarray:
@@ -106,30 +138,30 @@ class ClassicalEngine(Engine):
             small = (max(8, round(width * self.scale)), max(8, round(height * self.scale)))
             gray0 = cv2.resize(gray0, small, interpolation=cv2.INTER_AREA)
             gray1 = cv2.resize(gray1, small, interpolation=cv2.INTER_AREA)
-        flow01 = self._flow(gray0, gray1)
-        flow10 = self._flow(gray1, gray0)
+        parallel = self.runtime.threads != 1
+        flow01, flow10 = _both(self._flow, (gray0, gray1), (gray1, gray0), parallel)
         if self.scale != 1.0:
             factors = np.array([width / small[0], height / small[1]], dtype=np.float32)
             flow01 = cv2.resize(flow01, (width, height), interpolation=cv2.INTER_LINEAR) * factors
             flow10 = cv2.resize(flow10, (width, height), interpolation=cv2.INTER_LINEAR) * factors
-        return ClassicalPairState(
-            frame0=frame0.astype(np.float32), frame1=frame1.astype(np.float32),
-            flow_0_to_1=flow01, flow_1_to_0=flow10,
-            occlusion0=occlusion_mask(flow01, flow10), occlusion1=occlusion_mask(flow10, flow01))
+        packed0, packed1 = _both(lambda frame, ab, ba: _pack(frame, occlusion_mask(ab, ba)),
+                                 (frame0, flow01, flow10), (frame1, flow10, flow01), parallel)
+        return ClassicalPairState(packed0=packed0, packed1=packed1,
+                                  flow_0_to_1=flow01, flow_1_to_0=flow10)
 
     def intermediate_flows(self, state: ClassicalPairState, t: float
                            ) -> tuple[np.ndarray, np.ndarray]:
         """(flow_t_to_0, flow_t_to_1) from the bidirectional flows (Super SloMo, eq. 4)."""
         flow01, flow10 = state.flow_0_to_1, state.flow_1_to_0
-        flow_t_to_0 = -(1 - t) * t * flow01 + t * t * flow10
-        flow_t_to_1 = (1 - t) * (1 - t) * flow01 - t * (1 - t) * flow10
+        flow_t_to_0 = cv2.addWeighted(flow01, -(1 - t) * t, flow10, t * t, 0.0)
+        flow_t_to_1 = cv2.addWeighted(flow01, (1 - t) * (1 - t), flow10, -t * (1 - t), 0.0)
         return flow_t_to_0, flow_t_to_1
 
     def render(self, state: ClassicalPairState, t: float,
                motion: MotionField | None = None) -> np.ndarray:
         flow_t_to_0, flow_t_to_1 = self.intermediate_flows(state, t)
         if motion is not None:
-            height, width = state.frame0.shape[:2]
+            height, width = state.packed0.shape[:2]
             hint = motion.prior(0.0, 1.0, t, height, width)
             if hint is not None:
                 prior0, prior1, weight = hint
@@ -138,16 +170,21 @@ class ClassicalEngine(Engine):
                                                                         tolerance)
                 flow_t_to_1 = flow_t_to_1 + weight[..., None] * _beyond(prior1 - flow_t_to_1,
                                                                         tolerance)
-        warped0 = warp_backward(state.frame0, flow_t_to_0)
-        warped1 = warp_backward(state.frame1, flow_t_to_1)
+        warped0 = warp_backward(state.packed0, flow_t_to_0)
+        warped1 = warp_backward(state.packed1, flow_t_to_1)
         # Content whose frame-0 flow has no consistent match in frame 1 is disappearing, so
         # at time t it is seen in frame 0 only: the frame-1 sample there is something else.
         strength = self.occlusion_strength
-        weight0 = (1 - t) * (1 - strength * warp_backward(state.occlusion1, flow_t_to_1) + 1e-3)
-        weight1 = t * (1 - strength * warp_backward(state.occlusion0, flow_t_to_0) + 1e-3)
-        blended = (warped0 * weight0[..., None] + warped1 * weight1[..., None]) \
-            / (weight0 + weight1)[..., None]
-        return np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+        weight0 = (1 - t) * (1 - strength * warped1[..., 3] + 1e-3)
+        weight1 = t * (1 - strength * warped0[..., 3] + 1e-3)
+        # warped1 + alpha (warped0 - warped1), alpha = weight0 / (weight0 + weight1)
+        alpha = (weight0 / (weight0 + weight1))[..., None]
+        warped0, warped1 = warped0[..., :3], warped1[..., :3]
+        blended = cv2.subtract(warped0, warped1)
+        blended *= alpha
+        blended += warped1
+        np.rint(blended, out=blended)
+        return np.clip(blended, 0, 255, out=blended).astype(np.uint8)
 
 
 register(EngineInfo(name="classical",
