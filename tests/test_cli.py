@@ -57,6 +57,20 @@ def test_n_frames_to_a_clip_plays_a_inbetweens_b(pair, tmp_path, suffix):
     assert np.abs(frames[0][:72, :100].astype(int) - first.astype(int)).mean() < 6
 
 
+@pytest.mark.parametrize("preset", ["fast", "fine"])
+def test_flow_preset_gives_the_classical_engine_with_that_preset(pair, tmp_path, preset):
+    from tweenflow import interpolate
+    from tweenflow.engines.base import create_engine
+    a, b = pair
+    out = tmp_path / f"mid_{preset}.png"
+    result = run("interpolate", str(a), str(b), "-o", str(out), "--engine", "classical",
+                 "--flow-preset", preset)
+    assert result.returncode == 0, result.stderr
+    expected, = interpolate(read_image(a), read_image(b), 0.5,
+                            engine=create_engine("classical", preset=preset))
+    np.testing.assert_array_equal(read_image(out), expected)
+
+
 def test_engines_lists_every_engine():
     result = run("engines")
     assert result.returncode == 0
@@ -79,6 +93,8 @@ def test_engines_lists_every_engine():
     ("n_zero", "-n must be at least 1"),
     ("no_folder", "no such folder"),
     ("t_and_n", "not allowed with"),
+    ("preset_not_classical", "--flow-preset applies to --engine classical, not rife4"),
+    ("bad_preset", "invalid choice"),
 ])
 def test_errors_are_one_line_and_nonzero(pair, tmp_path, case, expected):
     a, b = pair
@@ -96,6 +112,10 @@ def test_errors_are_one_line_and_nonzero(pair, tmp_path, case, expected):
         "n_zero": [str(a), str(b), "-n", "0", "-o", str(tmp_path / "frames")],
         "no_folder": [str(a), str(b), "-o", str(tmp_path / "missing" / "x.png")],
         "t_and_n": [str(a), str(b), "--t", "0.5", "-n", "2", "-o", out],
+        "preset_not_classical": [str(a), str(b), "-o", out, "--engine", "rife4",
+                                 "--flow-preset", "fast"],
+        "bad_preset": [str(a), str(b), "-o", out, "--engine", "classical",
+                       "--flow-preset", "quick"],
     }[case]
     before = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     overwrite = [] if case == "exists" else ["-y"]  # -y must not make any other case pass

@@ -38,6 +38,13 @@ def test_multi_writes_video_and_summary(pan_video, tmp_path):
     assert len(times) == 36 and times[1] == Fraction(1, 75)
 
 
+def test_flow_preset_for_the_classical_engine(pan_video, tmp_path):
+    target = tmp_path / "fast.mp4"
+    completed = tweenflow(pan_video, "-o", target, "--multi", "2", "--flow-preset", "fast")
+    assert completed.returncode == 0, completed.stderr
+    assert len(read_video(target)[0]) == 24
+
+
 def test_slowmo_prints_audio_notice(pan_video, tmp_path):
     completed = tweenflow(pan_video, "-o", tmp_path / "slow.mp4", "--slowmo", "2")
     assert completed.returncode == 0, completed.stderr
