@@ -135,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         keep_freed_memory()   # as `tweenflow interpolate/video` run (applies to every config)
     names = args.configs.split(",")
     results: dict = {"timing": {}, "rss": {}, "psnr": {}}
-    print("| size | config | s/frame (1 frame) | x vs eager | s/frame (-n %d) | x vs eager 1 frame |"
-          " peak RSS MiB |" % args.many)
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| size | config | s/frame (1 frame) | x vs eager | s/frame (-n {0}) | x vs eager 1 frame |"
+          " x vs eager -n {0} | peak RSS MiB |".format(args.many))
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for size_text in args.sizes.split(","):
         size = tuple(int(v) for v in size_text.split("x"))
         timing = time_configs(names, size, args.rounds, args.data, args.threads, args.many)
@@ -145,12 +145,14 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             base = BASELINE[CONFIGS[name][0]]
             base_single = timing[base]["single"] if base in timing else float("nan")
+            base_many = timing[base]["many"] if base in timing else float("nan")
             rss = float("nan") if args.skip_rss else child_peak_rss(name, size, args.threads, 1.0,
                                                                    not args.default_allocator)
             results["rss"][f"{size_text} {name}"] = rss
             print(f"| {size_text} | {name} | {timing[name]['single']:.3f} | "
                   f"{base_single / timing[name]['single']:.2f} | {timing[name]['many']:.3f} | "
-                  f"{base_single / timing[name]['many']:.2f} | {rss:.0f} |", flush=True)
+                  f"{base_single / timing[name]['many']:.2f} | "
+                  f"{base_many / timing[name]['many']:.2f} | {rss:.0f} |", flush=True)
     if not args.skip_rss:
         print("\n| 3840x2160 input | peak RSS MiB |\n| --- | --- |")
         for name, scale in (("rife4 fast", 0.5), ("rife4 fast", 1.0), ("classical auto", 1.0)):
