@@ -35,21 +35,20 @@ class AutoEngine(Engine):
         self.large_motion = large_motion
         self.threshold_pixels = threshold_pixels
 
-    def _engine(self, state: AutoState) -> Engine:
-        return self.large_motion if state.large_motion else self.small_motion
+    def _engine(self, large_motion: bool) -> Engine:
+        return self.large_motion if large_motion else self.small_motion
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> AutoState:
         pixels = motion_size(frame0, frame1)
         large = pixels >= self.threshold_pixels
-        engine = self.large_motion if large else self.small_motion
-        return AutoState(large, pixels, engine.prepare(frame0, frame1))
+        return AutoState(large, pixels, self._engine(large).prepare(frame0, frame1))
 
     def render(self, state: AutoState, t: float, motion: MotionField | None = None) -> np.ndarray:
-        return self._engine(state).render(state.inner, t, motion)
+        return self._engine(state.large_motion).render(state.inner, t, motion)
 
     def render_many(self, state: AutoState, times: list[float],
                     motion: MotionField | None = None) -> list[np.ndarray]:
-        return self._engine(state).render_many(state.inner, times, motion)
+        return self._engine(state.large_motion).render_many(state.inner, times, motion)
 
 
 def build_auto(scale: float = 1.0, runtime: Runtime | None = None) -> AutoEngine:

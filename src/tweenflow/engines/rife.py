@@ -120,13 +120,10 @@ class RifeEngine(Engine):
         if scale not in ALLOWED_SCALES:
             raise EngineError(f"--scale {scale} is not supported by {version.name}; use one of "
                               f"{', '.join(str(s) for s in ALLOWED_SCALES)}")
-        if recursion not in RECURSION_MODES:
-            raise EngineError(f"unknown recursion {recursion!r}; use one of "
-                              f"{', '.join(RECURSION_MODES)}")
         self.name = version.name
         self.version = version
         self.scale = scale
-        self.recursion = recursion if version.config.timestep_input else "always"
+        self.recursion = self._recursion_mode(recursion)
         self.runtime = runtime or Runtime()
         if self.runtime.threads:
             torch.set_num_threads(self.runtime.threads)
@@ -138,20 +135,25 @@ class RifeEngine(Engine):
         self.autocast_dtype = None
         if self.runtime.fast:
             self.model.fold_resconv_betas()
-            self.model.pyramid = True
+            # The pyramid path is v4's; v3 models have their own forward (no warp sources).
+            self.model.pyramid = version.config.block_kind == "v4"
             self.model.to(memory_format=torch.channels_last)
             if use_bf16(self.runtime.precision):
                 self.autocast_dtype = torch.bfloat16
         self.pad_multiple = max(version.config.pad_multiple,
                                 int(math.ceil(version.config.pad_multiple / scale)))
 
-    def with_recursion(self, recursion: str) -> "RifeEngine":
-        """The same engine (sharing the loaded model) with another recursion mode."""
+    def _recursion_mode(self, recursion: str) -> str:
+        """The mode this engine runs for a requested one (midpoint-only models: always)."""
         if recursion not in RECURSION_MODES:
             raise EngineError(f"unknown recursion {recursion!r}; use one of "
                               f"{', '.join(RECURSION_MODES)}")
+        return recursion if self.version.config.timestep_input else "always"
+
+    def with_recursion(self, recursion: str) -> "RifeEngine":
+        """The same engine (sharing the loaded model) with another recursion mode."""
         variant = copy.copy(self)
-        variant.recursion = recursion if self.version.config.timestep_input else "always"
+        variant.recursion = self._recursion_mode(recursion)
         return variant
 
     def _autocast(self):
