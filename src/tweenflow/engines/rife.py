@@ -13,7 +13,8 @@ from tweenflow import weights
 from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, register
 from tweenflow.engines.motion_size import LARGE_MOTION_PIXELS, motion_size
 from tweenflow.errors import EngineError
-from tweenflow.nn.ifnet import FlowPrior, IFNet, IFNetConfig, PyramidSources
+from tweenflow.nn.ifnet import FlowPrior, IFNet, IFNetConfig
+from tweenflow.nn.pyramid import NhwcSources, PyramidIFNet
 from tweenflow.nn.padding import crop_to, pad_to_multiple, padded_size
 
 
@@ -100,7 +101,7 @@ class RifePairState:
     feat0: torch.Tensor | None = None
     feat1: torch.Tensor | None = None
     recurse: bool = True            # reach t by FILM-style recursion (else one direct pass)
-    sources: PyramidSources | None = None   # the fast path's per-pair warp sources
+    sources: NhwcSources | None = None   # the v4 fast path's per-pair warp sources
     # Frames already made by bisection, keyed by their time (runs without motion hints only).
     midpoints: dict[Fraction, torch.Tensor] = field(default_factory=dict)
 
@@ -133,11 +134,14 @@ class RifeEngine(Engine):
         self.model.load_state_dict(state, strict=True)
         self.model.eval().requires_grad_(False)
         self.autocast_dtype = None
+        # What runs the network: the model itself (the reference), or for v4 on the fast
+        # path the pyramid path (same weights, same call).
+        self.network = self.model
         if self.runtime.fast:
             self.model.fold_resconv_betas()
-            # The pyramid path is v4's; v3 models have their own forward (no warp sources).
-            self.model.pyramid = version.config.block_kind == "v4"
             self.model.to(memory_format=torch.channels_last)
+            if version.config.block_kind == "v4":
+                self.network = PyramidIFNet(self.model)
             if use_bf16(self.runtime.precision):
                 self.autocast_dtype = torch.bfloat16
         self.pad_multiple = max(version.config.pad_multiple,
@@ -155,6 +159,13 @@ class RifeEngine(Engine):
         variant = copy.copy(self)
         variant.recursion = self._recursion_mode(recursion)
         return variant
+
+    def _network(self, img0, img1, t, feat0, feat1, prior=None, sources=None):
+        """The network at this engine's scale: the reference model, or the pyramid path with
+        its per-pair sources (made from the inputs when None)."""
+        if self.network is self.model:
+            return self.model(img0, img1, t, self.scale, feat0, feat1, prior)
+        return self.network(img0, img1, t, self.scale, feat0, feat1, prior, sources)
 
     def _autocast(self):
         return torch.autocast("cpu", dtype=self.autocast_dtype,
@@ -177,8 +188,8 @@ class RifeEngine(Engine):
             state.feat1 = self.model.encode_features(img1)
         if state.feat0 is not None:
             state.feat0, state.feat1 = state.feat0.float(), state.feat1.float()
-        if self.model.pyramid:
-            state.sources = self.model.pyramid_sources(img0, img1, state.feat0, state.feat1)
+        if isinstance(self.network, PyramidIFNet):
+            state.sources = self.network.sources(img0, img1, state.feat0, state.feat1)
         return state
 
     @torch.inference_mode()
@@ -188,9 +199,8 @@ class RifeEngine(Engine):
             if state.recurse:
                 frame = self._recurse(state, t, motion)
             else:
-                frame, _ = self.model(state.img0, state.img1, t, self.scale, state.feat0,
-                                      state.feat1, self._prior(state, 0.0, 1.0, t, motion),
-                                      state.sources)
+                frame, _ = self._network(state.img0, state.img1, t, state.feat0, state.feat1,
+                                         self._prior(state, 0.0, 1.0, t, motion), state.sources)
         return to_frame(crop_to(frame, state.height, state.width))
 
     @torch.inference_mode()
@@ -208,9 +218,9 @@ class RifeEngine(Engine):
             n = len(chunk)
             expand = lambda x: x.expand(n, -1, -1, -1)  # noqa: E731
             with self._autocast():
-                out, _ = self.model(expand(state.img0), expand(state.img1), chunk, self.scale,
-                                    expand(state.feat0), expand(state.feat1),
-                                    sources=state.sources)
+                out, _ = self._network(expand(state.img0), expand(state.img1), chunk,
+                                       expand(state.feat0), expand(state.feat1),
+                                       sources=state.sources)
             out = crop_to(out, state.height, state.width)
             frames += [to_frame(out[i:i + 1]) for i in range(n)]
         return frames
@@ -234,16 +244,16 @@ class RifeEngine(Engine):
             if arbitrary and middle != target and depth == RIFE4_RECURSION_DEPTH:
                 local_t = float((target - low) / (high - low))
                 prior = self._prior(state, float(low), float(high), t, motion)
-                frame, _ = self.model(frame_low, frame_high, local_t, self.scale,
-                                      *self._end_features(state, low, high), prior,
-                                      self._sources(state, low, high))
+                frame, _ = self._network(frame_low, frame_high, local_t,
+                                         *self._end_features(state, low, high), prior,
+                                         self._sources(state, low, high))
                 return frame
             frame_mid = state.midpoints.get(middle) if motion is None else None
             if frame_mid is None:
                 prior = self._prior(state, float(low), float(high), float(middle), motion)
-                frame_mid, _ = self.model(frame_low, frame_high, 0.5, self.scale,
-                                          *self._end_features(state, low, high), prior,
-                                          self._sources(state, low, high))
+                frame_mid, _ = self._network(frame_low, frame_high, 0.5,
+                                             *self._end_features(state, low, high), prior,
+                                             self._sources(state, low, high))
                 if motion is None:
                     state.midpoints[middle] = frame_mid
             if middle == target:
@@ -260,7 +270,7 @@ class RifeEngine(Engine):
         return (state.feat0 if low == 0 else None), (state.feat1 if high == 1 else None)
 
     @staticmethod
-    def _sources(state: RifePairState, low: Fraction, high: Fraction) -> PyramidSources | None:
+    def _sources(state: RifePairState, low: Fraction, high: Fraction) -> NhwcSources | None:
         """The pair's pyramid sources for the whole interval (None: made from the ends)."""
         return state.sources if (low, high) == (0, 1) else None
 

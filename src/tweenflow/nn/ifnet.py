@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from tweenflow.nn.warp import backward_warp, backward_warp_coarse, box2
+from tweenflow.nn.warp import backward_warp
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,6 @@ def _downscaled_cat(parts: list[torch.Tensor], flow: torch.Tensor | None,
     if flow is not None:
         resized.append(_resize(flow, 1.0 / scale) / scale)
     return torch.cat(resized, 1)
-
-
-def _even_factor(scale: float) -> int:
-    """scale as an integer warp factor when it is 1 or even (0: not usable)."""
-    return int(scale) if scale == int(scale) and (int(scale) == 1 or int(scale) % 2 == 0) else 0
 
 
 def _conv_lrelu(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
@@ -121,7 +116,12 @@ class IFBlockV4(nn.Module):
         """The block's layers on its input at its own resolution: (N, 4 + 1 + feat, h, w), the
         flow in pixels of that resolution. flow_and_mask_only: (N, 5, h, w), the same values
         without computing the features (the last block's are not used)."""
-        y = self.convblock(self.conv0(x))
+        return self.run_after_first_conv(self.conv0[0](x), flow_and_mask_only)
+
+    def run_after_first_conv(self, x: torch.Tensor, flow_and_mask_only: bool = False
+                             ) -> torch.Tensor:
+        """`run` from the output of the first convolution and its activation on."""
+        y = self.convblock(self.conv0[1](x))
         if not flow_and_mask_only:
             return self.lastconv(y)
         deconv, shuffle = self.lastconv
@@ -162,21 +162,6 @@ def _timestep_plane(like: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor
     return like.new_full((n, 1, height, width), float(t))
 
 
-def _assemble(parts: list, n: int, size: tuple[int, int], dtype: torch.dtype | None
-              ) -> torch.Tensor:
-    """torch.cat(parts, 1) for a block input, where a part may also be t (a float or an (N,)
-    tensor: a constant plane). With a dtype (autocast's), the result is made in that dtype and
-    channels-last, as the convolutions want it: the parts are cast first, so that the one
-    re-layout moves half the bytes of an fp32 one."""
-    def is_time(part) -> bool:
-        return not torch.is_tensor(part) or part.dim() == 1
-    work = torch.float32 if dtype is None else dtype
-    tensors = [_timestep_plane(torch.empty((n, 1) + size, dtype=work), part) if is_time(part)
-               else part.to(work) for part in parts]
-    joined = torch.cat(tensors, 1)
-    return joined if dtype is None else joined.contiguous(memory_format=torch.channels_last)
-
-
 def _blend(img0: torch.Tensor, img1: torch.Tensor, flow: torch.Tensor,
            mask: torch.Tensor) -> torch.Tensor:
     """The output frame: both inputs warped by the final flow, mixed by sigmoid(mask)."""
@@ -215,22 +200,11 @@ class FlowPrior:
         difference = target - flow
         if self.tolerance > 0:
             n, _, height, width = difference.shape
-            pairs = difference.view(n, 2, 2, height, width)    # (flow_t_to_0, flow_t_to_1)
+            pairs = difference.reshape(n, 2, 2, height, width)    # (flow_t_to_0, flow_t_to_1)
             length = pairs.norm(dim=2, keepdim=True)
             excess = (1 - self.tolerance / length.clamp_min(1e-6)).clamp_min(0)
-            difference = (pairs * excess).view(n, 4, height, width)
+            difference = (pairs * excess).reshape(n, 4, height, width)
         return flow + weight * difference
-
-
-@dataclass
-class PyramidSources:
-    """Per pair, for the pyramid path: each frame with its features (N, 3 + head, H, W), and
-    box2 of that (what the coarse warps sample)."""
-
-    source0: torch.Tensor
-    source1: torch.Tensor
-    boxed0: torch.Tensor
-    boxed1: torch.Tensor
 
 
 class IFNet(nn.Module):
@@ -251,9 +225,6 @@ class IFNet(nn.Module):
             raise ValueError(f"unknown IFNet block kind {config.block_kind!r}")
         if head:
             self.encode = Head(head)
-        # Fast path (set by engines), v4 only: every block works at its own resolution, see
-        # _forward_v4_pyramid (an approximation, within 0.01 dB of upstream on real data).
-        self.pyramid = False
 
     @property
     def blocks(self) -> list[nn.Module]:
@@ -272,13 +243,11 @@ class IFNet(nn.Module):
     def forward(self, img0: torch.Tensor, img1: torch.Tensor, t: float = 0.5,
                 scale: float = 1.0, feat0: torch.Tensor | None = None,
                 feat1: torch.Tensor | None = None,
-                flow_prior: FlowPrior | None = None,
-                sources: PyramidSources | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                flow_prior: FlowPrior | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Predict the frame at time t between img0 and img1.
 
         img0, img1: (N, 3, H, W) float in [0, 1], H and W multiples of pad_multiple / scale.
         feat0/feat1: precomputed `encode_features` (computed here when None).
-        sources: the pyramid path's `pyramid_sources` of these inputs, if already made.
         Returns (frame (N, 3, H, W), flow (N, 4, H, W)); v3 models ignore t (always 0.5).
         """
         scales = [s / scale for s in self.config.scales]
@@ -287,9 +256,6 @@ class IFNet(nn.Module):
         if self.config.head_channels:
             feat0 = self.encode(img0) if feat0 is None else feat0
             feat1 = self.encode(img1) if feat1 is None else feat1
-        if self.pyramid:
-            sources = sources or self.pyramid_sources(img0, img1, feat0, feat1)
-            return self._forward_v4_pyramid(img0, img1, t, scales, sources, flow_prior)
         n, _, height, width = img0.shape
         inputs = [img0, img1] + ([feat0, feat1] if self.config.head_channels else [])
         if self.config.timestep_input:
@@ -309,79 +275,6 @@ class IFNet(nn.Module):
                 flow = flow + flow_delta
             if flow_prior is not None:
                 flow = flow_prior.apply(flow, i)
-        return _blend(img0, img1, flow, mask), flow
-
-    def pyramid_sources(self, img0: torch.Tensor, img1: torch.Tensor,
-                        feat0: torch.Tensor | None, feat1: torch.Tensor | None
-                        ) -> PyramidSources:
-        """What the pyramid path warps, made once per pair (shared by every t)."""
-        source0 = torch.cat((img0, feat0), 1) if self.config.head_channels else img0
-        source1 = torch.cat((img1, feat1), 1) if self.config.head_channels else img1
-        return PyramidSources(source0, source1, box2(source0), box2(source1))
-
-    def _forward_v4_pyramid(self, img0, img1, t, scales, sources, flow_prior):
-        """v4 with every block at its own resolution only.
-
-        Upstream upsamples each block's flow, mask and features to full resolution, then
-        downsamples them again (and the inputs warped at full resolution) for the next block:
-        most of the cost at 720p is that full-resolution traffic, not the convolutions. Here
-        the running flow, mask and features stay at the block's resolution and go up by the
-        ratio of two consecutive scales; each block warps the inputs downscaled to its own
-        resolution. Both are approximations of upstream's resize pairs and warp-then-downscale
-        (tests/engines/test_fast_path.py: within 0.05 dB of the reference on real data).
-        Flows are in full-resolution pixels throughout.
-        """
-        head = self.config.head_channels
-        n, _, height, width = img0.shape
-        source0, source1 = sources.source0.expand(n, -1, -1, -1), \
-            sources.source1.expand(n, -1, -1, -1)
-        boxed0, boxed1 = sources.boxed0.expand(n, -1, -1, -1), \
-            sources.boxed1.expand(n, -1, -1, -1)
-        # Under autocast the block input would be cast anyway: it is assembled directly in the
-        # convolutions' dtype and memory format (see _assemble).
-        block_dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") \
-            else None
-        # The running state, (N, 4 + 1 + feat, h, w) fp32 NCHW: flow (full-resolution pixels),
-        # mask logit, features; NCHW because bilinear upsampling is fastest in that layout.
-        state = None
-        last = len(self.blocks) - 1
-        for i, block in enumerate(self.blocks):
-            scale = scales[i]
-            size = (int(height / scale), int(width / scale))   # as F.interpolate rounds
-            factor = _even_factor(scale)
-            if state is None or not factor:
-                level0, level1 = _resize(source0, 1.0 / scale), _resize(source1, 1.0 / scale)
-            if state is None:
-                warped0, warped1 = level0, level1
-            else:
-                state = _resize(state, scales[i - 1] / scale)
-                flow = state[:, :4]
-                if factor == 1:
-                    warped0 = backward_warp(source0, flow[:, :2])
-                    warped1 = backward_warp(source1, flow[:, 2:4])
-                elif factor:   # the full-resolution inputs warped, then downscaled (as upstream)
-                    warped0 = backward_warp_coarse(boxed0, flow[:, :2], factor)
-                    warped1 = backward_warp_coarse(boxed1, flow[:, 2:4], factor)
-                else:        # odd or fractional scales: warp the downscaled inputs
-                    warped0 = backward_warp(level0, flow[:, :2] / scale)
-                    warped1 = backward_warp(level1, flow[:, 2:4] / scale)
-            parts = [warped0[:, :3], warped1[:, :3]] + \
-                ([warped0[:, 3:], warped1[:, 3:]] if head else [])
-            if self.config.timestep_input:
-                parts.append(t)
-            if state is not None:
-                parts += [state[:, 4:], state[:, :4] / scale]     # mask, features, flow
-            x = _assemble(parts, n, size, block_dtype)
-            out = block.run(x, flow_and_mask_only=i == last).float().contiguous()
-            out[:, :4] *= scale
-            if state is not None:
-                out[:, :4] += state[:, :4]
-            state = out
-            if flow_prior is not None:
-                state[:, :4] = flow_prior.apply(state[:, :4], i)
-        flow, mask = state[:, :4], state[:, 4:5]
-        if scales[-1] != 1:   # user scale < 1: the last block ran below full resolution
-            flow, mask = _resize(flow, scales[-1]), _resize(mask, scales[-1])
         return _blend(img0, img1, flow, mask), flow
 
     def _forward_v3(self, img0, img1, scales, flow_prior):
