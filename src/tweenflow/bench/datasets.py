@@ -11,6 +11,10 @@ from tweenflow.images import read_image
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 SETS = ("middlebury_other", "ucf101_dvf", "multi_gap4", "multi_gap8", "multi_gap16")
+# Not in SETS (no published reference): full-size 720p triplets, for speed/quality trade-offs
+# at the size the speed targets are set at.
+VIDEO720_FILES = ("dog_720p_29.97fps_aac.mp4", "juggle_720p_24fps.mp4")
+VIDEO720_STEP = 12   # a triplet (k, k + 1, k + 2) starts at every 12th frame: 24 + 21 = 45
 
 
 @dataclass
@@ -50,5 +54,22 @@ def _items(set_name: str, data_dir: Path) -> Iterator[Item]:
             for start in range(0, 17 - gap, gap):
                 yield Item(f"{clip.name}/{start}-{start + gap}", frames[start], frames[start + gap],
                            [(k / gap, frames[start + k]) for k in range(1, gap)])
+    elif set_name == "video720":
+        yield from _video_triplets(data_dir)
     else:
-        raise ValueError(f"unknown set {set_name!r}; known: {', '.join(SETS)}")
+        raise ValueError(f"unknown set {set_name!r}; known: {', '.join(SETS)}, video720")
+
+
+def _video_triplets(data_dir: Path) -> Iterator[Item]:
+    """video720: in each 720p sample video, frames k and k + 2 for every k that is a multiple
+    of VIDEO720_STEP; the frame between them is the ground truth at t = 0.5."""
+    from tweenflow.video.reader import probe, read_frames
+    for name in VIDEO720_FILES:
+        triplet = []
+        for index, frame in enumerate(read_frames(probe(data_dir / "videos" / name))):
+            if index % VIDEO720_STEP < 3:
+                triplet.append(frame.rgb)
+            if len(triplet) == 3:
+                yield Item(f"{name.split('_')[0]}/{index - 2}", triplet[0], triplet[2],
+                           [(0.5, triplet[1])])
+                triplet = []

@@ -60,18 +60,21 @@ def _squared_length(vectors: np.ndarray) -> np.ndarray:
     return np.einsum("ijk,ijk->ij", vectors, vectors)
 
 
-def occlusion_mask(flow_ab: np.ndarray, flow_ba: np.ndarray, blur_sigma: float = 1.0
-                   ) -> np.ndarray:
+def occlusion_mask(flow_ab: np.ndarray, flow_ba: np.ndarray, blur_sigma: float = 1.0,
+                   pixel_size: float = 1.0) -> np.ndarray:
     """Forward-backward check (Sundaram et al. 2010): 1 where a's pixel has no match in b.
 
-    Occluded where |F_ab + F_ba(x + F_ab)|^2 > 0.01 (|F_ab|^2 + |F_ba(x + F_ab)|^2) + 0.5; the
-    relative term keeps fast but consistent motion from being flagged. Softened by a blur.
+    Occluded where |F_ab + F_ba(x + F_ab)|^2 > 0.01 (|F_ab|^2 + |F_ba(x + F_ab)|^2) + 0.5, in
+    full-resolution pixels; the relative term keeps fast but consistent motion from being
+    flagged. Softened by a blur of `blur_sigma` full-resolution pixels. pixel_size: how many
+    full-resolution pixels one pixel of these flows spans (flows in their own pixels).
     """
     flow_back = warp_backward(flow_ba, flow_ab)
     round_trip_sq = _squared_length(cv2.add(flow_ab, flow_back))
     magnitude_sq = _squared_length(flow_ab) + _squared_length(flow_back)
-    occluded = (round_trip_sq > 0.01 * magnitude_sq + 0.5).astype(np.float32)
-    return cv2.GaussianBlur(occluded, (0, 0), blur_sigma) if blur_sigma > 0 else occluded
+    occluded = (round_trip_sq > 0.01 * magnitude_sq + 0.5 / pixel_size ** 2).astype(np.float32)
+    sigma = blur_sigma / pixel_size
+    return cv2.GaussianBlur(occluded, (0, 0), sigma) if sigma > 0 else occluded
 
 
 def _pack(frame: np.ndarray, occlusion: np.ndarray) -> np.ndarray:
@@ -120,33 +123,50 @@ class ClassicalEngine(Engine):
         self.preset = preset
         self.occlusion_strength = occlusion_strength
 
-    def _flow(self, gray_from: np.ndarray, gray_to: np.ndarray) -> np.ndarray:
+    def _dis(self, pixels: int) -> tuple[int, int]:
+        """(OpenCV preset, finest level) for a flow of this many pixels."""
         name = self.preset
         if name == "auto":
-            name = "fine" if gray_from.size <= AUTO_FINE_MAX_PIXELS else "medium"
-        preset, finest_scale = DIS_PRESETS[name]
-        dis = cv2.DISOpticalFlow_create(preset)
-        if finest_scale is not None:
-            dis.setFinestScale(finest_scale)
-        return dis.calc(gray_from, gray_to, None)
+            name = "fine" if pixels <= AUTO_FINE_MAX_PIXELS else "medium"
+        preset, finest = DIS_PRESETS[name]
+        if finest is None:
+            finest = cv2.DISOpticalFlow_create(preset).getFinestScale()
+        return preset, finest
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> ClassicalPairState:
         height, width = frame0.shape[:2]
         gray0 = cv2.cvtColor(frame0, cv2.COLOR_RGB2GRAY)
         gray1 = cv2.cvtColor(frame1, cv2.COLOR_RGB2GRAY)
+        flow_w, flow_h = width, height
         if self.scale != 1.0:
-            small = (max(8, round(width * self.scale)), max(8, round(height * self.scale)))
-            gray0 = cv2.resize(gray0, small, interpolation=cv2.INTER_AREA)
-            gray1 = cv2.resize(gray1, small, interpolation=cv2.INTER_AREA)
+            flow_w, flow_h = max(8, round(width * self.scale)), max(8, round(height * self.scale))
+        preset, finest = self._dis(flow_w * flow_h)
+        # DIS stops refining at its finest pyramid level and upsamples from there; run it on
+        # the grays at that level's size instead (the same flow, checked in tests) so that the
+        # occlusion check also runs there, on 4**finest times fewer pixels.
+        flow_w, flow_h = max(8, round(flow_w / 2 ** finest)), max(8, round(flow_h / 2 ** finest))
+        if (flow_w, flow_h) != (width, height):
+            gray0 = cv2.resize(gray0, (flow_w, flow_h), interpolation=cv2.INTER_AREA)
+            gray1 = cv2.resize(gray1, (flow_w, flow_h), interpolation=cv2.INTER_AREA)
+
+        def flow(gray_from: np.ndarray, gray_to: np.ndarray) -> np.ndarray:
+            dis = cv2.DISOpticalFlow_create(preset)
+            dis.setFinestScale(0)
+            return dis.calc(gray_from, gray_to, None)
+
         parallel = self.runtime.threads != 1
-        flow01, flow10 = _both(self._flow, (gray0, gray1), (gray1, gray0), parallel)
-        if self.scale != 1.0:
-            factors = np.array([width / small[0], height / small[1]], dtype=np.float32)
-            flow01 = cv2.resize(flow01, (width, height), interpolation=cv2.INTER_LINEAR) * factors
-            flow10 = cv2.resize(flow10, (width, height), interpolation=cv2.INTER_LINEAR) * factors
-        packed0, packed1 = _both(lambda frame, ab, ba: _pack(frame, occlusion_mask(ab, ba)),
-                                 (frame0, flow01, flow10), (frame1, flow10, flow01), parallel)
-        return ClassicalPairState(packed0=packed0, packed1=packed1,
+        flow01, flow10 = _both(flow, (gray0, gray1), (gray1, gray0), parallel)
+        pixel_size = width / flow_w
+        occlusion0, occlusion1 = _both(occlusion_mask, (flow01, flow10, 1.0, pixel_size),
+                                       (flow10, flow01, 1.0, pixel_size), parallel)
+        if (flow_w, flow_h) != (width, height):
+            factors = np.array([width / flow_w, height / flow_h], dtype=np.float32)
+            up = lambda image: cv2.resize(image, (width, height),  # noqa: E731
+                                          interpolation=cv2.INTER_LINEAR)
+            flow01, flow10 = up(flow01) * factors, up(flow10) * factors
+            occlusion0, occlusion1 = up(occlusion0), up(occlusion1)
+        return ClassicalPairState(packed0=_pack(frame0, occlusion0),
+                                  packed1=_pack(frame1, occlusion1),
                                   flow_0_to_1=flow01, flow_1_to_0=flow10)
 
     def intermediate_flows(self, state: ClassicalPairState, t: float
@@ -174,17 +194,18 @@ class ClassicalEngine(Engine):
         warped1 = warp_backward(state.packed1, flow_t_to_1)
         # Content whose frame-0 flow has no consistent match in frame 1 is disappearing, so
         # at time t it is seen in frame 0 only: the frame-1 sample there is something else.
-        strength = self.occlusion_strength
-        weight0 = (1 - t) * (1 - strength * warped1[..., 3] + 1e-3)
-        weight1 = t * (1 - strength * warped0[..., 3] + 1e-3)
-        # warped1 + alpha (warped0 - warped1), alpha = weight0 / (weight0 + weight1)
-        alpha = (weight0 / (weight0 + weight1))[..., None]
-        warped0, warped1 = warped0[..., :3], warped1[..., :3]
-        blended = cv2.subtract(warped0, warped1)
-        blended *= alpha
-        blended += warped1
-        np.rint(blended, out=blended)
-        return np.clip(blended, 0, 255, out=blended).astype(np.uint8)
+        strength, tiny = self.occlusion_strength, 1e-3
+        occluded0, occluded1 = cv2.extractChannel(warped0, 3), cv2.extractChannel(warped1, 3)
+        # weight0 = (1 - t)(1 - strength occluded1 + tiny), weight1 likewise, both times 1000:
+        # blendLinear adds 1e-5 to their sum, which that makes smaller than float precision.
+        weight0 = cv2.addWeighted(occluded1, -1000 * strength * (1 - t), occluded1, 0.0,
+                                  1000 * (1 - t) * (1 + tiny))
+        weight1 = cv2.addWeighted(occluded0, -1000 * strength * t, occluded0, 0.0,
+                                  1000 * t * (1 + tiny))
+        # (weight0 warped0 + weight1 warped1) / (weight0 + weight1), on all four channels
+        # (contiguous, so OpenCV's parallel kernel); rounded half to even and saturated.
+        blended = cv2.blendLinear(warped0, warped1, weight0, weight1)
+        return cv2.cvtColor(cv2.convertScaleAbs(blended), cv2.COLOR_RGBA2RGB)
 
 
 register(EngineInfo(name="classical",
