@@ -10,6 +10,7 @@ from tweenflow import api, weights
 from tweenflow.allocator import keep_freed_memory
 from tweenflow.engines.base import Engine, Runtime, create_engine, engine_infos
 from tweenflow.engines.classical import DIS_PRESETS
+from tweenflow.engines.tiled import MIN_TILE
 from tweenflow.errors import InputError, OutputError, TweenflowError
 from tweenflow.images import IMAGE_SUFFIXES, read_image, write_image
 from tweenflow.motion import load_tracks
@@ -45,10 +46,29 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
                         help="estimate flow at this fraction of the size, e.g. 0.5 for 4K "
                              "(rife: 0.125-4 in powers of two; classical: 0.0625-1)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
+    parser.add_argument("--tile", type=_tile, default=0, metavar="PIXELS",
+                        help="run the engine on tiles of about this size (with 1/8 of it as "
+                             "overlapping context), so memory stays bounded on 4K and larger "
+                             "frames; 0 = whole frames (default)")
     parser.add_argument("--flow-preset", default=None, choices=["auto", *DIS_PRESETS],
                         help="classical engine only: DIS flow preset (default auto: fine up to "
                              "0.5 Mpixel, medium above; fast is about 2x faster at 720p, "
                              "-0.35 dB)")
+
+
+def _tile(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of pixels")
+    if value != 0 and value < MIN_TILE:
+        raise argparse.ArgumentTypeError(f"{value} is too small; use 0 (whole frames) or at "
+                                         f"least {MIN_TILE}")
+    return value
+
+
+def _runtime(args: argparse.Namespace) -> Runtime:
+    return Runtime(threads=args.threads, tile=args.tile)
 
 
 def _engine(args: argparse.Namespace) -> Engine | str:
@@ -58,7 +78,7 @@ def _engine(args: argparse.Namespace) -> Engine | str:
         return args.engine
     if args.engine != "classical":
         raise InputError(f"--flow-preset applies to --engine classical, not {args.engine}")
-    return create_engine("classical", scale=args.scale, runtime=Runtime(threads=args.threads),
+    return create_engine("classical", scale=args.scale, runtime=_runtime(args),
                          preset=args.flow_preset)
 
 
@@ -137,7 +157,7 @@ def run_interpolate(args: argparse.Namespace) -> int:
     motion = api.motion_field(frame0, frame1, user_tracks, args.autopilot)
     engine = _engine(args)
     if isinstance(engine, str):
-        engine = create_engine(engine, scale=args.scale, runtime=Runtime(threads=args.threads))
+        engine = create_engine(engine, scale=args.scale, runtime=_runtime(args))
     frames = api.render_times(engine, frame0, frame1, times, motion)
     if args.show_tracks and motion is not None:
         frames = _draw_tracks(frames, times, motion.tracks, len(user_tracks))
@@ -219,7 +239,7 @@ def _add_video_parser(commands) -> None:
 def run_video(args: argparse.Namespace) -> int:
     result = convert_video(
         args.input, args.output, fps=args.fps, multi=args.multi, slowmo=args.slowmo,
-        engine=_engine(args), scale=args.scale, runtime=Runtime(threads=args.threads),
+        engine=_engine(args), scale=args.scale, runtime=_runtime(args),
         scene_cut_threshold=None if args.no_scene_detect else args.scene_threshold,
         input_fps=args.input_fps, max_frames=args.max_frames, crf=args.crf,
         preset=args.preset, overwrite=args.overwrite, progress=not args.quiet)

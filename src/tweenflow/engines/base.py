@@ -7,7 +7,7 @@ makes the frame at one time t from that state, so N in-betweens of a pair share 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol
 
 import numpy as np
@@ -24,6 +24,10 @@ class Runtime:
     precision: str = "auto"   # "auto", "fp32" or "bf16" (engines that support it)
     # False: the plain eager fp32 path, kept as the reference the fast path is checked against.
     fast: bool = True
+    # Tiling (tweenflow.engines.tiled): 0 = whole frames; else tiles of about this many pixels
+    # a side, with tile_overlap pixels of context (None: tile // 8, at least 16).
+    tile: int = 0
+    tile_overlap: int | None = None
 
 
 class MotionField(Protocol):
@@ -92,8 +96,15 @@ def engine_info(name: str) -> EngineInfo:
 
 def create_engine(name: str, *, scale: float = 1.0, runtime: Runtime | None = None,
                   **options: Any) -> Engine:
-    """A ready engine by name (loads weights, downloading them on first use)."""
-    return engine_info(name).factory(scale=scale, runtime=runtime or Runtime(), **options)
+    """A ready engine by name (loads weights, downloading them on first use); tiled when the
+    runtime says so (the engine inside, and any engines it is made of, run whole tiles)."""
+    runtime = runtime or Runtime()
+    if not runtime.tile:
+        return engine_info(name).factory(scale=scale, runtime=runtime, **options)
+    from tweenflow.engines.tiled import TiledEngine, checked_overlap  # tiled imports this module
+    overlap = checked_overlap(runtime.tile, runtime.tile_overlap)   # before loading weights
+    inner = engine_info(name).factory(scale=scale, runtime=replace(runtime, tile=0), **options)
+    return TiledEngine(inner, runtime.tile, overlap)
 
 
 def _load_builtin_engines() -> None:
