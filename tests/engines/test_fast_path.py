@@ -65,7 +65,7 @@ def test_precision_names():
 
 @pytest.mark.parametrize("sequence", ["Urban3", "Grove2"])
 def test_pyramid_path_keeps_the_reference_psnr(sequence):
-    # The pyramid path approximates upstream's resize pairs and warps (IFNet docstring);
+    # The pyramid path approximates upstream's coarse warps (tweenflow.nn.pyramid docstring);
     # against the ground truth it must score within 0.05 dB of the eager fp32 path.
     folder = SHARED_DATA / "middlebury_other" / sequence
     frame0, frame1 = read_image(folder / "frame10.png"), read_image(folder / "frame11.png")

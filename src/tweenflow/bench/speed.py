@@ -4,7 +4,10 @@
 
 Every configuration is timed in the same run, interleaved round by round, and the median is
 reported with its ratio to the eager fp32 path of the same engine (these machines are noisy).
-Peak RSS is measured in a child process per configuration (VmHWM after one frame).
+Peak RSS is measured in a child process per configuration (VmHWM after one frame), also for a
+3840x2160 input whole, at --scale 0.5 and in tiles. Then the quality side: the fast paths'
+PSNR against the eager fp32 path (Middlebury, UCF101), the classical presets on full-size
+720p triplets (video720) and what tiling costs there.
 """
 from __future__ import annotations
 
@@ -76,33 +79,60 @@ def time_configs(names: list[str], size: tuple[int, int], rounds: int, data_dir:
 
 
 def child_peak_rss(name: str, size: tuple[int, int], threads: int | None, scale: float,
-                   keep_memory: bool = True) -> float:
-    """Peak RSS in MiB of a fresh process that loads the engine and makes one frame (with the
-    allocator set as the CLI sets it, unless keep_memory is False)."""
+                   keep_memory: bool = True, tile: int = 0) -> tuple[float, float]:
+    """(peak RSS in MiB, seconds for prepare + one frame) of a fresh process that loads the
+    engine and makes a frame twice (with the allocator set as the CLI sets it, unless
+    keep_memory is False); the seconds are the second frame's. NaNs if the process fails."""
     code = (
         ("from tweenflow.allocator import keep_freed_memory; keep_freed_memory()\n"
          if keep_memory else "") +
+        "import time\n"
         "import numpy as np\n"
         "from tweenflow.bench.speed import build_scaled\n"
-        f"engine = build_scaled({name!r}, {threads!r}, {scale!r})\n"
+        f"engine = build_scaled({name!r}, {threads!r}, {scale!r}, {tile!r})\n"
         "rng = np.random.default_rng(0)\n"
         f"a = rng.integers(0, 256, ({size[1]}, {size[0]}, 3), dtype=np.uint8)\n"
         "b = np.roll(a, 8, axis=1)\n"
-        "engine.render(engine.prepare(a, b), 0.5)\n"
+        "for _ in range(2):   # the first frame also faults its memory in; report the second\n"
+        "    start = time.perf_counter()\n"
+        "    engine.render(engine.prepare(a, b), 0.5)\n"
+        "print(time.perf_counter() - start)\n"
         # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across fork+exec, so a child would
         # report this (large) benchmark process's peak.
         "print(next(int(line.split()[1]) for line in open('/proc/self/status')\n"
         "           if line.startswith('VmHWM')) / 1024)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if result.returncode != 0:
-        return float("nan")
-    return float(result.stdout.strip().splitlines()[-1])
+        return float("nan"), float("nan")
+    seconds, peak = result.stdout.strip().splitlines()[-2:]
+    return float(peak), float(seconds)
 
 
-def build_scaled(name: str, threads: int | None, scale: float):
+def build_scaled(name: str, threads: int | None, scale: float, tile: int = 0):
     engine_name, options, runtime_options = CONFIGS[name]
     return create_engine(engine_name, scale=scale,
-                         runtime=Runtime(threads=threads, **runtime_options), **options)
+                         runtime=Runtime(threads=threads, tile=tile, **runtime_options), **options)
+
+
+def classical_presets_720p(data_dir: Path, threads: int | None) -> dict:
+    """PSNR and s/frame of each classical preset on video720 (full-size 720p triplets), the
+    size where `auto` picks `medium`."""
+    results = {}
+    for preset in ("fine", "auto", "fast"):
+        engine = create_engine("classical", runtime=Runtime(threads=threads), preset=preset)
+        result = evaluate(engine, "video720", data_dir, with_ssim=False)
+        results[preset] = (result["psnr"], result["seconds_per_frame"])
+    return results
+
+
+def tiling_cost(data_dir: Path, threads: int | None, tile: int = 512) -> dict:
+    """rife4 (fast path) PSNR on video720, whole frames against tiles of `tile` pixels."""
+    results = {}
+    for label, tiles in (("whole frames", 0), (f"--tile {tile}", tile)):
+        engine = create_engine("rife4", runtime=Runtime(threads=threads, tile=tiles),
+                               recursion="never")
+        results[label] = evaluate(engine, "video720", data_dir, with_ssim=False)["psnr"]
+    return results
 
 
 def psnr_deltas(engine_name: str, data_dir: Path, threads: int | None) -> dict:
@@ -127,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=datasets.DEFAULT_DATA)
     parser.add_argument("--skip-rss", action="store_true")
     parser.add_argument("--skip-psnr", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true",
+                        help="skip the 720p quality tables (classical presets, tiling)")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--default-allocator", action="store_true",
                         help="leave glibc malloc's defaults (see tweenflow.allocator)")
@@ -146,20 +178,33 @@ def main(argv: list[str] | None = None) -> int:
             base = BASELINE[CONFIGS[name][0]]
             base_single = timing[base]["single"] if base in timing else float("nan")
             base_many = timing[base]["many"] if base in timing else float("nan")
-            rss = float("nan") if args.skip_rss else child_peak_rss(name, size, args.threads, 1.0,
-                                                                   not args.default_allocator)
+            rss = float("nan") if args.skip_rss else child_peak_rss(
+                name, size, args.threads, 1.0, not args.default_allocator)[0]
             results["rss"][f"{size_text} {name}"] = rss
             print(f"| {size_text} | {name} | {timing[name]['single']:.3f} | "
                   f"{base_single / timing[name]['single']:.2f} | {timing[name]['many']:.3f} | "
                   f"{base_single / timing[name]['many']:.2f} | "
                   f"{base_many / timing[name]['many']:.2f} | {rss:.0f} |", flush=True)
     if not args.skip_rss:
-        print("\n| 3840x2160 input | peak RSS MiB |\n| --- | --- |")
-        for name, scale in (("rife4 fast", 0.5), ("rife4 fast", 1.0), ("classical auto", 1.0)):
-            rss = child_peak_rss(name, (3840, 2160), args.threads, scale,
-                                 not args.default_allocator)
-            results["rss"][f"3840x2160 {name} scale {scale}"] = rss
-            print(f"| {name}, --scale {scale} | {rss:.0f} |", flush=True)
+        print("\n| 3840x2160 input | peak RSS MiB | s/frame (a fresh process's 2nd frame) |\n"
+              "| --- | --- | --- |")
+        for name, scale, tile in (("rife4 fast", 1.0, 0), ("rife4 fast", 0.5, 0),
+                                  ("rife4 fast", 1.0, 1024), ("rife4 fast", 1.0, 2048),
+                                  ("classical auto", 1.0, 0), ("classical auto", 1.0, 1024)):
+            rss, seconds = child_peak_rss(name, (3840, 2160), args.threads, scale,
+                                          not args.default_allocator, tile)
+            label = f"{name}, --scale {scale}" + (f", --tile {tile}" if tile else "")
+            results["rss"][f"3840x2160 {label}"] = [rss, seconds]
+            print(f"| {label} | {rss:.0f} | {seconds:.2f} |", flush=True)
+    if not args.skip_quality:
+        print("\n| classical preset on video720 | PSNR dB | s/frame |\n| --- | --- | --- |")
+        for preset, (psnr_db, seconds) in classical_presets_720p(args.data, args.threads).items():
+            results["psnr"][f"classical {preset} video720"] = psnr_db
+            print(f"| {preset} | {psnr_db:.3f} | {seconds:.3f} |", flush=True)
+        print("\n| rife4 fast path on video720 | PSNR dB |\n| --- | --- |")
+        for label, psnr_db in tiling_cost(args.data, args.threads).items():
+            results["psnr"][f"rife4 video720 {label}"] = psnr_db
+            print(f"| {label} | {psnr_db:.3f} |", flush=True)
     if not args.skip_psnr:
         print("\n| engine | set | PSNR eager fp32 | PSNR fast path | delta dB |\n"
               "| --- | --- | --- | --- | --- |")
