@@ -52,8 +52,8 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
                              "frames; 0 = whole frames (default)")
     parser.add_argument("--flow-preset", default=None, choices=["auto", *DIS_PRESETS],
                         help="classical engine only: DIS flow preset (default auto: fine up to "
-                             "0.5 Mpixel, medium above; fast is about 2x faster at 720p, "
-                             "-0.35 dB)")
+                             "0.5 Mpixel, medium above; fast is 2-2.5x faster at 720p, "
+                             "-0.41 dB)")
 
 
 def _tile(text: str) -> int:
