@@ -8,16 +8,18 @@ from tweenflow.engines import classical
 from tweenflow.engines.classical import ClassicalEngine, occlusion_mask, warp_backward
 
 
-@pytest.mark.parametrize("preset", ["medium", "fast"])
-def test_flow_at_the_finest_level_size_is_dis_at_full_size(preset):
-    frame0, frame1, _ = shifted_pair(240, 320, dx=6, dy=-3, seed=11)
+@pytest.mark.parametrize("preset,height,width,mean_limit", [
+    ("medium", 240, 320, 1e-4), ("fast", 240, 320, 1e-4),     # sides divide by 2**finest
+    ("medium", 241, 323, 0.03), ("fast", 250, 334, 0.05)])    # they do not
+def test_flow_at_the_finest_level_size_is_dis_at_full_size(preset, height, width, mean_limit):
+    frame0, frame1, _ = shifted_pair(height, width, dx=6, dy=-3, seed=11)
     state = ClassicalEngine(preset=preset).prepare(frame0, frame1)
     gray0, gray1 = (cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in (frame0, frame1))
     dis = cv2.DISOpticalFlow_create(classical.DIS_PRESETS[preset][0])
     expected = dis.calc(gray0, gray1, None)
     difference = np.abs(state.flow_0_to_1 - expected)
-    assert difference.mean() < 0.02 and np.percentile(difference, 99) < 0.1, \
-        (difference.mean(), difference.max())
+    assert difference.mean() < mean_limit and np.percentile(difference, 99) < 0.1, \
+        (difference.mean(), np.percentile(difference, 99))
 
 
 @pytest.mark.parametrize("round_trip_error", [0.4, 1.2])

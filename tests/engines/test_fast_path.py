@@ -93,3 +93,25 @@ def test_fast_input_is_the_padded_tensor_channels_last():
     fast = to_padded_tensor(frame, 64)
     assert fast.is_contiguous(memory_format=torch.channels_last)
     assert torch.equal(fast, pad_to_multiple(to_tensor(frame), 64))
+
+
+@pytest.mark.parametrize("scale,agreement", [(2.0, 50), (4.0, 50), (0.5, None)])
+def test_pyramid_path_at_other_user_scales(pair, scale, agreement):
+    # Above full resolution the pyramid path warps and resizes in the reference's order; below
+    # it the last block's warp is the coarse one: then it must not score lower than the
+    # reference against the ground truth (BENCHMARKS.md, "Speed": +0.075 dB on Middlebury).
+    truth = read_image(SHARED_DATA / "middlebury_other" / "RubberWhale" / "frame10i11.png")
+    frames = {}
+    for name, runtime in (("reference", REFERENCE), ("fast", Runtime(precision="fp32"))):
+        engine = create_engine("rife4", scale=scale, runtime=runtime, recursion="never")
+        frames[name] = engine.render(engine.prepare(*pair), 0.5)
+    if agreement is not None:
+        assert psnr(frames["fast"], frames["reference"]) > agreement
+    assert psnr(frames["fast"], truth) > psnr(frames["reference"], truth) - 0.05
+
+
+def test_pyramid_path_takes_one_pair():
+    engine = create_engine("rife4", runtime=Runtime(precision="fp32"))
+    images = torch.rand(2, 3, 64, 64)
+    with pytest.raises(ValueError, match="one pair"):
+        engine.network(images, images, 0.5)

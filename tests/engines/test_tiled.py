@@ -104,11 +104,28 @@ def test_motion_hints_reach_each_tile_cropped():
     inner.first_columns = []
     tiled = TiledEngine(inner, tile=64, overlap=16)
     tiled.render(tiled.prepare(texture(64, 128), texture(64, 128, seed=1)), 0.5, Field())
-    assert seen == [(64, 128), (64, 128)] and inner.first_columns == [0, 48]
+    # the whole frame's hint is made once and cropped for each of the two tiles
+    assert seen == [(64, 128)] and inner.first_columns == [0, 48]
+
+
+def test_many_times_on_a_large_frame_go_in_groups(monkeypatch):
+    from tweenflow.engines import tiled as tiled_module
+    frame0, frame1 = texture(100, 150, seed=1), texture(100, 150, seed=2)
+    times = [k / 8 for k in range(1, 8)]
+    inner = Recorder()
+    engine = TiledEngine(inner, tile=64, overlap=16)
+    whole = engine.render_many(engine.prepare(frame0, frame1), times)
+    prepared_once = len(inner.sizes)
+    # room for the blended frames of three times: 7 times in groups of 3, 3 and 1
+    monkeypatch.setattr(tiled_module, "MAX_ACCUMULATOR_BYTES", 3 * 100 * 150 * 3 * 4)
+    inner.sizes.clear()
+    grouped = engine.render_many(engine.prepare(frame0, frame1), times)
+    assert len(inner.sizes) == 3 * prepared_once
+    assert all(np.array_equal(a, b) for a, b in zip(whole, grouped))
 
 
 def test_bad_tile_sizes_are_refused_before_loading_anything():
-    with pytest.raises(EngineError, match="too small"):
+    with pytest.raises(EngineError, match="tile size 32 is too small"):
         create_engine("rife4", runtime=Runtime(tile=32))
     with pytest.raises(EngineError, match="quarter"):
         create_engine("classical", runtime=Runtime(tile=128, tile_overlap=40))
@@ -124,7 +141,9 @@ def test_cli_tile_option(tmp_path):
     expected = interpolate(frame0, frame1, 0.5, engine=create_engine(
         "classical", runtime=Runtime(tile=96)))[0]
     assert np.array_equal(read_image(tmp_path / "mid.png"), expected)
-    bad = run_cli("interpolate", str(tmp_path / "a.png"), str(tmp_path / "b.png"),
-                  "-o", str(tmp_path / "x.png"), "--tile", "10")
-    assert "--tile" in one_error_line(bad) and "at least 64" in one_error_line(bad)
+    for value, message in (("10", "at least 64"), ("big", "not a whole number")):
+        bad = run_cli("interpolate", str(tmp_path / "a.png"), str(tmp_path / "b.png"),
+                      "-o", str(tmp_path / "x.png"), "--tile", value)
+        line = one_error_line(bad)
+        assert "--tile" in line and message in line, line
     assert not (tmp_path / "x.png").exists()

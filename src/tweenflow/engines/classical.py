@@ -142,9 +142,10 @@ class ClassicalEngine(Engine):
             flow_w, flow_h = max(8, round(width * self.scale)), max(8, round(height * self.scale))
         preset, finest = self._dis(flow_w * flow_h)
         # DIS stops refining at its finest pyramid level and upsamples from there; run it on
-        # the grays at that level's size instead (the same flow, checked in tests) so that the
+        # the grays at that level's size instead (sides rounded down, as DIS does: the same
+        # flow where they divide by 2**finest, within ~0.03 px otherwise; tests) so that the
         # occlusion check also runs there, on 4**finest times fewer pixels.
-        flow_w, flow_h = max(8, round(flow_w / 2 ** finest)), max(8, round(flow_h / 2 ** finest))
+        flow_w, flow_h = max(8, flow_w // 2 ** finest), max(8, flow_h // 2 ** finest)
         if (flow_w, flow_h) != (width, height):
             gray0 = cv2.resize(gray0, (flow_w, flow_h), interpolation=cv2.INTER_AREA)
             gray1 = cv2.resize(gray1, (flow_w, flow_h), interpolation=cv2.INTER_AREA)
@@ -156,7 +157,7 @@ class ClassicalEngine(Engine):
 
         parallel = self.runtime.threads != 1
         flow01, flow10 = _both(flow, (gray0, gray1), (gray1, gray0), parallel)
-        pixel_size = width / flow_w
+        pixel_size = float(np.sqrt(width * height / (flow_w * flow_h)))
         occlusion0, occlusion1 = _both(occlusion_mask, (flow01, flow10, 1.0, pixel_size),
                                        (flow10, flow01, 1.0, pixel_size), parallel)
         if (flow_w, flow_h) != (width, height):

@@ -141,7 +141,8 @@ class RifeEngine(Engine):
             self.model.fold_resconv_betas()
             self.model.to(memory_format=torch.channels_last)
             if version.config.block_kind == "v4":
-                self.network = PyramidIFNet(self.model)
+                self.network = PyramidIFNet(self.model,
+                                            parallel=self.runtime.threads != 1)
             if use_bf16(self.runtime.precision):
                 self.autocast_dtype = torch.bfloat16
         self.pad_multiple = max(version.config.pad_multiple,

@@ -5,7 +5,8 @@ The frame is cut into a grid of tiles of about `tile` pixels a side. Each tile r
 tile's edge), and neighbouring results are cross-faded over the 2 * overlap pixels they share
 (linear ramps that sum to one), so no seam is cut through a tile's own border. Only one tile's
 pair state lives at a time; the cost is the overlap's extra pixels, and motion larger than
-the overlap across a tile border can still show there.
+the overlap across a tile border can still show there. Choices an engine makes from the pair
+(auto: rife4 or fusion; rife4: recursion or not) are made per tile.
 """
 from __future__ import annotations
 
@@ -18,13 +19,16 @@ from tweenflow.engines.base import Engine, MotionField
 from tweenflow.errors import EngineError
 
 MIN_TILE = 64
+# The blended frames of all requested times are kept in float32 while tiles come in; beyond
+# this many bytes the times are done in groups (each group prepares every tile again).
+MAX_ACCUMULATOR_BYTES = 512 * 2 ** 20
 
 
 def checked_overlap(tile: int, overlap: int | None) -> int:
     """The overlap to use for a tile size (None: tile // 8, at least 16); EngineError for
     sizes that cannot work."""
     if tile < MIN_TILE:
-        raise EngineError(f"--tile {tile} is too small; use at least {MIN_TILE} pixels "
+        raise EngineError(f"tile size {tile} is too small; use at least {MIN_TILE} pixels "
                           f"(or 0 for whole frames)")
     overlap = max(16, tile // 8) if overlap is None else overlap
     if overlap < 0 or 4 * overlap > tile:
@@ -81,16 +85,30 @@ def tile_layout(height: int, width: int, tile: int, overlap: int) -> list[Tile]:
     return tiles
 
 
+class FrameHints:
+    """A MotionField's whole-frame hints, each asked for once and then shared by the tiles."""
+
+    def __init__(self, motion: MotionField, height: int, width: int) -> None:
+        self.motion, self.height, self.width = motion, height, width
+        self.tolerance = float(getattr(motion, "tolerance", 0.0))
+        self._hints: dict = {}
+
+    def hint(self, time0: float, time1: float, t: float):
+        key = (time0, time1, t)
+        if key not in self._hints:
+            self._hints[key] = self.motion.prior(time0, time1, t, self.height, self.width)
+        return self._hints[key]
+
+
 class TileMotion:
     """A MotionField seen through one tile: the whole frame's hints, cropped."""
 
-    def __init__(self, motion: MotionField, tile: Tile, height: int, width: int) -> None:
-        self.motion, self.tile = motion, tile
-        self.height, self.width = height, width
-        self.tolerance = float(getattr(motion, "tolerance", 0.0))
+    def __init__(self, hints: FrameHints, tile: Tile) -> None:
+        self.hints, self.tile = hints, tile
+        self.tolerance = hints.tolerance
 
     def prior(self, time0: float, time1: float, t: float, height: int, width: int):
-        hint = self.motion.prior(time0, time1, t, self.height, self.width)
+        hint = self.hints.hint(time0, time1, t)
         if hint is None:
             return None
         region = (slice(self.tile.top, self.tile.bottom), slice(self.tile.left, self.tile.right))
@@ -127,13 +145,23 @@ class TiledEngine(Engine):
         if state.inner is not None:
             return self.inner.render_many(state.inner, times, motion)
         height, width = state.frame0.shape[:2]
+        group = max(1, MAX_ACCUMULATOR_BYTES // (height * width * 3 * 4))
+        frames = []
+        for start in range(0, len(times), group):
+            frames += self._render_group(state, times[start:start + group], motion)
+        return frames
+
+    def _render_group(self, state: TiledState, times: list[float],
+                      motion: MotionField | None) -> list[np.ndarray]:
+        height, width = state.frame0.shape[:2]
         total = np.zeros((len(times), height, width, 3), np.float32)
         weights = np.zeros((height, width, 1), np.float32)
+        hints = None if motion is None else FrameHints(motion, height, width)
         for tile in tile_layout(height, width, self.tile, self.overlap):
             region = (slice(tile.top, tile.bottom), slice(tile.left, tile.right))
             inner_state = self.inner.prepare(np.ascontiguousarray(state.frame0[region]),
                                              np.ascontiguousarray(state.frame1[region]))
-            tile_motion = None if motion is None else TileMotion(motion, tile, height, width)
+            tile_motion = None if hints is None else TileMotion(hints, tile)
             frames = self.inner.render_many(inner_state, times, tile_motion)
             del inner_state
             weight = tile.weight[..., None]

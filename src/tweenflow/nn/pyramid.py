@@ -25,7 +25,7 @@ pixels throughout.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import cv2
@@ -77,18 +77,19 @@ def _frame_parts(img: torch.Tensor, feat: torch.Tensor | None) -> list[np.ndarra
 
 
 def make_sources(img0: torch.Tensor, img1: torch.Tensor, feat0: torch.Tensor | None,
-                 feat1: torch.Tensor | None) -> NhwcSources:
-    """img: (1, 3, H, W) and feat: (1, head, H, W) or None; float, any memory layout."""
+                 feat1: torch.Tensor | None, parallel: bool = True) -> NhwcSources:
+    """img: (1, 3, H, W) and feat: (1, head, H, W) or None; float, any memory layout.
+    parallel: box-filter the parts in two threads (OpenCV releases the GIL)."""
     fine = [_frame_parts(img0, feat0), _frame_parts(img1, feat1)]
     flat = fine[0] + fine[1]
-    boxed = list(_pool().map(box2, flat))   # OpenCV releases the GIL: both cores
+    boxed = list(_pool().map(box2, flat)) if parallel else [box2(part) for part in flat]
     count = len(fine[0])
     height, width = flat[0].shape[:2]
     return NhwcSources(fine=fine, boxed=[boxed[:count], boxed[count:]],
                        height=height, width=width)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)   # one frame size's levels; a 4K grid is 66 MB
 def sample_grid(height: int, width: int, factor: float = 1.0, offset: float = 0.0
                 ) -> torch.Tensor:
     """(h, w, 2) float32 source-pixel coordinates (x, y) = factor * (i, j) + offset."""
@@ -119,25 +120,26 @@ def warp_sources(sources: NhwcSources, flow: torch.Tensor | None, scale: float,
     For an even scale f the reference warps at full resolution and downscales bilinearly,
     which makes coarse pixel j the mean of the warp at the 2x2 full-resolution pixels from
     q = f * j + f / 2 - 1. Taking the coarse flow at j for all four, that is box2(source)
-    sampled at q + flow: exact for a flow constant there, one sample instead of four.
+    sampled at q + flow: exact for a flow constant there, one sample instead of four. Other
+    scales (a block above full resolution, at user scales > 1) do what the reference does:
+    warp at full resolution with the flow resized there, then resize the result.
     """
     height, width = size
     factor = even_factor(scale)
+    if factor == 0:
+        full_flow = None if flow is None else resize_nhwc(flow, sources.height, sources.width)
+        full = warp_sources(sources, full_flow, 1.0, (sources.height, sources.width), n)
+        return [[resize_nhwc(part, height, width) for part in frame] for frame in full]
     if factor == 1:
         images, grid = sources.fine, sample_grid(height, width)
-    elif factor:
+    else:
         images, grid = sources.boxed, sample_grid(height, width, factor, factor / 2 - 1)
-    else:   # odd or fractional scales: the sources resized to the block's grid, then warped
-        images = [[cv2.resize(part, (width, height), interpolation=cv2.INTER_LINEAR)
-                   for part in frame] for frame in sources.fine]
-        grid = sample_grid(height, width)
     warped = []
     for frame, parts in enumerate(images):
         if flow is None:
             coordinates = grid.expand(n, -1, -1, -1).contiguous()
         else:
-            frame_flow = flow[..., 2 * frame:2 * frame + 2]
-            coordinates = grid + (frame_flow if factor else frame_flow / scale)
+            coordinates = grid + flow[..., 2 * frame:2 * frame + 2]
         frame_out = []
         for part in parts:
             out = torch.empty((n, height, width, PART), dtype=torch.float32)
@@ -149,8 +151,9 @@ def warp_sources(sources: NhwcSources, flow: torch.Tensor | None, scale: float,
 
 
 def resize_nhwc(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    """Bilinear resize of (N, h, w, C) float32, C <= 4, with half-pixel centres
-    (F.interpolate's align_corners=False): OpenCV's float resize, several times faster."""
+    """Bilinear resize of (N, h, w, C) float32, C <= 4, with half-pixel centres and no
+    antialiasing (F.interpolate's align_corners=False): OpenCV's float resize, several times
+    faster."""
     x = x.contiguous()
     out = torch.empty((x.shape[0], height, width, x.shape[3]), dtype=torch.float32)
     for b in range(x.shape[0]):
@@ -179,6 +182,14 @@ class FirstConv:
     state_weight: torch.Tensor | None        # (O, state, 3, 3), the state's channel order
     state_composed: torch.Tensor | None      # compose_with_up2(state_weight)
     bias: torch.Tensor                       # (O,)
+    converted: dict = field(default_factory=dict)   # state_composed by dtype
+
+    def composed_as(self, dtype: torch.dtype) -> torch.Tensor:
+        """state_composed in `dtype`, converted once (a new weight tensor per call would cost
+        oneDNN a fresh weight reorder each time)."""
+        if dtype not in self.converted:
+            self.converted[dtype] = self.state_composed.to(dtype)
+        return self.converted[dtype]
 
 
 def split_first_conv(weight: torch.Tensor, bias: torch.Tensor, head: int, timestep: bool,
@@ -229,7 +240,7 @@ def first_conv_output(first: FirstConv, warped: list[list[torch.Tensor]],
         total.add_(times.view(-1, 1, 1, 1) * first.time_weight.sum((1, 2, 3)).view(1, -1, 1, 1))
     if state is not None:
         low = F.pad(state.permute(0, 3, 1, 2), (1, 1, 1, 1), mode="replicate")
-        total.add_(F.conv2d(low.to(dtype), first.state_composed.to(dtype)).float())
+        total.add_(F.conv2d(low.to(dtype), first.composed_as(dtype)).float())
     if first.time_weight is not None or state is not None:
         size = (2 * total.shape[2], 2 * total.shape[3])
         total[:, :, 0, :] += _edge_correction(first, state, times, size, rows=True)
@@ -264,15 +275,16 @@ class PyramidIFNet:
     """The fast path of a v4 `IFNet`, sharing its weights: `forward` takes the same
     arguments as `IFNet.forward` plus this path's per-pair `sources`."""
 
-    def __init__(self, model: IFNet) -> None:
+    def __init__(self, model: IFNet, parallel: bool = True) -> None:
         if model.config.block_kind != "v4":
             raise ValueError("the pyramid path is for v4 IFNets")
         self.model = model
+        self.parallel = parallel      # False: one thread (Runtime(threads=1))
         self._first: dict[tuple[int, float], FirstConv] = {}
 
     def sources(self, img0: torch.Tensor, img1: torch.Tensor, feat0: torch.Tensor | None,
                 feat1: torch.Tensor | None) -> NhwcSources:
-        return make_sources(img0, img1, feat0, feat1)
+        return make_sources(img0, img1, feat0, feat1, self.parallel)
 
     def first_conv(self, index: int, scale: float) -> FirstConv:
         """Block `index`'s split first convolution when the block runs at `scale`."""
@@ -288,14 +300,16 @@ class PyramidIFNet:
                 scale: float = 1.0, feat0: torch.Tensor | None = None,
                 feat1: torch.Tensor | None = None, flow_prior: FlowPrior | None = None,
                 sources: NhwcSources | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """As `IFNet.forward`: (frame (N, 3, H, W), flow (N, 4, H, W)), here NCHW views of
-        channels-last memory. N is the number of times t (the inputs are one pair)."""
-        if self.model.config.head_channels:
-            feat0 = self.model.encode(img0) if feat0 is None else feat0
-            feat1 = self.model.encode(img1) if feat1 is None else feat1
+        """As `IFNet.forward` for one pair: (frame (N, 3, H, W), flow (N, 4, H, W)), here NCHW
+        views of channels-last memory, N the number of times t. The inputs (and features) are
+        only read to make `sources` when none are given."""
         if sources is None:
-            sources = self.sources(img0[:1], img1[:1], feat0 if feat0 is None else feat0[:1],
-                                   feat1 if feat1 is None else feat1[:1])
+            if img0.shape[0] != 1:
+                raise ValueError("the pyramid path takes one pair (several t), not a batch")
+            if self.model.config.head_channels:
+                feat0 = self.model.encode(img0) if feat0 is None else feat0
+                feat1 = self.model.encode(img1) if feat1 is None else feat1
+            sources = self.sources(img0, img1, feat0, feat1)
         times = t.float().view(-1) if isinstance(t, torch.Tensor) else torch.tensor([float(t)])
         n = times.numel()
         scales = [s / scale for s in self.model.config.scales]
@@ -306,6 +320,10 @@ class PyramidIFNet:
         last = len(self.model.blocks) - 1
         for i, block in enumerate(self.model.blocks):
             size = (int(height / scales[i]), int(width / scales[i]))   # as F.interpolate
+            if state is not None and scales[i - 1] < 1:
+                # The reference brings every block's output to full resolution: from a block
+                # above it (user scale > 1) that loses detail, which the next block expects.
+                state = _round_trip(state, (height, width))
             flow = None if state is None else resize_nhwc(state[..., :4], *size)
             warped = warp_sources(sources, flow, scales[i], size, n)
             x = first_conv_output(self.first_conv(i, scales[i]), warped, state, times, dtype)
@@ -325,6 +343,14 @@ class PyramidIFNet:
         return frame.permute(0, 3, 1, 2), flow.permute(0, 3, 1, 2)
 
     __call__ = forward
+
+
+def _round_trip(state: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """(n, h, w, C) resized to `size` and back, bilinear (the reference's resize pair)."""
+    low = F.interpolate(state.permute(0, 3, 1, 2), size=size, mode="bilinear",
+                        align_corners=False)
+    back = F.interpolate(low, size=state.shape[1:3], mode="bilinear", align_corners=False)
+    return back.permute(0, 2, 3, 1).contiguous()
 
 
 def blend(sources: NhwcSources, flow: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
