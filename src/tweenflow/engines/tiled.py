@@ -132,7 +132,7 @@ class TiledEngine(Engine):
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> TiledState:
         height, width = frame0.shape[:2]
-        if len(tile_layout(height, width, self.tile, self.overlap)) == 1:
+        if height <= self.tile and width <= self.tile:   # one tile: tile_layout's _cuts
             return TiledState(frame0, frame1, self.inner.prepare(frame0, frame1))
         return TiledState(frame0, frame1)   # each tile is prepared when it is rendered
 
@@ -145,19 +145,20 @@ class TiledEngine(Engine):
         if state.inner is not None:
             return self.inner.render_many(state.inner, times, motion)
         height, width = state.frame0.shape[:2]
+        tiles = tile_layout(height, width, self.tile, self.overlap)
         group = max(1, MAX_ACCUMULATOR_BYTES // (height * width * 3 * 4))
         frames = []
         for start in range(0, len(times), group):
-            frames += self._render_group(state, times[start:start + group], motion)
+            frames += self._render_group(state, tiles, times[start:start + group], motion)
         return frames
 
-    def _render_group(self, state: TiledState, times: list[float],
+    def _render_group(self, state: TiledState, tiles: list[Tile], times: list[float],
                       motion: MotionField | None) -> list[np.ndarray]:
         height, width = state.frame0.shape[:2]
         total = np.zeros((len(times), height, width, 3), np.float32)
         weights = np.zeros((height, width, 1), np.float32)
         hints = None if motion is None else FrameHints(motion, height, width)
-        for tile in tile_layout(height, width, self.tile, self.overlap):
+        for tile in tiles:
             region = (slice(tile.top, tile.bottom), slice(tile.left, tile.right))
             inner_state = self.inner.prepare(np.ascontiguousarray(state.frame0[region]),
                                              np.ascontiguousarray(state.frame1[region]))
