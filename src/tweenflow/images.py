@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from tweenflow.errors import InputError, OutputError
+from tweenflow.outputs import write_bytes_atomically
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -55,13 +55,3 @@ def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:
         raise OutputError(f"{path}: could not encode the image")
     write_bytes_atomically(path, encoded.tobytes())
 
-
-def write_bytes_atomically(path: Path, payload: bytes) -> None:
-    try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
-                                             dir=path.parent)
-        with os.fdopen(handle, "wb") as sink:
-            sink.write(payload)
-        os.replace(temp_name, path)
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None

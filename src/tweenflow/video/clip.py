@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
@@ -12,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from tweenflow.errors import OutputError
+from tweenflow.outputs import discard, publish, temp_file_for
 
 CLIP_SUFFIXES = {".mp4", ".mkv", ".mov", ".gif"}
 
@@ -34,18 +34,12 @@ def write_clip(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: Fract
     if suffix not in CLIP_SUFFIXES:
         raise OutputError(f"{path}: unknown clip type; use one of {', '.join(sorted(CLIP_SUFFIXES))}")
     fps = Fraction(fps).limit_denominator(1001 * 1000)
-    try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix,
-                                             dir=path.parent)
-        os.close(handle)
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
+    temp_name = temp_file_for(path)
     try:
         count = (_write_gif if suffix == ".gif" else _write_h264)(frames, temp_name, fps, crf)
-        os.replace(temp_name, path)
+        publish(temp_name, path)
     finally:
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
+        discard(temp_name if os.path.exists(temp_name) else None)
     return count
 
 

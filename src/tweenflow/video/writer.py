@@ -6,32 +6,18 @@ leaves a file that looks finished; `abort()` removes the temporary output.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 
-from tweenflow.errors import OutputError
 from tweenflow.images import write_image
+from tweenflow.outputs import discard, publish, temp_file_for, temp_folder_for
 from tweenflow.video.clip import even_sized
 from tweenflow.video.reader import CONVERSION_FLAGS, FULL_RANGE, ColourInfo
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov"}
-
-
-def _temp_path(path: Path, folder: bool) -> str:
-    try:
-        if folder:
-            return tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}",
-                                        dir=path.parent)
-        os.close(handle)
-        return name
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
 
 
 class VideoWriter:
@@ -50,7 +36,7 @@ class VideoWriter:
         self.count = 0
         self.container = None
         self.audio_in = None
-        self.temp_name = _temp_path(path, folder=False)
+        self.temp_name = temp_file_for(path)
         try:
             self._open(width, height, rate, rotation, audio_source, crf, preset)
         except BaseException:      # includes Ctrl-C: never leave the temporary file behind
@@ -128,7 +114,7 @@ class VideoWriter:
         self.container.close()
         if self.audio_in is not None:
             self.audio_in.close()
-        os.replace(self.temp_name, self.path)
+        publish(self.temp_name, self.path)
 
     def abort(self) -> None:
         for closable in (self.container, self.audio_in):
@@ -137,8 +123,7 @@ class VideoWriter:
                     closable.close()
             except (av.error.FFmpegError, ValueError, OSError):
                 pass   # already failed; the temp file is removed below
-        if os.path.exists(self.temp_name):
-            os.unlink(self.temp_name)
+        discard(self.temp_name)
 
 
 class FolderWriter:
@@ -147,7 +132,7 @@ class FolderWriter:
     def __init__(self, path: Path, overwrite: bool = False):
         self.path = path
         self.overwrite = overwrite
-        self.temp_name = _temp_path(path, folder=True)
+        self.temp_name = temp_folder_for(path)
         self.count = 0
 
     def write(self, time: Fraction, rgb: np.ndarray) -> None:
@@ -155,9 +140,7 @@ class FolderWriter:
         write_image(Path(self.temp_name) / f"frame_{self.count:06d}.png", rgb)
 
     def close(self, audio_end: Fraction | None = None) -> None:
-        if self.path.exists() and self.overwrite:
-            shutil.rmtree(self.path)
-        os.replace(self.temp_name, self.path)
+        publish(self.temp_name, self.path, replace_folder=self.overwrite)
 
     def abort(self) -> None:
-        shutil.rmtree(self.temp_name, ignore_errors=True)
+        discard(self.temp_name)
