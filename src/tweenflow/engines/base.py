@@ -28,6 +28,9 @@ class Runtime:
     # a side, with tile_overlap pixels of context (None: tile // 8, at least 16).
     tile: int = 0
     tile_overlap: int | None = None
+    # Check a fast path against the reference before first using it on a machine, and fall
+    # back to a safe path if they disagree (tweenflow.selfcheck). Verdicts are cached.
+    self_check: bool = True
 
 
 class MotionField(Protocol):

@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from tweenflow import weights
+from tweenflow import selfcheck, weights
 from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, register
 from tweenflow.engines.motion_size import LARGE_MOTION_PIXELS, motion_size
 from tweenflow.errors import EngineError
@@ -87,6 +87,20 @@ def use_bf16(precision: str) -> bool:
     raise EngineError(f"unknown precision {precision!r}; use auto, fp32 or bf16")
 
 
+# Execution paths, fastest first; the last is the reference the others are checked against
+# (tweenflow.selfcheck). A runtime asks for one; the self-check may settle on a later one.
+PATHS = ("fast-bf16", "fast-fp32", "eager-fp32")
+PATH_LABELS = {"fast-bf16": "bf16 on the fast path", "fast-fp32": "the fp32 fast path",
+               "eager-fp32": "the eager fp32 reference path"}
+
+
+def requested_path(runtime: Runtime) -> str:
+    """The execution path a runtime asks for (bf16 only on the fast path)."""
+    if not runtime.fast:
+        return "eager-fp32"
+    return "fast-bf16" if use_bf16(runtime.precision) else "fast-fp32"
+
+
 def dyadic_approximation(t: float, max_depth: int = MAX_BISECTION_DEPTH) -> Fraction:
     """The multiple of 1/2**max_depth nearest to t, reduced (e.g. 0.5 -> 1/2)."""
     return Fraction(round(t * 2 ** max_depth), 2 ** max_depth)
@@ -128,25 +142,49 @@ class RifeEngine(Engine):
         self.runtime = runtime or Runtime()
         if self.runtime.threads:
             torch.set_num_threads(self.runtime.threads)
-        entry = weights.REGISTRY[version.weights_id]
-        state = weights.load_state_dict(entry, **({"notify": notify} if notify else {}))
-        self.model = IFNet(version.config)
-        self.model.load_state_dict(state, strict=True)
+        self.pad_multiple = max(version.config.pad_multiple,
+                                int(math.ceil(version.config.pad_multiple / scale)))
+        notify_kwargs = {"notify": notify} if notify else {}
+        self._state_dict = weights.load_state_dict(weights.REGISTRY[version.weights_id],
+                                                   **notify_kwargs)
+        self.path = requested_path(self.runtime)
+        self.checks: dict[str, selfcheck.Agreement] = {}
+        self._reference_frames = None   # the self-check's, made once for all candidates
+        candidates = PATHS[PATHS.index(self.path):]
+        if self.runtime.self_check and len(candidates) > 1:
+            decision = selfcheck.choose(f"{version.name} at scale {scale:g}", candidates,
+                                        self._agreement, PATH_LABELS, **notify_kwargs)
+            self.path, self.checks = decision.path, decision.agreements
+        self._build(self.path)
+        self._state_dict = self._reference_frames = None   # the model holds the weights now
+
+    def _build(self, path: str) -> None:
+        """The network for an execution path (see PATHS), from the loaded weights."""
+        self.model = IFNet(self.version.config)
+        self.model.load_state_dict(self._state_dict, strict=True)
         self.model.eval().requires_grad_(False)
-        self.autocast_dtype = None
+        self.autocast_dtype = torch.bfloat16 if path == "fast-bf16" else None
         # What runs the network: the model itself (the reference), or for v4 on the fast
         # path the pyramid path (same weights, same call).
         self.network = self.model
-        if self.runtime.fast:
+        self.fast = path != "eager-fp32"
+        if self.fast:
             self.model.fold_resconv_betas()
             self.model.to(memory_format=torch.channels_last)
-            if version.config.block_kind == "v4":
-                self.network = PyramidIFNet(self.model,
-                                            parallel=self.runtime.threads != 1)
-            if use_bf16(self.runtime.precision):
-                self.autocast_dtype = torch.bfloat16
-        self.pad_multiple = max(version.config.pad_multiple,
-                                int(math.ceil(version.config.pad_multiple / scale)))
+            if self.version.config.block_kind == "v4":
+                self.network = PyramidIFNet(self.model, parallel=self.runtime.threads != 1)
+
+    def _agreement(self, path: str) -> "selfcheck.Agreement":
+        """The self-check of one execution path: this network on `path` against the eager
+        fp32 reference, one pass per t (no recursion), at this engine's scale."""
+        def frames_on(variant_path: str) -> list[list[np.ndarray]]:
+            engine = copy.copy(self)
+            engine.recursion = engine._recursion_mode("never")
+            engine._build(variant_path)
+            return selfcheck.check_frames(engine)
+        if self._reference_frames is None:
+            self._reference_frames = frames_on("eager-fp32")
+        return selfcheck.compare(frames_on(path), self._reference_frames)
 
     def _recursion_mode(self, recursion: str) -> str:
         """The mode this engine runs for a requested one (midpoint-only models: always)."""
@@ -173,7 +211,7 @@ class RifeEngine(Engine):
                               enabled=self.autocast_dtype is not None)
 
     def _input(self, frame: np.ndarray) -> torch.Tensor:
-        if self.runtime.fast:
+        if self.fast:
             return to_padded_tensor(frame, self.pad_multiple)
         return pad_to_multiple(to_tensor(frame), self.pad_multiple)
 
@@ -209,7 +247,7 @@ class RifeEngine(Engine):
                     motion: MotionField | None = None) -> list[np.ndarray]:
         """rife4 without motion hints: several t in one batched forward pass (fewer, larger
         matrix products; same maths). Otherwise one at a time."""
-        if state.recurse or not self.runtime.fast or motion is not None:
+        if state.recurse or not self.fast or motion is not None:
             return super().render_many(state, times, motion)
         pixels = state.img0.shape[-2] * state.img0.shape[-1]
         batch = max(1, min(len(times), BATCH_PIXELS // pixels))

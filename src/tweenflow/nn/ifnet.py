@@ -15,6 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from tweenflow.nn.conv import Conv2d
 from tweenflow.nn.warp import backward_warp
 
 
@@ -51,11 +52,11 @@ def _downscaled_cat(parts: list[torch.Tensor], flow: torch.Tensor | None,
 
 
 def _conv_lrelu(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1), nn.LeakyReLU(0.2, inplace=True))
+    return nn.Sequential(Conv2d(c_in, c_out, 3, stride, 1), nn.LeakyReLU(0.2, inplace=True))
 
 
 def _conv_prelu(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1), nn.PReLU(c_out))
+    return nn.Sequential(Conv2d(c_in, c_out, 3, stride, 1), nn.PReLU(c_out))
 
 
 class Head(nn.Module):
@@ -63,9 +64,9 @@ class Head(nn.Module):
 
     def __init__(self, out_channels: int) -> None:
         super().__init__()
-        self.cnn0 = nn.Conv2d(3, 16, 3, 2, 1)
-        self.cnn1 = nn.Conv2d(16, 16, 3, 1, 1)
-        self.cnn2 = nn.Conv2d(16, 16, 3, 1, 1)
+        self.cnn0 = Conv2d(3, 16, 3, 2, 1)
+        self.cnn1 = Conv2d(16, 16, 3, 1, 1)
+        self.cnn2 = Conv2d(16, 16, 3, 1, 1)
         self.cnn3 = nn.ConvTranspose2d(16, out_channels, 4, 2, 1)
         self.relu = nn.LeakyReLU(0.2, inplace=True)
 
@@ -79,7 +80,7 @@ class Head(nn.Module):
 class ResConv(nn.Module):
     def __init__(self, channels: int) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(channels, channels, 3, 1, 1)
+        self.conv = Conv2d(channels, channels, 3, 1, 1)
         self.beta = nn.Parameter(torch.ones((1, channels, 1, 1)))
         self.relu = nn.LeakyReLU(0.2, inplace=True)
         self.beta_folded = False

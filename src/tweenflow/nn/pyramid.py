@@ -33,6 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from tweenflow.nn.conv import conv2d
 from tweenflow.nn.ifnet import FlowPrior, IFNet
 
 PART = 4   # channels per warp source array: a layout cv2.remap and oneDNN both handle well
@@ -233,18 +234,23 @@ def first_conv_output(first: FirstConv, warped: list[list[torch.Tensor]],
     with torch.autocast("cpu", enabled=False):
         for frame_parts, weights in zip(warped, first.warp_weights):
             for part, weight in zip(frame_parts, weights):
-                out = F.conv2d(part.permute(0, 3, 1, 2), weight, stride=2, padding=1)
+                out = conv2d(part.permute(0, 3, 1, 2), weight, stride=2, padding=1)
                 total = out if total is None else total.add_(out)
     total.add_(first.bias.view(1, -1, 1, 1))
     if first.time_weight is not None:
         total.add_(times.view(-1, 1, 1, 1) * first.time_weight.sum((1, 2, 3)).view(1, -1, 1, 1))
     if state is not None:
         low = F.pad(state.permute(0, 3, 1, 2), (1, 1, 1, 1), mode="replicate")
-        total.add_(F.conv2d(low.to(dtype), first.composed_as(dtype)).float())
+        total.add_(conv2d(low.to(dtype), first.composed_as(dtype)).float())
     if first.time_weight is not None or state is not None:
         size = (2 * total.shape[2], 2 * total.shape[3])
-        total[:, :, 0, :] += _edge_correction(first, state, times, size, rows=True)
-        total[:, :, 1:, 0] += _edge_correction(first, state, times, size, rows=False)[:, :, 1:]
+        # In fp32, whatever the autocast: two lines of pixels, and the column's strip is a
+        # stride-2 convolution with a one-pixel-wide output, the shape AMX's bf16 kernel gets
+        # wrong (tweenflow.nn.conv).
+        with torch.autocast("cpu", enabled=False):
+            total[:, :, 0, :] += _edge_correction(first, state, times, size, rows=True)
+            total[:, :, 1:, 0] += _edge_correction(first, state, times, size,
+                                                   rows=False)[:, :, 1:]
     return total
 
 
@@ -265,9 +271,9 @@ def _edge_correction(first: FirstConv, state: torch.Tensor | None, times: torch.
         up = F.interpolate(low, scale_factor=2, mode="bilinear", align_corners=False)
         weights.append(first.state_weight)
         inputs.append(up[:, :, :2] if rows else up[:, :, :, :2])
-        line = F.conv2d(F.pad(low, (1, 1, 1, 1), mode="replicate"), first.state_composed.float())
+        line = conv2d(F.pad(low, (1, 1, 1, 1), mode="replicate"), first.state_composed.float())
         composed = composed + (line[:, :, 0] if rows else line[:, :, :, 0])
-    plain = F.conv2d(torch.cat(inputs, 1), torch.cat(weights, 1), stride=2, padding=1)
+    plain = conv2d(torch.cat(inputs, 1), torch.cat(weights, 1), stride=2, padding=1)
     return (plain[:, :, 0] if rows else plain[:, :, :, 0]) - composed
 
 
