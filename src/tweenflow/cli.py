@@ -16,6 +16,7 @@ from tweenflow.images import IMAGE_SUFFIXES, read_image, write_image
 from tweenflow.motion import load_tracks
 from tweenflow.motion.draw import AUTOPILOT_COLOUR, USER_COLOUR, draw_tracks
 from tweenflow.video.clip import CLIP_SUFFIXES, write_clip
+from tweenflow.video.dedup import DEFAULT_HELD_THRESHOLD
 from tweenflow.video.pipeline import convert_video
 from tweenflow.video.scenes import DEFAULT_SCENE_CUT_THRESHOLD
 
@@ -230,6 +231,11 @@ def _add_video_parser(commands) -> None:
                             f"morphed (default {DEFAULT_SCENE_CUT_THRESHOLD})")
     video.add_argument("--no-scene-detect", action="store_true",
                        help="interpolate across everything, cuts included")
+    video.add_argument("--dedup", default="auto", metavar="auto|off|THRESHOLD",
+                       help="held frames (animation on twos/threes, re-encoded repeats): "
+                            "repeats of a frame that differ by at most THRESHOLD luma levels "
+                            f"(auto: {DEFAULT_HELD_THRESHOLD:g}) are dropped and motion is "
+                            "interpolated across them; off keeps every frame")
     video.add_argument("--input-fps", type=_fraction, default=Fraction(24),
                        help="frame rate of an image-folder input (default 24)")
     video.add_argument("--max-frames", type=int, default=None,
@@ -247,13 +253,14 @@ def run_video(args: argparse.Namespace) -> int:
         args.input, args.output, fps=args.fps, multi=args.multi, slowmo=args.slowmo,
         engine=_engine(args), scale=args.scale, runtime=_runtime(args),
         scene_cut_threshold=None if args.no_scene_detect else args.scene_threshold,
+        dedup=args.dedup,
         input_fps=args.input_fps, max_frames=args.max_frames, crf=args.crf,
         preset=args.preset, overwrite=args.overwrite, progress=not args.quiet)
     for note in result.notes:
         print(f"tweenflow: {note}", file=sys.stderr)
     print(f"tweenflow: wrote {args.output}: {result.frames_in} frames in, {result.frames_out} "
           f"out ({result.interpolated} interpolated, {result.scene_cuts} scene cuts, "
-          f"{result.duplicates_dropped} duplicates dropped), "
+          f"{result.duplicates_dropped} held frames dropped), "
           f"{float(result.duration_out):.3f} s, audio {result.audio}", file=sys.stderr)
     return 0
 

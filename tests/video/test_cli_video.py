@@ -122,9 +122,25 @@ def test_unwritable_or_wrong_outputs(pan_video, tmp_path, target, message):
 
 @pytest.mark.parametrize("option, message", [(["--multi", "1"], "at least 2"),
                                              (["--fps", "fast"], "not a frame rate"),
-                                             (["--fps", "0"], "must be positive")])
+                                             (["--fps", "0"], "must be positive"),
+                                             (["--multi", "2", "--dedup", "sometimes"],
+                                              "use auto, off or a threshold"),
+                                             (["--multi", "2", "--dedup", "-3"], "0-255"),
+                                             (["--multi", "2", "--dedup", "nan"], "0-255")])
 def test_bad_options(pan_video, tmp_path, option, message):
     one_error_line(tweenflow(pan_video, "-o", tmp_path / "out.mp4", *option), message)
+    assert not (tmp_path / "out.mp4").exists() and leftovers(tmp_path) == []
+
+
+def test_dedup_off_and_threshold(tmp_path):
+    # frame 2 shown three times, re-encoded near-losslessly: held frames
+    source = write_video(tmp_path / "twos.mp4", moving_frames(5, repeat={2: 2}))
+    for value, dropped in (("auto", 2), ("off", 0), ("0", 2)):
+        completed = tweenflow(source, "-o", tmp_path / f"out_{value}.mp4", "--multi", "2",
+                              "--dedup", value)
+        assert completed.returncode == 0, completed.stderr
+        assert f"{dropped} held frames dropped" in completed.stderr
+        assert len(read_video(tmp_path / f"out_{value}.mp4")[0]) == 14
 
 
 def test_missing_retime_option_is_a_usage_error(pan_video, tmp_path):

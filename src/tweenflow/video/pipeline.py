@@ -20,13 +20,13 @@ from tweenflow.engines.base import Engine, Runtime, create_engine
 from tweenflow.errors import InputError, OutputError
 from tweenflow.images import IMAGE_SUFFIXES
 from tweenflow.video import scenes
+from tweenflow.video.dedup import Drawing, distinct_drawings, looks_same, parse_dedup
 from tweenflow.video.reader import TimedFrame, VideoInfo, probe, read_frames
 from tweenflow.video.schedule import (Retime, interval_outputs, nominal_rate, output_duration,
                                       output_time_base, parse_rate)
 from tweenflow.video.writer import VIDEO_SUFFIXES, FolderWriter, VideoWriter
 
 QUEUE_SIZE = 8                 # frames in flight between two stages
-MAX_DUPLICATE_RUN = 2          # longer runs of identical frames are a real still, kept as is
 _DONE = object()
 
 
@@ -38,7 +38,7 @@ class VideoResult:
     frames_out: int = 0
     interpolated: int = 0           # frames made by the engine (the rest are input frames)
     scene_cuts: int = 0
-    duplicates_dropped: int = 0
+    duplicates_dropped: int = 0     # held frames (repeats of a drawing) interpolated across
     duration_out: Fraction = Fraction(0)
     input_end: Fraction = Fraction(0)      # end time of the (decoded part of the) input
     last_gap: Fraction | None = None       # between the last two input frames
@@ -51,6 +51,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                   slowmo: int | None = None, engine: str | Engine = "auto",
                   scale: float = 1.0, runtime: Runtime | None = None,
                   scene_cut_threshold: float | None = scenes.DEFAULT_SCENE_CUT_THRESHOLD,
+                  dedup: str | float | None = "auto",
                   input_fps: Fraction = Fraction(24), max_frames: int | None = None,
                   crf: int = 18, preset: str = "medium", overwrite: bool = False,
                   progress: bool = False) -> VideoResult:
@@ -60,6 +61,9 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     the frames, same duration) or slowmo (N times the frames at the input rate: N times longer).
     scene_cut_threshold: `scenes.scene_change_score` above which a pair is a cut and the nearer
     input frame is repeated instead of morphing; None turns detection off.
+    dedup: "auto", "off" or a threshold in luma levels (`dedup.held_frame_score`): repeats of a
+    frame within it (animation on twos/threes, up to `dedup.MAX_HELD_RUN` repeats) are dropped
+    and motion is interpolated across their time; "off" keeps every frame.
     Audio is copied packet for packet for fps/multi; slow motion drops it (see result.audio).
     """
     chosen = [(name, value) for name, value in (("fps", fps), ("multi", multi),
@@ -72,6 +76,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     else:
         value = Fraction(value)
     retime = Retime(mode, value)
+    held_threshold = parse_dedup(dedup)
     if max_frames is not None and max_frames < 2:
         raise InputError(f"--max-frames must be at least 2, got {max_frames}")
     input_path, output_path = Path(input_path), Path(output_path)
@@ -103,7 +108,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         _run_threaded(lambda: read_frames(info, max_frames),
                       lambda produced: _write_all(produced, writer, bar),
                       lambda decoded: _retime(decoded, retime, engine, scene_cut_threshold,
-                                              result, info, max_frames))
+                                              held_threshold, result, info, max_frames))
         # with --max-frames only the audio under the decoded part is kept
         writer.close(result.input_end if max_frames is not None else None)
     except BaseException:
@@ -155,19 +160,21 @@ def _estimate_output_count(info: VideoInfo, retime: Retime, max_frames: int | No
 
 
 def _retime(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
-            scene_cut_threshold: float | None, result: VideoResult, info: VideoInfo,
-            max_frames: int | None) -> Iterator[tuple[Fraction, np.ndarray]]:
+            scene_cut_threshold: float | None, held_threshold: float | None,
+            result: VideoResult, info: VideoInfo, max_frames: int | None
+            ) -> Iterator[tuple[Fraction, np.ndarray]]:
     """The output frames (time, rgb) in order, from the input frames in order."""
     start = None
-    previous: tuple[TimedFrame, list[Fraction]] | None = None
+    previous: Drawing | None = None
     last_decoded: list[TimedFrame] = []
-    for kept in _drop_short_duplicate_runs(decoded, result, last_decoded):
+    for drawing in distinct_drawings(_counted(decoded, result, last_decoded), held_threshold):
+        result.duplicates_dropped += drawing.dropped
         if previous is None:
-            start = kept[0].time
+            start = drawing.frame.time
         else:
-            yield from _interval(retime, start, previous, kept[0], engine, scene_cut_threshold,
-                                 result)
-        previous = kept
+            yield from _interval(retime, start, previous, drawing.frame, engine,
+                                 scene_cut_threshold, held_threshold, result)
+        previous = drawing
     if previous is None:
         raise InputError(f"{info.path}: has no video frames")
     if result.frames_in < 2:
@@ -179,21 +186,22 @@ def _retime(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
     final = last_decoded[0]
     end = final.time + (final.duration or result.last_gap or 1 / info.rate)
     result.input_end = end
-    grid = previous[1] + [end]
+    grid = previous.times + [end]
     for pts0, pts1 in zip(grid, grid[1:]):
         for output in interval_outputs(retime, start, pts0, pts1):
-            yield output.time, previous[0].rgb
+            yield output.time, previous.frame.rgb
     result.duration_out = output_duration(retime, start, end)
 
 
-def _interval(retime: Retime, start: Fraction, kept0: tuple[TimedFrame, list[Fraction]],
-              frame1: TimedFrame, engine: Engine, scene_cut_threshold: float | None,
+def _interval(retime: Retime, start: Fraction, drawing0: Drawing, frame1: TimedFrame,
+              engine: Engine, scene_cut_threshold: float | None, held_threshold: float | None,
               result: VideoResult) -> Iterator[tuple[Fraction, np.ndarray]]:
     """Outputs between two kept frames. The schedule runs on the input's own frame times
-    (`grid`, which includes dropped duplicates), t on the span between the kept frames."""
-    frame0, grid = kept0
+    (`drawing0.times`, which include dropped held frames), t on the span between the kept
+    frames."""
+    frame0 = drawing0.frame
     span = frame1.time - frame0.time
-    bounds = grid + [frame1.time]
+    bounds = drawing0.times + [frame1.time]
     outputs = []          # (output time, t between frame0 and frame1)
     for pts0, pts1 in zip(bounds, bounds[1:]):
         for output in interval_outputs(retime, start, pts0, pts1):
@@ -203,14 +211,15 @@ def _interval(retime: Retime, start: Fraction, kept0: tuple[TimedFrame, list[Fra
     if needs_engine and scene_cut_threshold is not None:
         cut = scenes.is_scene_cut(frame0.rgb, frame1.rgb, scene_cut_threshold)
         result.scene_cuts += cut
-    identical = needs_engine and scenes.is_duplicate(frame0.rgb, frame1.rgb)
+    # a still (frames that look the same): copies, so codec noise is never morphed into motion
+    still = needs_engine and not cut and looks_same(frame0.rgb, frame1.rgb, held_threshold)
     # All in-betweens of the pair at once: the pair is prepared once, engines may batch t.
-    times = [float(t) for _, t in outputs if t > 0] if needs_engine and not (cut or identical) \
+    times = [float(t) for _, t in outputs if t > 0] if needs_engine and not (cut or still) \
         else []
     rendered = iter(engine.render_many(engine.prepare(frame0.rgb, frame1.rgb), times)
                     if times else ())
     for time, t in outputs:
-        if t == 0 or identical:
+        if t == 0 or still:
             yield time, frame0.rgb
         elif cut:   # never morph across a cut: show the nearer input frame
             yield time, frame0.rgb if t < Fraction(1, 2) else frame1.rgb
@@ -219,18 +228,10 @@ def _interval(retime: Retime, start: Fraction, kept0: tuple[TimedFrame, list[Fra
             yield time, next(rendered)
 
 
-def _drop_short_duplicate_runs(decoded: Iterable[TimedFrame], result: VideoResult,
-                               last_decoded: list[TimedFrame]
-                               ) -> Iterator[tuple[TimedFrame, list[Fraction]]]:
-    """Yield (kept frame, the input frame times it stands for).
-
-    Exact repeats (a frame identical to the one before) in runs of at most MAX_DUPLICATE_RUN
-    are dropped, so motion is interpolated across them instead of stalling then jumping; their
-    times stay in the schedule, so frame counts and timing do not change. Longer runs are a
-    real still and are kept. `last_decoded` receives the last decoded frame (for the end time).
-    """
-    kept: TimedFrame | None = None
-    repeats: list[TimedFrame] = []
+def _counted(decoded: Iterable[TimedFrame], result: VideoResult,
+             last_decoded: list[TimedFrame]) -> Iterator[TimedFrame]:
+    """The decoded frames, counted into `result`; `last_decoded` receives the last one (for
+    the end time)."""
     previous_time: Fraction | None = None
     for frame in decoded:
         result.frames_in += 1
@@ -238,26 +239,7 @@ def _drop_short_duplicate_runs(decoded: Iterable[TimedFrame], result: VideoResul
         if previous_time is not None:
             result.last_gap = frame.time - previous_time
         previous_time = frame.time
-        if kept is not None and scenes.is_duplicate(kept.rgb, frame.rgb):
-            repeats.append(frame)
-            continue
-        if kept is not None:
-            yield from _flush(kept, repeats, result)
-        repeats = []
-        kept = frame
-    if kept is not None:
-        yield from _flush(kept, repeats, result)
-
-
-def _flush(kept: TimedFrame, repeats: list[TimedFrame], result: VideoResult
-           ) -> Iterator[tuple[TimedFrame, list[Fraction]]]:
-    if len(repeats) > MAX_DUPLICATE_RUN:
-        yield kept, [kept.time]
-        for repeat in repeats:
-            yield repeat, [repeat.time]
-    else:
-        result.duplicates_dropped += len(repeats)
-        yield kept, [kept.time] + [repeat.time for repeat in repeats]
+        yield frame
 
 
 def _write_all(produced: Iterable[tuple[Fraction, np.ndarray]], writer: Any, bar: tqdm) -> None:

@@ -1,4 +1,4 @@
-"""Scene cuts (never morph across them) and exact duplicate frames."""
+"""Scene cuts: never morph across them."""
 from __future__ import annotations
 
 import cv2
@@ -28,7 +28,3 @@ def scene_change_score(frame0: np.ndarray, frame1: np.ndarray) -> float:
 def is_scene_cut(frame0: np.ndarray, frame1: np.ndarray, threshold: float) -> bool:
     return scene_change_score(frame0, frame1) > threshold
 
-
-def is_duplicate(frame0: np.ndarray, frame1: np.ndarray) -> bool:
-    """Exactly the same pixels."""
-    return frame0.shape == frame1.shape and np.array_equal(frame0, frame1)
