@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from tweenflow.bench import datasets
-from tweenflow.bench.quality import BlendEngine, evaluate
+from tweenflow.bench.quality import BlendEngine, evaluate, format_optional
 from tweenflow.engines.augment import IDENTITY, MIRROR, REVERSE, Augmentation
 from tweenflow.engines.base import Engine, Runtime, create_engine
 from tweenflow.engines.fusion import fusion_of
@@ -87,13 +87,16 @@ def pair_motion(set_names: list[str], data_dir: Path, limit: int | None = None) 
 
 
 def print_main_table(results: dict, strategies: list[str], set_names: list[str]) -> None:
-    print("| strategy | " + " | ".join(f"{s} PSNR | SSIM | s/frame" for s in set_names) + " |")
-    print("| --- |" + " --- | --- | --- |" * len(set_names))
+    print("| strategy | " + " | ".join(f"{s} PSNR | SSIM | sharpness | edges | s/frame"
+                                       for s in set_names) + " |")
+    print("| --- |" + " --- | --- | --- | --- | --- |" * len(set_names))
     for name in strategies:
         cells = []
         for set_name in set_names:
             result = results[name][set_name]
-            cells.append(f"{result['psnr']:.2f} | {result['ssim']:.4f} | "
+            cells.append(f"{result['psnr']:.2f} | {format_optional(result['ssim'], '.4f')} | "
+                         f"{format_optional(result['sharpness'], '.2f')} | "
+                         f"{format_optional(result['edges'], '.2f')} | "
                          f"{result['seconds_per_frame']:.3f}")
         print(f"| {name} | " + " | ".join(cells) + " |")
 
@@ -204,8 +207,11 @@ def main(argv: list[str] | None = None) -> int:
             results[name][set_name] = evaluate(engines[name], set_name, args.data, args.limit)
             result = results[name][set_name]
             print(f"{name} / {set_name}: {result['psnr']:.2f} dB, SSIM {result['ssim']:.4f}, "
+                  f"sharpness {format_optional(result['sharpness'], '.2f')}, "
+                  f"edges {format_optional(result['edges'], '.2f')}, "
                   f"{result['seconds_per_frame']:.3f} s/frame", flush=True)
-    print(f"\nMean RGB PSNR / SSIM / seconds per predicted frame\n")
+    print("\nMean RGB PSNR / SSIM / sharpness / edge agreement (moving area, bench.metrics) / "
+          "seconds per predicted frame\n")
     print_main_table(results, strategies, set_names)
     print_clip_tables(results, strategies, set_names)
     motion = pair_motion(set_names, args.data, args.limit)

@@ -1,4 +1,5 @@
-"""PSNR and SSIM as the shared/data README defines them (uint8 RGB, full frame)."""
+"""Frame metrics: PSNR and SSIM as the shared/data README defines them (uint8 RGB, full
+frame), and issue 18's sharpness and edge agreement over the moving area."""
 from __future__ import annotations
 
 import cv2
@@ -24,3 +25,49 @@ def ssim(prediction: np.ndarray, truth: np.ndarray) -> float:
     ssim_map = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / \
         ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2))
     return float(ssim_map.mean())
+
+
+# Moving area: pixels where the two input frames differ by more than this many levels in some
+# channel, dilated by MOVING_DILATION x MOVING_DILATION (issue 18).
+MOVING_THRESHOLD = 25
+MOVING_DILATION = 9
+
+
+def moving_area(frame0: np.ndarray, frame1: np.ndarray) -> np.ndarray:
+    """bool (H, W): where uint8 RGB frame0 and frame1 differ by more than MOVING_THRESHOLD
+    levels in some channel, dilated by a MOVING_DILATION square."""
+    differ = (np.abs(frame0.astype(np.int16) - frame1.astype(np.int16)).max(axis=2)
+              > MOVING_THRESHOLD).astype(np.uint8)
+    kernel = np.ones((MOVING_DILATION, MOVING_DILATION), np.uint8)
+    return cv2.dilate(differ, kernel).astype(bool)
+
+
+def _laplacian(frame: np.ndarray) -> np.ndarray:
+    """OpenCV's 3x3-aperture Laplacian of a uint8 RGB frame's grey levels, float64."""
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float64)
+    return cv2.Laplacian(grey, cv2.CV_64F, ksize=3)
+
+
+def sharpness(prediction: np.ndarray, truth: np.ndarray, area: np.ndarray) -> float | None:
+    """Mean squared Laplacian of the prediction over `area` divided by the truth's (1.0: as
+    much fine detail as the truth); None where the area is empty or the truth has none."""
+    if not area.any():
+        return None
+    truth_energy = float(np.mean(_laplacian(truth)[area] ** 2))
+    if truth_energy == 0.0:
+        return None
+    return float(np.mean(_laplacian(prediction)[area] ** 2)) / truth_energy
+
+
+def edge_agreement(prediction: np.ndarray, truth: np.ndarray, area: np.ndarray) -> float | None:
+    """Normalized cross-correlation (means removed) of the prediction's and the truth's
+    Laplacians over `area`, in [-1, 1]: detail in the wrong place lowers it. None where the
+    area is empty or either Laplacian is constant there."""
+    if not area.any():
+        return None
+    a = _laplacian(prediction)[area]
+    b = _laplacian(truth)[area]
+    a = a - a.mean()
+    b = b - b.mean()
+    norm = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
+    return None if norm == 0.0 else float(np.sum(a * b)) / norm

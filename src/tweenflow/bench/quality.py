@@ -1,4 +1,5 @@
-"""Quality benchmark: mean PSNR/SSIM and seconds per frame, every engine on every set.
+"""Quality benchmark: mean PSNR/SSIM, sharpness and edge agreement (bench.metrics, over the
+moving area) and seconds per frame, every engine on every set.
 
     python -m tweenflow.bench quality [--engines rife4,rife3,classical,blend] [--sets ...]
 """
@@ -14,7 +15,7 @@ import numpy as np
 
 from tweenflow.api import render_times
 from tweenflow.bench import datasets
-from tweenflow.bench.metrics import psnr, ssim
+from tweenflow.bench.metrics import edge_agreement, moving_area, psnr, sharpness, ssim
 from tweenflow.engines.base import Engine, Runtime, create_engine
 
 # Mean RGB PSNR of the upstream code on these files (shared/data/README.md).
@@ -45,8 +46,10 @@ class BlendEngine(Engine):
 
 def evaluate(engine: Engine, set_name: str, data_dir: Path, limit: int | None = None,
              with_ssim: bool = True) -> dict:
-    """Scores of one engine on one set: mean PSNR/SSIM, per-item PSNR, seconds per frame."""
+    """Scores of one engine on one set: mean PSNR/SSIM, sharpness and edge agreement (frames
+    with no moving area left out of those two), per-item PSNR, seconds per frame."""
     scores, ssims, per_item, seconds, frames = [], [], {}, 0.0, 0
+    sharp, edges = [], []
     for item in datasets.items(set_name, data_dir, limit):
         times = [t for t, _ in item.targets]
         start = time.perf_counter()
@@ -54,12 +57,26 @@ def evaluate(engine: Engine, set_name: str, data_dir: Path, limit: int | None = 
         seconds += time.perf_counter() - start
         frames += len(times)
         item_scores = [psnr(pred, truth) for pred, (_, truth) in zip(predictions, item.targets)]
+        area = moving_area(item.frame0, item.frame1)
+        for pred, (_, truth) in zip(predictions, item.targets):
+            sharp.append(sharpness(pred, truth, area))
+            edges.append(edge_agreement(pred, truth, area))
         if with_ssim:
             ssims += [ssim(pred, truth) for pred, (_, truth) in zip(predictions, item.targets)]
         per_item[item.name] = statistics.fmean(item_scores)
         scores += item_scores
     return {"psnr": statistics.fmean(scores), "ssim": statistics.fmean(ssims) if ssims else None,
+            "sharpness": _mean_of_known(sharp), "edges": _mean_of_known(edges),
             "frames": frames, "seconds_per_frame": seconds / max(frames, 1), "per_item": per_item}
+
+
+def _mean_of_known(values: list[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return statistics.fmean(known) if known else None
+
+
+def format_optional(value: float | None, spec: str) -> str:
+    return "" if value is None else format(value, spec)
 
 
 def make_engine(name: str, runtime: Runtime) -> Engine:
@@ -82,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runtime = Runtime(threads=args.threads)
     results = {}
-    print("| engine | set | PSNR dB | reference dB | SSIM | frames | s/frame |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| engine | set | PSNR dB | reference dB | SSIM | sharpness | edges | frames | s/frame |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for engine_name in args.engines.split(","):
         engine = make_engine(engine_name, runtime)
         for set_name in args.sets.split(","):
@@ -92,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             reference = REFERENCE.get((engine_name, set_name))
             print(f"| {engine_name} | {set_name} | {result['psnr']:.2f} | "
                   f"{'' if reference is None else f'{reference:.2f}'} | "
-                  f"{'' if result['ssim'] is None else format(result['ssim'], '.4f')} | "
+                  f"{format_optional(result['ssim'], '.4f')} | "
+                  f"{format_optional(result['sharpness'], '.2f')} | "
+                  f"{format_optional(result['edges'], '.2f')} | "
                   f"{result['frames']} | {result['seconds_per_frame']:.3f} |", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -64,7 +64,12 @@ class FusionEngine(Engine):
 
 
 def fuse(frames: Sequence[np.ndarray]) -> np.ndarray:
-    """The mean of the members' uint8 (H, W, 3) frames, leaving out outliers.
+    """robust_mean of the members' uint8 (H, W, 3) frames, rounded to uint8."""
+    return np.clip(np.rint(robust_mean(frames)), 0, 255).astype(np.uint8)
+
+
+def robust_mean(frames: Sequence[np.ndarray]) -> np.ndarray:
+    """The float32 (H, W, 3) mean of the members' uint8 (H, W, 3) frames, leaving out outliers.
 
     A member whose mean distance to the per-pixel median of the members is more than
     OUTLIER_FACTOR times the typical (median) member's has failed on this frame (e.g. a flow
@@ -81,7 +86,7 @@ def fuse(frames: Sequence[np.ndarray]) -> np.ndarray:
         if kept.sum() < 2 or np.array_equal(kept, keep):
             break
         keep = kept
-    return np.clip(np.rint(stack[keep].mean(axis=0)), 0, 255).astype(np.uint8)
+    return stack[keep].mean(axis=0)
 
 
 def fusion_of(engines: Sequence[Engine],
