@@ -243,6 +243,13 @@ def _add_video_parser(commands) -> None:
     video.add_argument("--crf", type=int, default=18, help="H.264 quality, 0-51, lower is "
                                                            "better (default 18)")
     video.add_argument("--preset", default="medium", help="x264 speed preset (default medium)")
+    video.add_argument("--stream", type=int, default=0,
+                       help="which video stream to convert, counting video streams from 0 "
+                            "(default 0); the others are copied (--fps, --multi) or left out "
+                            "(--slowmo)")
+    video.add_argument("--slowmo-audio", metavar="drop|stretch|pitch", default=None,
+                       help="audio with --slowmo: stretch (default: same pitch), pitch (slowed "
+                            "like a tape, lower) or drop")
     video.add_argument("-y", "--overwrite", action="store_true", help="replace the output")
     video.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_engine_options(video)
@@ -255,7 +262,8 @@ def run_video(args: argparse.Namespace) -> int:
         scene_cut_threshold=None if args.no_scene_detect else args.scene_threshold,
         dedup=args.dedup,
         input_fps=args.input_fps, max_frames=args.max_frames, crf=args.crf,
-        preset=args.preset, overwrite=args.overwrite, progress=not args.quiet)
+        preset=args.preset, overwrite=args.overwrite, progress=not args.quiet,
+        stream=args.stream, slowmo_audio=args.slowmo_audio)
     for note in result.notes:
         print(f"tweenflow: {note}", file=sys.stderr)
     print(f"tweenflow: wrote {args.output}: {result.frames_in} frames in, {result.frames_out} "

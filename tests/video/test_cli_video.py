@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.video.conftest import moving_frames, read_video, write_video
+from tweenflow.images import write_image
 
 
 def tweenflow(*args, cwd=None):
@@ -48,7 +49,47 @@ def test_flow_preset_for_the_classical_engine(pan_video, tmp_path):
 def test_slowmo_prints_audio_notice(pan_video, tmp_path):
     completed = tweenflow(pan_video, "-o", tmp_path / "slow.mp4", "--slowmo", "2")
     assert completed.returncode == 0, completed.stderr
-    assert "tweenflow: audio dropped: slow motion" in completed.stderr
+    assert "tweenflow: audio stretched to 2x its length with its pitch kept" in completed.stderr
+    assert "audio stretched" in completed.stderr.splitlines()[-1]
+
+
+def test_slowmo_audio_drop_prints_the_left_out_streams(pan_video, tmp_path):
+    completed = tweenflow(pan_video, "-o", tmp_path / "slow.mp4", "--slowmo", "2",
+                          "--slowmo-audio", "drop")
+    assert completed.returncode == 0, completed.stderr
+    assert "tweenflow: left out stream #1 (audio aac" in completed.stderr
+    assert "pitch kept" not in completed.stderr and "audio dropped" in completed.stderr
+
+
+def test_bad_slowmo_audio_value(pan_video, tmp_path):
+    one_error_line(tweenflow(pan_video, "-o", tmp_path / "slow.mp4", "--slowmo", "2",
+                             "--slowmo-audio", "faster"),
+                   "--slowmo-audio faster: use one of drop, stretch, pitch")
+    assert leftovers(tmp_path) == []
+
+
+def test_slowmo_audio_without_slowmo(pan_video, tmp_path):
+    one_error_line(tweenflow(pan_video, "-o", tmp_path / "out.mp4", "--multi", "2",
+                             "--slowmo-audio", "pitch"),
+                   "--slowmo-audio only applies with --slowmo")
+    assert leftovers(tmp_path) == []
+
+
+def test_bad_stream_index(pan_video, tmp_path):
+    for index in ("1", "-1"):
+        one_error_line(tweenflow(pan_video, "-o", tmp_path / "out.mp4", "--multi", "2",
+                                 "--stream", index),
+                       f"--stream {index}: {pan_video} has 1 video stream (give 0 to 0)")
+    assert leftovers(tmp_path) == []
+
+
+def test_stream_on_an_image_folder(tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for index in range(2):
+        write_image(folder / f"{index}.png", np.zeros((16, 16, 3), np.uint8))
+    one_error_line(tweenflow(folder, "-o", tmp_path / "out.mp4", "--multi", "2",
+                             "--stream", "1"), "is a folder of images")
 
 
 def test_not_a_video(tmp_path):

@@ -48,13 +48,23 @@ def test_fps_conversion_to_ntsc_rate(pan_video, tmp_path):
     assert all(abs(a - b) <= Fraction(1, 1000) for a, b in zip(times, expected))
 
 
-def test_slowmo_drops_audio_with_a_note(pan_video, tmp_path):
+def test_slowmo_drops_audio_when_asked_with_a_note(pan_video, tmp_path):
     target = tmp_path / "slow.mp4"
-    result = run(pan_video, target, slowmo=4)
+    result = run(pan_video, target, slowmo=4, slowmo_audio="drop")
     times, _ = read_video(target)
     assert len(times) == 48 and times[-1] == Fraction(47, 25)    # played at 25 fps
-    assert result.audio == "dropped" and "audio dropped" in result.notes[0]
+    assert result.audio == "dropped"
+    assert result.notes == ["left out stream #1 (audio aac): --slowmo-audio drop"]
     assert audio_duration(target) is None
+
+
+@pytest.mark.parametrize("mode", ["stretch", "pitch"])
+def test_slowmo_audio_lasts_as_long_as_the_slowed_video(pan_video, tmp_path, mode):
+    target = tmp_path / "slow.mp4"
+    result = run(pan_video, target, slowmo=4, slowmo_audio=mode)
+    assert result.audio == {"stretch": "stretched", "pitch": "slowed"}[mode]
+    # 12 frames at 25 fps slowed 4x: 1.92 s; atempo loses part of a window at the ends
+    assert audio_duration(target) == pytest.approx(1.92, abs=0.1)
 
 
 def test_originals_pass_through_untouched_and_middle_frames_are_in_between(tmp_path):

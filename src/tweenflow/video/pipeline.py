@@ -20,10 +20,12 @@ from tweenflow.engines.base import Engine, Runtime, create_engine
 from tweenflow.errors import InputError, OutputError
 from tweenflow.images import IMAGE_SUFFIXES
 from tweenflow.video import scenes
+from tweenflow.video.audio import SLOWMO_AUDIO_MODES
 from tweenflow.video.dedup import Drawing, distinct_drawings, looks_same, parse_dedup
 from tweenflow.video.reader import TimedFrame, VideoInfo, probe, read_frames
 from tweenflow.video.schedule import (Retime, interval_outputs, nominal_rate, output_duration,
                                       output_time_base, parse_rate)
+from tweenflow.video.streams import open_carried
 from tweenflow.video.writer import VIDEO_SUFFIXES, FolderWriter, VideoWriter
 
 QUEUE_SIZE = 8                 # frames in flight between two stages
@@ -42,7 +44,7 @@ class VideoResult:
     duration_out: Fraction = Fraction(0)
     input_end: Fraction = Fraction(0)      # end time of the (decoded part of the) input
     last_gap: Fraction | None = None       # between the last two input frames
-    audio: str = "none"             # "copied", "dropped" (slow motion) or "none"
+    audio: str = "none"   # "copied", "stretched" / "slowed" (slowmo), "dropped" or "none"
     notes: list[str] = field(default_factory=list)
 
 
@@ -54,7 +56,8 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                   dedup: str | float | None = "auto",
                   input_fps: Fraction = Fraction(24), max_frames: int | None = None,
                   crf: int = 18, preset: str = "medium", overwrite: bool = False,
-                  progress: bool = False) -> VideoResult:
+                  progress: bool = False, stream: int = 0,
+                  slowmo_audio: str | None = None) -> VideoResult:
     """Give a video (file or folder of images) more frames; write a video file or PNG folder.
 
     Exactly one of fps (output frames/s, e.g. Fraction(60000, 1001) or "59.94"), multi (N times
@@ -64,7 +67,11 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     dedup: "auto", "off" or a threshold in luma levels (`dedup.held_frame_score`): repeats of a
     frame within it (animation on twos/threes, up to `dedup.MAX_HELD_RUN` repeats) are dropped
     and motion is interpolated across their time; "off" keeps every frame.
-    Audio is copied packet for packet for fps/multi; slow motion drops it (see result.audio).
+    stream: which video stream to convert (0 = the first video stream). The other streams
+    (audio, video, subtitles, attachments, chapters, tags) are carried as video/streams.py
+    plans: copied for fps/multi; for slowmo the audio is stretched (slowmo_audio "stretch", the
+    default: pitch kept), slowed like a tape ("pitch") or dropped ("drop"), subtitles and
+    chapters retimed, other video streams dropped. result.notes names what was left out.
     """
     chosen = [(name, value) for name, value in (("fps", fps), ("multi", multi),
                                                  ("slowmo", slowmo)) if value is not None]
@@ -77,23 +84,34 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         value = Fraction(value)
     retime = Retime(mode, value)
     held_threshold = parse_dedup(dedup)
+    if slowmo_audio is not None and slowmo_audio not in SLOWMO_AUDIO_MODES:
+        raise InputError(f"--slowmo-audio {slowmo_audio}: use one of "
+                         f"{', '.join(SLOWMO_AUDIO_MODES)}")
+    if slowmo_audio is not None and mode != "slowmo":
+        raise InputError("--slowmo-audio only applies with --slowmo")
     if max_frames is not None and max_frames < 2:
         raise InputError(f"--max-frames must be at least 2, got {max_frames}")
     input_path, output_path = Path(input_path), Path(output_path)
     as_folder = _check_output(input_path, output_path, overwrite)
-    info = probe(input_path, input_fps)
+    info = probe(input_path, input_fps, stream)
     if isinstance(engine, str):
         engine = create_engine(engine, scale=scale, runtime=runtime)
 
     result = VideoResult()
-    copy_audio = info.has_audio and not as_folder and retime.mode != "slowmo"
-    if info.has_audio and not copy_audio:
+    carrying = None
+    if info.has_audio and as_folder:
         result.audio = "dropped"
-        result.notes.append("audio dropped: " + ("slow motion would put it out of sync"
-                                                 if retime.mode == "slowmo"
-                                                 else "an image folder has no audio"))
-    elif copy_audio:
-        result.audio = "copied"
+        result.notes.append("audio dropped: an image folder has no audio")
+    elif not as_folder and not info.is_folder:
+        carrying = open_carried(input_path, info.stream_index, output_path.suffix.lower(),
+                                max_frames, int(value) if mode == "slowmo" else None,
+                                slowmo_audio or "stretch")
+        result.audio = carrying.audio
+        result.notes.extend(carrying.notes)
+        if carrying.audio == "stretched" and slowmo_audio is None:
+            result.notes.append(f"audio stretched to {int(value)}x its length with its pitch "
+                                f"kept (--slowmo-audio stretch; 'pitch' lowers it like a slowed "
+                                f"tape, 'drop' leaves it out)")
     writer: Any = None
     bar = tqdm(total=_estimate_output_count(info, retime, max_frames), unit="frame",
                desc="tweenflow", disable=not progress, dynamic_ncols=True)
@@ -104,16 +122,18 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
             writer = VideoWriter(output_path, info.width, info.height,
                                  output_time_base(retime, info.time_base),
                                  nominal_rate(retime, info.rate), info.colour, info.rotation,
-                                 input_path if copy_audio else None, crf=crf, preset=preset)
+                                 carrying.carried if carrying else None, crf=crf,
+                                 preset=preset)
         _run_threaded(lambda: read_frames(info, max_frames),
                       lambda produced: _write_all(produced, writer, bar),
                       lambda decoded: _retime(decoded, retime, engine, scene_cut_threshold,
                                               held_threshold, result, info, max_frames))
-        # with --max-frames only the audio under the decoded part is kept
-        writer.close(result.input_end if max_frames is not None else None)
+        writer.close()
     except BaseException:
         if writer is not None:
             writer.abort()
+        elif carrying is not None:
+            carrying.carried.close()
         raise
     finally:
         bar.close()

@@ -49,6 +49,7 @@ class VideoInfo:
     rotation: int                # degrees counter-clockwise, from the display matrix
     has_audio: bool
     is_folder: bool
+    stream_index: int = 0        # the converted video stream's index in the container
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,13 @@ class TimedFrame:
     rgb: np.ndarray
 
 
-def probe(path: Path, input_fps: Fraction = Fraction(24)) -> VideoInfo:
-    """Describe a video file or an image folder; raise InputError if it cannot be used."""
+def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> VideoInfo:
+    """Describe a video file or an image folder; raise InputError if it cannot be used.
+    stream: which video stream to convert, counting video streams only (0 = the first)."""
     if path.is_dir():
+        if stream != 0:
+            raise InputError(f"--stream {stream}: {path} is a folder of images, which has one "
+                             f"picture stream (--stream 0)")
         images = image_files(path)
         first = read_image(images[0])
         return VideoInfo(path, first.shape[1], first.shape[0], 1 / input_fps, input_fps,
@@ -71,7 +76,11 @@ def probe(path: Path, input_fps: Fraction = Fraction(24)) -> VideoInfo:
         raise InputError(f"{path}: no such file or folder")
     container = open_video(path)
     try:
-        stream = container.streams.video[0]
+        videos = container.streams.video
+        if not 0 <= stream < len(videos):
+            raise InputError(f"--stream {stream}: {path} has {len(videos)} video stream"
+                             f"{'s' if len(videos) > 1 else ''} (give 0 to {len(videos) - 1})")
+        stream = videos[stream]
         context = stream.codec_context
         rate = stream.average_rate or stream.guessed_rate or Fraction(24)
         colour = _colour_of(context.colorspace, context.color_range, context.color_primaries,
@@ -82,7 +91,7 @@ def probe(path: Path, input_fps: Fraction = Fraction(24)) -> VideoInfo:
             break
         return VideoInfo(path, context.width, context.height, Fraction(stream.time_base),
                          Fraction(rate), stream.frames or None, colour, rotation,
-                         bool(container.streams.audio), False)
+                         bool(container.streams.audio), False, stream.index)
     except av.error.FFmpegError as error:
         raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
     finally:
@@ -133,7 +142,7 @@ def read_frames(info: VideoInfo, max_frames: int | None = None) -> Iterator[Time
     container = open_video(info.path)
     count = 0
     try:
-        stream = container.streams.video[0]
+        stream = container.streams[info.stream_index]
         # One decoder thread: the engine's threads need the cores; a codec thread pool
         # preempting them costs far more than the decoding it speeds up.
         stream.codec_context.thread_count = 1

@@ -143,3 +143,37 @@ def output_duration(retime: Retime, start: Fraction, end: Fraction) -> Fraction:
     if retime.mode == "slowmo":
         return (end - start) * retime.value
     return end - start
+
+
+@dataclass(frozen=True)
+class TimeMap:
+    """Where the other streams' times (audio, subtitles, chapters) land in the output.
+
+    start: time of the first converted frame; factor: 1 for fps and multi, N for slowmo (the
+    output is N times longer, as for the frames: output = start + N * (source - start));
+    end: source time where the output stops (--max-frames), None for the whole input.
+    """
+
+    start: Fraction
+    factor: int = 1
+    end: Fraction | None = None
+
+    def to_output(self, source_time: Fraction) -> Fraction:
+        return self.start + (source_time - self.start) * self.factor
+
+    def span(self, source_start: Fraction, duration: Fraction | None
+             ) -> tuple[Fraction, Fraction | None] | None:
+        """(output start, output duration) of an event at source_start lasting duration, cut at
+        the end; None if it starts at or after the end."""
+        if self.end is not None and source_start >= self.end:
+            return None
+        if duration is None:
+            return self.to_output(source_start), None
+        stop = source_start + duration
+        if self.end is not None:
+            stop = min(stop, self.end)
+        return self.to_output(source_start), (stop - source_start) * self.factor
+
+
+def time_map_for(retime: Retime, start: Fraction, end: Fraction | None) -> TimeMap:
+    return TimeMap(start, int(retime.value) if retime.mode == "slowmo" else 1, end)

@@ -1,4 +1,4 @@
-"""Writing timed RGB frames: an H.264 video (colour tags kept, audio remuxed) or PNG files.
+"""Writing timed RGB frames: an H.264 video (colour tags kept, other streams carried) or PNGs.
 
 Both write under a temporary name and rename at the end (`close()`), so an interrupted run never
 leaves a file that looks finished; `abort()` removes the temporary output.
@@ -16,6 +16,7 @@ from tweenflow.images import write_image
 from tweenflow.outputs import discard, publish, temp_file_for, temp_folder_for
 from tweenflow.video.clip import even_sized
 from tweenflow.video.reader import CONVERSION_FLAGS, FULL_RANGE, ColourInfo
+from tweenflow.video.streams import CarriedStreams
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov"}
 
@@ -23,28 +24,29 @@ VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov"}
 class VideoWriter:
     """H.264 yuv420p in the input's matrix/range/primaries/transfer; frames at exact times.
 
-    audio_source: a video file whose audio streams are copied packet for packet (no re-encode),
+    streams: the input's other streams (audio, subtitles, ...; see video/streams.py), muxed
     interleaved by time with the video.
     """
 
     def __init__(self, path: Path, width: int, height: int, time_base: Fraction,
                  rate: Fraction, colour: ColourInfo, rotation: int = 0,
-                 audio_source: Path | None = None, crf: int = 18, preset: str = "medium"):
+                 streams: CarriedStreams | None = None, crf: int = 18,
+                 preset: str = "medium"):
         self.path = path
         self.colour = colour
         self.time_base = time_base
         self.count = 0
         self.container = None
-        self.audio_in = None
+        self.streams = streams
         self.temp_name = temp_file_for(path)
         try:
-            self._open(width, height, rate, rotation, audio_source, crf, preset)
+            self._open(width, height, rate, rotation, crf, preset)
         except BaseException:      # includes Ctrl-C: never leave the temporary file behind
             self.abort()
             raise
 
-    def _open(self, width: int, height: int, rate: Fraction, rotation: int,
-              audio_source: Path | None, crf: int, preset: str) -> None:
+    def _open(self, width: int, height: int, rate: Fraction, rotation: int, crf: int,
+              preset: str) -> None:
         colour, time_base = self.colour, self.time_base
         # keep the exact start time (B-frame reordering gives negative dts; mkv would shift)
         self.container = av.open(self.temp_name, "w", options={"avoid_negative_ts": "disabled"})
@@ -63,16 +65,8 @@ class VideoWriter:
         if rotation:
             stream.set_display_rotation(rotation)
         self.stream = stream
-        self.audio_packets = iter(())
-        self.audio_map = {}
-        self.pending_audio = None
-        if audio_source is not None:
-            self.audio_in = av.open(os.fspath(audio_source))
-            for audio in self.audio_in.streams.audio:
-                self.audio_map[audio.index] = self.container.add_stream_from_template(audio)
-            if self.audio_map:
-                self.audio_packets = self.audio_in.demux(
-                    [self.audio_in.streams[index] for index in self.audio_map])
+        if self.streams is not None:
+            self.streams.add_to(self.container, stream)
 
     def write(self, time: Fraction, rgb: np.ndarray) -> None:
         frame = av.VideoFrame.from_ndarray(even_sized(rgb), format="rgb24")
@@ -84,40 +78,23 @@ class VideoWriter:
         frame.pts = int(time / self.time_base)
         frame.time_base = self.time_base
         for packet in self.stream.encode(frame):
-            self._mux_audio_until(time)
+            if self.streams is not None:
+                self.streams.mux_until(self.container, time)
             self.container.mux(packet)
         self.count += 1
 
-    def _mux_audio_until(self, time: Fraction | None) -> None:
-        """Mux the audio packets that start before `time` (all of them if None)."""
-        while True:
-            if self.pending_audio is None:
-                self.pending_audio = next(self.audio_packets, None)
-                if self.pending_audio is None:
-                    return
-            packet = self.pending_audio
-            if packet.dts is None:          # demux's final flush packet
-                self.pending_audio = None
-                continue
-            if time is not None and packet.pts is not None \
-                    and packet.pts * packet.time_base >= time:
-                return
-            packet.stream = self.audio_map[packet.stream.index]
-            self.container.mux(packet)
-            self.pending_audio = None
-
-    def close(self, audio_end: Fraction | None = None) -> None:
-        """Finish the file; audio packets starting at or after audio_end (s) are left out."""
+    def close(self) -> None:
+        """Finish the file and make it visible under its name."""
         for packet in self.stream.encode():
             self.container.mux(packet)
-        self._mux_audio_until(audio_end)
+        if self.streams is not None:
+            self.streams.finish(self.container)
+            self.streams.close()
         self.container.close()
-        if self.audio_in is not None:
-            self.audio_in.close()
         publish(self.temp_name, self.path)
 
     def abort(self) -> None:
-        for closable in (self.container, self.audio_in):
+        for closable in (self.container, self.streams):
             try:
                 if closable is not None:
                     closable.close()
@@ -139,7 +116,7 @@ class FolderWriter:
         self.count += 1
         write_image(Path(self.temp_name) / f"frame_{self.count:06d}.png", rgb)
 
-    def close(self, audio_end: Fraction | None = None) -> None:
+    def close(self) -> None:
         publish(self.temp_name, self.path, replace_folder=self.overwrite)
 
     def abort(self) -> None:

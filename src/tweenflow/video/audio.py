@@ -1,0 +1,193 @@
+"""Slow-motion audio: an audio stream made N times longer with FFmpeg's filters (through PyAV).
+
+Two ways, as `--slowmo-audio` names them:
+- "stretch": `atempo` (WSOLA time stretching) in a chain of factors >= 0.5 (atempo's range), so
+  the pitch is kept;
+- "pitch":   played N times slower like a tape: resampled to N times the rate and relabelled as
+  the original rate (`aresample`, `asetrate`; both exact for a whole N), so the pitch drops.
+
+Output timestamps are counted in samples from the first frame's mapped time, never taken from the
+filter, so the stream cannot drift against the video: sample k of the output plays at
+`time_map.to_output(first input time) + k / rate` (+ atempo's lag, below).
+
+atempo's overlap-add windows make a sound come out earlier than N times its input time (by about
+a third of its ~85 ms window at 48 kHz, the same all along the file; its first window is lost).
+`atempo_lag` measures that offset once per chain and sample rate on a click train and the
+output is placed that much later, so clicks land on their frames (tests/video/test_audio.py).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+from typing import Iterator
+
+import av
+import numpy as np
+
+from tweenflow.video.schedule import TimeMap
+
+SLOWMO_AUDIO_MODES = ("drop", "stretch", "pitch")
+OUTPUT_CODEC = "aac"     # held by .mp4, .mov and .mkv alike
+
+
+def tempo_chain(factor: int) -> list[Fraction]:
+    """atempo factors whose product is 1/factor, each within atempo's [0.5, 2] (as FFmpeg's
+    docs advise for slowing below half speed)."""
+    remaining = Fraction(1, factor)
+    chain = []
+    while remaining < Fraction(1, 2):
+        chain.append(Fraction(1, 2))
+        remaining *= 2
+    if remaining != 1:
+        chain.append(remaining)
+    return chain
+
+
+def filter_chain(mode: str, factor: int, sample_rate: int) -> list[tuple[str, str]]:
+    """(filter name, arguments) of the graph that makes audio `factor` times longer."""
+    if mode == "stretch":
+        return [("atempo", f"tempo={float(tempo)!r}") for tempo in tempo_chain(factor)]
+    if mode == "pitch":
+        return [("aresample", f"{sample_rate * factor}"), ("asetrate", f"{sample_rate}")]
+    raise ValueError(f"unknown slow-motion audio mode {mode!r}")
+
+
+def _configured_graph(frame_format: str, layout: str, sample_rate: int,
+                      filters: list[tuple[str, str]]) -> av.filter.Graph:
+    graph = av.filter.Graph()
+    nodes = [graph.add_abuffer(format=frame_format, sample_rate=sample_rate, layout=layout,
+                               time_base=Fraction(1, sample_rate))]
+    nodes.extend(graph.add(name, arguments) for name, arguments in filters)
+    nodes.append(graph.add("abuffersink"))
+    graph.link_nodes(*nodes).configure()
+    return graph
+
+
+def _run_graph(graph: av.filter.Graph, frame: av.AudioFrame | None) -> list[av.AudioFrame]:
+    graph.push(frame)
+    frames = []
+    while True:
+        try:
+            frames.append(graph.pull())
+        except (BlockingIOError, EOFError):
+            return frames
+
+
+@lru_cache(maxsize=None)
+def atempo_lag(factor: int, sample_rate: int) -> int:
+    """Samples by which `stretch` output comes early (>= 0): the mean offset of the energy
+    centroids of 8 clicks (2 ms, 2 kHz) stretched by the chain, against N times their time."""
+    click_times = [Fraction(k * 3 + 2, 10) for k in range(8)]     # 0.2 s ... 2.3 s
+    samples = np.zeros(int(Fraction(26, 10) * sample_rate), np.float32)
+    burst = np.sin(np.arange(sample_rate // 500) * 2 * np.pi * 2000 / sample_rate)
+    for time in click_times:
+        start = int(time * sample_rate)
+        samples[start:start + len(burst)] = burst
+    graph = _configured_graph("flt", "mono", sample_rate,
+                              filter_chain("stretch", factor, sample_rate))
+    stretched = []
+    for start in range(0, len(samples), 1024):
+        chunk = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="flt",
+                                           layout="mono")
+        chunk.sample_rate, chunk.pts = sample_rate, start
+        stretched.extend(frame.to_ndarray()[0] for frame in _run_graph(graph, chunk))
+    stretched.extend(frame.to_ndarray()[0] for frame in _run_graph(graph, None))
+    energy = np.concatenate(stretched).astype(np.float64) ** 2
+    offsets = []
+    for time in click_times:
+        expected = float(time * factor) * sample_rate + factor * len(burst) / 2
+        low, high = int(expected - 0.12 * sample_rate * factor), \
+            int(expected + 0.12 * sample_rate * factor)
+        window = energy[low:high]
+        centroid = low + (window * np.arange(len(window))).sum() / window.sum()
+        offsets.append(expected - centroid)
+    return max(0, round(float(np.mean(offsets))))
+
+
+class StretchedAudio:
+    """Decodes one input audio stream, makes it `time_map.factor` times longer and encodes it as
+    AAC into `output_stream` (made by `add_output_stream`). Feed packets in order to `packets`,
+    then call `flush`; both return the encoded packets ready to mux."""
+
+    def __init__(self, input_stream: av.audio.stream.AudioStream, mode: str, time_map: TimeMap):
+        if mode not in ("stretch", "pitch"):
+            raise ValueError(f"unknown slow-motion audio mode {mode!r}")
+        self.input_stream = input_stream
+        self.mode = mode
+        self.time_map = time_map
+        self.decoder = input_stream.codec_context
+        self.rate = self.decoder.sample_rate
+        self.output_stream = None
+        self.graph = None
+        self.next_sample: int | None = None     # output sample count (pts in 1/rate)
+        self.ended = False                      # the cut end was reached
+
+    def add_output_stream(self, container: av.container.OutputContainer) -> av.AudioStream:
+        stream = container.add_stream(OUTPUT_CODEC, rate=self.rate)
+        stream.layout = self.decoder.layout
+        stream.bit_rate = self.decoder.bit_rate or 128_000
+        stream.time_base = Fraction(1, self.rate)
+        stream.codec_context.time_base = Fraction(1, self.rate)
+        self.output_stream = stream
+        return stream
+
+    def packets(self, packet: av.Packet) -> list[av.Packet]:
+        encoded = []
+        for frame in self.decoder.decode(packet):
+            for part in self._cut(frame):
+                encoded.extend(self._filter_and_encode(part))
+        return encoded
+
+    def flush(self) -> list[av.Packet]:
+        encoded = []
+        for frame in self.decoder.decode(None):
+            for part in self._cut(frame):
+                encoded.extend(self._filter_and_encode(part))
+        if self.graph is not None:
+            encoded.extend(self._filter_and_encode(None))
+        encoded.extend(self.output_stream.encode(None))
+        return encoded
+
+    def _cut(self, frame: av.AudioFrame) -> Iterator[av.AudioFrame]:
+        """The frame, or its part before the cut end (the samples of the kept video)."""
+        end = self.time_map.end
+        if self.ended or frame.pts is None:
+            return
+        start = frame.pts * Fraction(frame.time_base)
+        if end is None or start + Fraction(frame.samples, frame.sample_rate) <= end:
+            yield frame
+            return
+        self.ended = True
+        keep = int((end - start) * frame.sample_rate)
+        if keep <= 0:
+            return
+        samples = frame.to_ndarray()
+        planar = frame.format.is_planar
+        trimmed = samples[:, :keep] if planar else samples[:, :keep * len(frame.layout.channels)]
+        part = av.AudioFrame.from_ndarray(np.ascontiguousarray(trimmed), format=frame.format.name,
+                                          layout=frame.layout.name)
+        part.sample_rate = frame.sample_rate
+        part.pts = frame.pts
+        part.time_base = frame.time_base
+        yield part
+
+    def _filter_and_encode(self, frame: av.AudioFrame | None) -> list[av.Packet]:
+        if frame is not None and self.graph is None:
+            self._build_graph(frame)
+            first = frame.pts * Fraction(frame.time_base)
+            self.next_sample = round(self.time_map.to_output(first) * self.rate)
+            if self.mode == "stretch":
+                self.next_sample += atempo_lag(self.time_map.factor, self.rate)
+        if frame is not None:
+            frame.pts = None      # the filters' own timing is not used (see the module doc)
+        encoded = []
+        for stretched in _run_graph(self.graph, frame):
+            stretched.pts = self.next_sample
+            stretched.time_base = Fraction(1, self.rate)
+            self.next_sample += stretched.samples
+            encoded.extend(self.output_stream.encode(stretched))
+        return encoded
+
+    def _build_graph(self, frame: av.AudioFrame) -> None:
+        self.graph = _configured_graph(frame.format.name, frame.layout.name, frame.sample_rate,
+                                       filter_chain(self.mode, self.time_map.factor, self.rate))

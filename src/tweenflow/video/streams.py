@@ -1,0 +1,339 @@
+"""Every stream besides the converted picture: audio, other video streams, subtitles, chapters,
+attachments and metadata, carried into the output with their times mapped (`schedule.TimeMap`).
+
+`plan_streams` decides, per input stream, copy / convert / stretch / drop (pure, from stream
+descriptions and what the output container holds). `CarriedStreams` executes the plan for the
+writer: it adds the output streams before the header, then hands over packets in time order.
+"""
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from tweenflow.video.audio import OUTPUT_CODEC, StretchedAudio
+from tweenflow.video.schedule import TimeMap
+
+TEXT_SUBTITLES = {"mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"}
+OUTPUT_FORMATS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska"}
+# Tags that describe the old file (its muxer, its statistics), not its content.
+_STALE_TAGS = ("encoder", "major_brand", "minor_version", "compatible_brands", "duration",
+               "bps", "number_of_frames", "number_of_bytes", "_statistics_", "vendor_id")
+_PACKETS_FOR_START = 64      # enough packets to see past any B-frame reordering
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """An input stream as the plan sees it. codec: FFmpeg's codec name (e.g. "aac",
+    "hdmv_pgs_subtitle"); muxer_codec: the name output formats list (e.g. "pgssub")."""
+
+    index: int
+    kind: str                   # "video", "audio", "subtitle", "attachment", "data"
+    codec: str
+    muxer_codec: str
+    language: str = ""
+
+    def describe(self) -> str:
+        language = f", {self.language}" if self.language and self.language != "und" else ""
+        return f"stream #{self.index} ({self.kind} {self.codec}{language})"
+
+
+@dataclass(frozen=True)
+class StreamAction:
+    """What happens to one input stream: "copy" (packets as they are, retimed), "convert" (text
+    subtitles re-encoded as `target`), "stretch" (slow-motion audio re-encoded as `target`) or
+    "drop" (with `reason`)."""
+
+    stream: StreamInfo
+    action: str
+    target: str | None = None
+    reason: str = ""
+
+    def note(self) -> str | None:
+        if self.action == "drop":
+            return f"left out {self.stream.describe()}: {self.reason}"
+        if self.action == "convert":
+            return f"{self.stream.describe()} converted to {self.target}: {self.reason}"
+        return None
+
+
+def plan_streams(streams: list[StreamInfo], video_index: int, suffix: str,
+                 supported: set[str], slowmo: bool, slowmo_audio: str) -> list[StreamAction]:
+    """The action for every input stream except the converted video stream (`video_index`).
+
+    suffix: the output's (".mp4", ".mov", ".mkv"); supported: codec names its muxer holds.
+    """
+    actions = []
+    for stream in streams:
+        if stream.index == video_index:
+            continue
+        fits = stream.muxer_codec in supported or stream.codec in supported
+        cannot_hold = f"{suffix} cannot hold {stream.codec}"
+        if stream.kind == "video":
+            if slowmo:
+                action = StreamAction(stream, "drop", reason="only the converted video stream "
+                                      "(--stream) is slowed down; this one would be out of sync")
+            else:
+                action = StreamAction(stream, "copy") if fits else \
+                    StreamAction(stream, "drop", reason=cannot_hold)
+        elif stream.kind == "audio":
+            if slowmo and slowmo_audio == "drop":
+                action = StreamAction(stream, "drop", reason="--slowmo-audio drop")
+            elif slowmo:
+                action = StreamAction(stream, "stretch", target=OUTPUT_CODEC)
+            else:
+                action = StreamAction(stream, "copy") if fits else \
+                    StreamAction(stream, "drop", reason=cannot_hold)
+        elif stream.kind == "subtitle":
+            if fits:
+                action = StreamAction(stream, "copy")
+            elif stream.codec in TEXT_SUBTITLES:
+                target = _text_subtitle_codec(stream.codec, supported)
+                action = StreamAction(stream, "convert", target=target,
+                                      reason=f"{suffix} holds {target}, not {stream.codec}") \
+                    if target else StreamAction(stream, "drop", reason=cannot_hold)
+            else:
+                action = StreamAction(stream, "drop", reason=f"{suffix} cannot hold bitmap "
+                                      f"subtitles ({stream.codec}); write .mkv to keep them")
+        elif stream.kind == "attachment":
+            action = StreamAction(stream, "copy") if suffix == ".mkv" else \
+                StreamAction(stream, "drop", reason=f"{suffix} cannot hold attachments; "
+                             "write .mkv to keep them")
+        else:
+            action = StreamAction(stream, "drop", reason=f"{stream.kind} streams are not carried")
+        actions.append(action)
+    return actions
+
+
+def _text_subtitle_codec(codec: str, supported: set[str]) -> str | None:
+    """The text format to convert to: ASS stays ASS where it can (styles), else SRT, else
+    mov_text (MP4, MOV)."""
+    preferred = ["ass", "subrip", "mov_text"] if codec in ("ass", "ssa") else \
+        ["subrip", "mov_text", "ass"]
+    return next((name for name in preferred if name in supported), None)
+
+
+def describe_streams(container: av.container.InputContainer) -> list[StreamInfo]:
+    described = []
+    for stream in container.streams:
+        context = stream.codec_context
+        codec = context.name if context is not None else \
+            (stream.metadata.get("mimetype") or "attachment")
+        muxer_codec = context.codec.name if context is not None else codec
+        described.append(StreamInfo(stream.index, stream.type, codec, muxer_codec,
+                                    stream.metadata.get("language", "")))
+    return described
+
+
+def supported_codecs(suffix: str) -> set[str]:
+    """The codec names the output format for `suffix` can hold."""
+    with av.open(io.BytesIO(), "w", format=OUTPUT_FORMATS[suffix]) as probe:
+        return set(probe.supported_codecs)
+
+
+def video_start_and_end(container: av.container.InputContainer, video_index: int,
+                        max_frames: int | None) -> tuple[Fraction, Fraction | None]:
+    """From the converted stream's packets (no decoding): the first frame's time and, with
+    max_frames, the time of frame max_frames (where the cut output ends; None if the input has
+    no more frames than that). Times in seconds, as the decoder will report them."""
+    stream = container.streams[video_index]
+    wanted = (max_frames or 0) + _PACKETS_FOR_START
+    times = []
+    for packet in container.demux(stream):
+        if packet.pts is not None and not packet.is_discard:
+            times.append(packet.pts * Fraction(stream.time_base))
+            if len(times) >= wanted:
+                break
+    container.seek(0)
+    times.sort()
+    if not times:
+        return Fraction(0), None
+    end = times[max_frames] if max_frames is not None and len(times) > max_frames else None
+    return times[0], end
+
+
+def _fresh_tags(tags: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in tags.items()
+            if not key.lower().startswith(_STALE_TAGS)}
+
+
+class CarriedStreams:
+    """The non-converted streams of `path`, carried into a writer's output container.
+
+    Call `add_to` once before anything is muxed, `mux_until(time)` before each video packet,
+    `finish` at the end and `close` always.
+    """
+
+    def __init__(self, path: Path, video_index: int, actions: list[StreamAction],
+                 time_map: TimeMap, slowmo_audio: str = "stretch"):
+        self.video_index = video_index
+        self.slowmo_audio = slowmo_audio
+        self.actions = {action.stream.index: action for action in actions
+                        if action.action != "drop"}
+        self.time_map = time_map
+        self.input = av.open(os.fspath(path))
+        self.outputs: dict[int, av.stream.Stream] = {}
+        self.stretchers: dict[int, StretchedAudio] = {}
+        self.packets = iter(())
+        self.pending: list[av.Packet] = []
+
+    def add_to(self, output: av.container.OutputContainer, video: av.VideoStream) -> None:
+        """Add the output streams (in input order), container tags and chapters; give the
+        converted stream `video` the input stream's tags and disposition."""
+        output.metadata.update(_fresh_tags(dict(self.input.metadata)))
+        _copy_tags(self.input.streams[self.video_index], video)
+        for index, action in sorted(self.actions.items()):
+            source = self.input.streams[index]
+            if action.action == "copy" and source.type == "attachment":
+                target = output.add_attachment(source.metadata.get("filename", f"attachment{index}"),
+                                               source.mimetype or "application/octet-stream",
+                                               source.data)
+            elif action.action == "copy":
+                target = output.add_stream_from_template(source)
+            elif action.action == "stretch":
+                stretcher = StretchedAudio(source, self.slowmo_audio, self.time_map)
+                target = stretcher.add_output_stream(output)
+                self.stretchers[index] = stretcher
+            else:   # convert: text subtitles through FFmpeg's decoder and encoder
+                source.codec_context.open()
+                target = output.add_stream(action.target)
+                target.codec_context.subtitle_header = source.codec_context.subtitle_header
+                target.codec_context.time_base = Fraction(1, 1000)
+                target.time_base = Fraction(1, 1000)
+            _copy_tags(source, target)
+            self.outputs[index] = target
+        output.set_chapters(self._chapters())
+        carried = [self.input.streams[index] for index in self.outputs
+                   if self.input.streams[index].type != "attachment"]
+        if carried:
+            self.packets = self.input.demux(carried)
+
+    def _chapters(self) -> list[dict]:
+        chapters = []
+        for chapter in self.input.chapters():
+            base = Fraction(chapter["time_base"] or Fraction(1, 1000))
+            span = self.time_map.span(chapter["start"] * base,
+                                      (chapter["end"] - chapter["start"]) * base)
+            if span is None:
+                continue
+            start, duration = span
+            out_base = Fraction(1, 1000)
+            chapters.append({"id": len(chapters) + 1, "start": round(start / out_base),
+                             "end": round((start + duration) / out_base),
+                             "time_base": out_base, "metadata": dict(chapter["metadata"])})
+        return chapters
+
+    def mux_until(self, output: av.container.OutputContainer, time: Fraction | None) -> None:
+        """Mux the carried packets whose output time is before `time` (all if None)."""
+        output.start_encoding()     # the header fixes the output streams' time bases
+        while True:
+            while not self.pending:
+                packet = next(self.packets, None)
+                if packet is None:
+                    if time is None:
+                        self._flush(output)
+                    return
+                self.pending = self._output_packets(packet)
+            head = self.pending[0]
+            if time is not None and head.pts is not None and head.pts * head.time_base >= time:
+                return
+            output.mux(self.pending.pop(0))
+
+    def _flush(self, output: av.container.OutputContainer) -> None:
+        for index, stretcher in self.stretchers.items():
+            for packet in stretcher.flush():
+                output.mux(packet)
+        self.stretchers = {}
+
+    def _output_packets(self, packet: av.Packet) -> list[av.Packet]:
+        index = packet.stream.index
+        if index in self.stretchers:
+            if packet.dts is None and packet.size == 0:
+                return []
+            return self.stretchers[index].packets(packet)
+        if packet.dts is None and packet.pts is None:        # demux's final flush packet
+            return []
+        action = self.actions[index]
+        target = self.outputs[index]
+        if action.action == "convert":
+            subtitles = packet.stream.codec_context.decode2(packet)
+            if not subtitles or not len(subtitles):      # an empty "clear" event
+                return []
+            encoded = target.codec_context.encode_subtitle(subtitles)
+            encoded.pts, encoded.duration, encoded.time_base = \
+                packet.pts, packet.duration, packet.time_base
+            packet = encoded
+        return [retimed] if (retimed := self._retimed(packet, target)) is not None else []
+
+    def _retimed(self, packet: av.Packet, target: av.stream.Stream) -> av.Packet | None:
+        """The packet at its output time in `target`'s time base; None if after the cut."""
+        base = Fraction(packet.time_base)
+        source_pts = packet.pts if packet.pts is not None else packet.dts
+        is_subtitle = target.type == "subtitle"
+        duration = packet.duration * base if packet.duration else None
+        # subtitles are cut at the end; a cut audio or video packet would not decode
+        span = self.time_map.span(source_pts * base, duration if is_subtitle else None)
+        if span is None:
+            return None
+        start, _ = span
+        out_duration = span[1] if is_subtitle else \
+            (duration * self.time_map.factor if duration else None)
+        out_base = Fraction(target.time_base)
+        dts = packet.dts * base if packet.dts is not None else None
+        packet.pts = round(start / out_base)
+        packet.dts = round(self.time_map.to_output(dts) / out_base) if dts is not None else None
+        packet.duration = round(out_duration / out_base) if out_duration else 0
+        packet.time_base = out_base
+        packet.stream = target
+        return packet
+
+    def finish(self, output: av.container.OutputContainer) -> None:
+        self.mux_until(output, None)
+
+    def close(self) -> None:
+        self.input.close()
+
+
+def _copy_tags(source: av.stream.Stream, target: av.stream.Stream) -> None:
+    target.metadata.update(_fresh_tags(dict(source.metadata)))
+    target.disposition = source.disposition
+
+
+@dataclass
+class Carrying:
+    """What `open_carried` decided: the carrier (also of tags and chapters), one note per
+    stream left out or converted, and how the audio went ("copied", "stretched", "slowed",
+    "dropped" or "none")."""
+
+    carried: CarriedStreams
+    notes: list[str]
+    audio: str
+
+
+def open_carried(path: Path, video_index: int, suffix: str, max_frames: int | None,
+                 slowmo: int | None, slowmo_audio: str) -> Carrying:
+    """Plan the other streams of the video file `path` for an output of type `suffix` (".mp4",
+    ".mov", ".mkv") and open the carrier. video_index: the converted stream's container index;
+    slowmo: the slow-motion factor or None."""
+    with av.open(os.fspath(path)) as container:
+        described = describe_streams(container)
+        start, end = video_start_and_end(container, video_index, max_frames)
+    actions = plan_streams(described, video_index, suffix, supported_codecs(suffix),
+                           slowmo is not None, slowmo_audio)
+    notes = [note for action in actions if (note := action.note())]
+    audio_actions = {action.action for action in actions if action.stream.kind == "audio"}
+    audio = "none"
+    if "stretch" in audio_actions:
+        audio = "stretched" if slowmo_audio == "stretch" else "slowed"
+    elif "copy" in audio_actions:
+        audio = "copied"
+    elif audio_actions:
+        audio = "dropped"
+    carried = CarriedStreams(path, video_index, actions, TimeMap(start, slowmo or 1, end),
+                             slowmo_audio)
+    return Carrying(carried, notes, audio)
+
