@@ -5,7 +5,6 @@ leaves a file that looks finished; `abort()` removes the temporary output.
 """
 from __future__ import annotations
 
-import os
 from fractions import Fraction
 from pathlib import Path
 
