@@ -98,3 +98,18 @@ def test_bad_retime_and_non_increasing_pts():
         Retime("slowmo", Fraction(1))
     with pytest.raises(InputError):
         interval_outputs(Retime("multi", Fraction(2)), Fraction(0), Fraction(1), Fraction(1))
+
+
+def test_time_map_scales_from_the_first_frame_and_cuts_at_the_end():
+    from tweenflow.video.schedule import TimeMap, time_map_for
+    slow = time_map_for(Retime("slowmo", Fraction(3)), Fraction(1, 2), Fraction(2))
+    assert slow == TimeMap(Fraction(1, 2), 3, Fraction(2))
+    assert slow.to_output(Fraction(1, 2)) == Fraction(1, 2)     # the first frame stays put
+    assert slow.to_output(Fraction(1)) == Fraction(2)
+    assert slow.span(Fraction(1), Fraction(1, 4)) == (Fraction(2), Fraction(3, 4))
+    assert slow.span(Fraction(15, 10), Fraction(1)) == (Fraction(7, 2), Fraction(3, 2))  # cut
+    assert slow.span(Fraction(2), Fraction(1)) is None          # starts at the end: left out
+    assert slow.span(Fraction(1), None) == (Fraction(2), None)
+    same = time_map_for(Retime("fps", Fraction(60)), Fraction(0), None)
+    assert same.to_output(Fraction(7, 3)) == Fraction(7, 3)
+    assert same.span(Fraction(100), Fraction(5)) == (Fraction(100), Fraction(5))

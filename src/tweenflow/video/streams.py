@@ -121,7 +121,7 @@ def describe_streams(container: av.container.InputContainer) -> list[StreamInfo]
     described = []
     for stream in container.streams:
         context = stream.codec_context
-        codec = context.name if context is not None else \
+        codec = context.codec.canonical_name if context is not None else \
             (stream.metadata.get("mimetype") or "attachment")
         muxer_codec = context.codec.name if context is not None else codec
         described.append(StreamInfo(stream.index, stream.type, codec, muxer_codec,
@@ -264,8 +264,8 @@ class CarriedStreams:
             if not subtitles or not len(subtitles):      # an empty "clear" event
                 return []
             encoded = target.codec_context.encode_subtitle(subtitles)
-            encoded.pts, encoded.duration, encoded.time_base = \
-                packet.pts, packet.duration, packet.time_base
+            encoded.pts, encoded.dts, encoded.duration, encoded.time_base = \
+                packet.pts, packet.dts, packet.duration, packet.time_base
             packet = encoded
         return [retimed] if (retimed := self._retimed(packet, target)) is not None else []
 

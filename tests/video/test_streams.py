@@ -1,0 +1,202 @@
+"""Every stream carried (video/streams.py): the plan, and round trips of real files made with
+PyAV (tests/video/rich_media.py) and of the NASA sample, read back independently with PyAV."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from fractions import Fraction
+
+import av
+import pytest
+
+from tests.video.conftest import VIDEOS, read_video
+from tests.video.rich_media import ASS_HEADER, FONT_BYTES, write_rich_mkv
+from tweenflow.video.pipeline import convert_video
+from tweenflow.video.streams import StreamInfo, plan_streams, supported_codecs
+
+NASA = VIDEOS / "nasa_2video_aac_subtitles.mp4"
+MS = Fraction(1, 1000)
+
+
+def streams(*kinds_and_codecs):
+    return [StreamInfo(index, kind, codec, muxer)
+            for index, (kind, codec, muxer) in enumerate(kinds_and_codecs)]
+
+
+INPUT = streams(("video", "h264", "h264"), ("audio", "aac", "aac"),
+                ("subtitle", "subrip", "srt"), ("subtitle", "ass", "ssa"),
+                ("subtitle", "hdmv_pgs_subtitle", "pgssub"), ("video", "h264", "h264"),
+                ("attachment", "font/ttf", "font/ttf"), ("data", "bin_data", "bin_data"),
+                ("subtitle", "mov_text", "mov_text"))
+
+
+def actions_by_index(suffix, slowmo=False, slowmo_audio="stretch", video_index=0):
+    plan = plan_streams(INPUT, video_index, suffix, supported_codecs(suffix), slowmo,
+                        slowmo_audio)
+    return {action.stream.index: action for action in plan}
+
+
+def test_plan_for_mkv_keeps_everything_and_converts_mov_text_to_srt():
+    plan = actions_by_index(".mkv")
+    assert 0 not in plan                      # the converted stream is the writer's
+    assert [plan[index].action for index in (1, 2, 3, 4, 5, 6)] == ["copy"] * 6
+    assert plan[7].action == "drop" and "data streams are not carried" in plan[7].note()
+    assert (plan[8].action, plan[8].target) == ("convert", "subrip")
+
+
+def test_plan_for_mp4_converts_text_subtitles_and_names_each_stream_left_out():
+    plan = actions_by_index(".mp4")
+    assert (plan[2].action, plan[2].target) == ("convert", "mov_text")
+    assert (plan[3].action, plan[3].target) == ("convert", "mov_text")
+    assert plan[8].action == "copy"
+    assert plan[4].note() == ("left out stream #4 (subtitle hdmv_pgs_subtitle): .mp4 cannot "
+                              "hold bitmap subtitles (hdmv_pgs_subtitle); write .mkv to keep them")
+    assert plan[6].note() == ("left out stream #6 (attachment font/ttf): .mp4 cannot hold "
+                              "attachments; write .mkv to keep them")
+    assert plan[5].action == "copy"           # --multi/--fps: timing untouched
+
+
+def test_plan_for_slowmo_stretches_audio_and_drops_other_video_streams():
+    plan = actions_by_index(".mkv", slowmo=True)
+    assert (plan[1].action, plan[1].target) == ("stretch", "aac")
+    assert plan[5].action == "drop" and "would be out of sync" in plan[5].reason
+    assert plan[2].action == "copy"           # subtitles are retimed, not dropped
+    assert actions_by_index(".mkv", slowmo=True, slowmo_audio="drop")[1].action == "drop"
+    # --stream 1: the first video stream is now the "other" one
+    other = actions_by_index(".mkv", slowmo=True, video_index=5)
+    assert other[0].action == "drop" and 5 not in other
+
+
+@pytest.fixture(scope="module")
+def rich_mkv(tmp_path_factory):
+    return write_rich_mkv(tmp_path_factory.mktemp("rich") / "rich.mkv")
+
+
+def subtitle_events(path):
+    """{stream index: [(start s, duration s, payload)]} of the non-empty subtitle packets."""
+    events = {}
+    with av.open(str(path)) as container:
+        indices = [stream.index for stream in container.streams.subtitles]
+    for index in indices:
+        with av.open(str(path)) as container:      # a fresh read per stream, no seeking
+            events[index] = [(packet.pts * packet.time_base, packet.duration * packet.time_base,
+                              bytes(packet))
+                             for packet in container.demux(container.streams[index])
+                             if packet.size > 2]     # mov_text's empty "clear" samples
+    return events
+
+
+def test_rich_mkv_slowmo_to_mkv_keeps_every_stream_scaled_and_cut(rich_mkv, tmp_path):
+    target = tmp_path / "slow.mkv"
+    # 15 of 20 frames: the input is cut at 0.6 s, the output (2x) at 1.2 s
+    result = convert_video(rich_mkv, target, slowmo=2, max_frames=15, engine="classical")
+    assert result.notes == [note for note in result.notes if "pitch kept" in note]
+    assert result.audio == "stretched"
+    with av.open(str(target)) as container:
+        assert container.metadata["title"] == "Rich sample"
+        assert [(chapter["start"] * chapter["time_base"], chapter["end"] * chapter["time_base"],
+                 chapter["metadata"]["title"]) for chapter in container.chapters()] == \
+            [(0, Fraction(8, 10), "Opening"), (Fraction(8, 10), Fraction(12, 10), "Rest")]
+        kinds = [(stream.type, stream.metadata.get("language"), stream.metadata.get("title"))
+                 for stream in container.streams]
+        assert kinds == [("video", "fra", "Main picture"), ("audio", "fra", None),
+                         ("subtitle", "eng", "English"), ("subtitle", "deu", "Styled"),
+                         ("subtitle", "spa", None), ("attachment", None, None)]
+        subtitles = container.streams.subtitles
+        assert [s.codec_context.codec.canonical_name for s in subtitles] == \
+            ["subrip", "ass", "dvd_subtitle"]
+        assert subtitles[1].disposition == av.stream.Disposition.forced
+        assert ASS_HEADER.split("[Events]")[0].encode() in subtitles[1].codec_context.extradata
+        font = container.streams.attachments[0]
+        assert (font.metadata["filename"], font.mimetype, font.data) == \
+            ("DemoSans.ttf", "font/ttf", FONT_BYTES)
+    events = subtitle_events(target)
+    assert [(start, duration) for start, duration, _ in events[2]] == \
+        [(Fraction(2, 10), Fraction(4, 10)), (Fraction(10, 10), Fraction(2, 10))]  # cut at 1.2
+    assert b"first line" in events[2][0][2]
+    assert events[3] == [(Fraction(4, 10), Fraction(6, 10),
+                          b"0,0,Default,,0,0,0,,{\\i1}styled{\\i0} line")]
+    assert [(start, duration) for start, duration, _ in events[4]] == \
+        [(Fraction(6, 10), Fraction(4, 10))]
+    times, _ = read_video(target)
+    assert len(times) == 30 and times[-1] == Fraction(29, 25)
+
+
+def test_rich_mkv_to_mp4_converts_text_subtitles_and_drops_the_font(rich_mkv, tmp_path):
+    target = tmp_path / "out.mp4"
+    result = convert_video(rich_mkv, target, multi=2, engine="classical")
+    assert result.notes == [
+        "stream #2 (subtitle subrip, eng) converted to mov_text: .mp4 holds mov_text, not subrip",
+        "stream #3 (subtitle ass, deu) converted to mov_text: .mp4 holds mov_text, not ass",
+        "left out stream #5 (attachment font/ttf): .mp4 cannot hold attachments; write .mkv "
+        "to keep them"]
+    events = subtitle_events(target)
+    with av.open(str(target)) as container:
+        codecs = [s.codec_context.codec.canonical_name for s in container.streams.subtitles]
+        assert codecs == ["mov_text", "mov_text", "dvd_subtitle"]      # MP4 holds VobSub
+        assert not container.streams.attachments
+        assert len(container.chapters()) == 2
+    first, styled = (events[index] for index in sorted(events)[:2])
+    assert [(start, duration) for start, duration, _ in first] == \
+        [(Fraction(1, 10), Fraction(2, 10)), (Fraction(5, 10), Fraction(6, 10))]
+    assert first[0][2][2:] == b"first line"          # 2-byte length, then the text
+    assert styled[0][:2] == (Fraction(2, 10), Fraction(3, 10))
+    assert styled[0][2].startswith(b"\x00\x0bstyled line")   # ASS tags become a style box
+
+
+def test_bitmap_subtitles_left_out_of_mov_with_one_line(rich_mkv, tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "tweenflow", "video", str(rich_mkv), "-o", str(tmp_path / "o.mov"),
+         "--fps", "50", "--max-frames", "10", "--engine", "classical", "-q"],
+        capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stderr.splitlines()
+    assert "tweenflow: left out stream #4 (subtitle dvd_subtitle, spa): .mov cannot hold bitmap " \
+           "subtitles (dvd_subtitle); write .mkv to keep them" in lines
+    assert sum("left out" in line for line in lines) == 2          # the VobSub and the font
+    events = subtitle_events(tmp_path / "o.mov")
+    # cut at 0.4 s: the first SRT line whole, the ASS line cut, the second SRT line gone
+    assert [[(start, duration) for start, duration, _ in stream] for stream in events.values()] \
+        == [[(Fraction(1, 10), Fraction(2, 10))], [(Fraction(2, 10), Fraction(2, 10))]]
+
+
+@pytest.mark.skipif(not NASA.exists(), reason="shared sample videos not available")
+def test_nasa_multi_2_to_mkv_keeps_both_subtitle_tracks_and_the_second_video(tmp_path):
+    target = tmp_path / "nasa.mkv"
+    result = convert_video(NASA, target, multi=2, max_frames=50, engine="classical",
+                           preset="ultrafast")          # 50 frames at 25 fps: 2.000 s
+    assert result.audio == "copied"
+    assert result.notes == [f"stream #{index} (subtitle mov_text, eng) converted to subrip: "
+                            f".mkv holds subrip, not mov_text" for index in (2, 5)]
+    events = subtitle_events(target)
+    expected = [(Fraction(21, 100), Fraction(179, 100),
+                 b"NAR: This is the optical and science segment of the Webb")]
+    assert list(events.values()) == [expected, expected]
+    with av.open(str(target)) as container:
+        assert [stream.type for stream in container.streams] == \
+            ["video", "audio", "subtitle", "video", "audio", "subtitle"]
+        second = container.streams.video[1]
+        assert (second.codec_context.width, second.codec_context.height) == (480, 270)
+        second_times = sorted(packet.pts * packet.time_base
+                              for packet in container.demux(second) if packet.pts is not None)
+    # 29.97 fps frames that start before 2.000 s: 0 .. 59, copied as they were (ms in mkv)
+    assert len(second_times) == 60
+    assert all(abs(time - Fraction(1001 * k, 30000)) <= MS / 2
+               for k, time in enumerate(second_times))
+    times, _ = read_video(target)
+    assert len(times) == 100 and times[-1] == Fraction(99, 50)
+
+
+@pytest.mark.skipif(not NASA.exists(), reason="shared sample videos not available")
+def test_nasa_stream_1_converts_the_second_video_stream(tmp_path):
+    target = tmp_path / "nasa.mp4"
+    result = convert_video(NASA, target, slowmo=2, max_frames=6, engine="classical",
+                           stream=1, slowmo_audio="pitch", preset="ultrafast")
+    assert result.frames_in == 6 and result.audio == "slowed"
+    assert result.notes == ["left out stream #0 (video h264, eng): only the converted video "
+                            "stream (--stream) is slowed down; this one would be out of sync"]
+    with av.open(str(target)) as container:
+        assert [stream.type for stream in container.streams] == \
+            ["video", "audio", "subtitle", "audio", "subtitle"]
+        video = container.streams.video[0]
+        assert (video.codec_context.width, video.codec_context.height) == (480, 270)
