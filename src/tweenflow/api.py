@@ -5,19 +5,21 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from tweenflow.engines.alpha import AlphaEngine
 from tweenflow.engines.base import Engine, MotionField, Runtime, create_engine
 from tweenflow.errors import InputError
+from tweenflow.samples import SAMPLE_TYPES, as_uint8_rgb, to_dtype
 from tweenflow.motion import TrackField, parse_tracks
 from tweenflow.motion.autopilot import AutopilotConfig, autopilot_tracks, drop_overlapping
 
 
 def check_frame(frame: np.ndarray, name: str) -> None:
-    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 \
-            or frame.shape[2] != 3:
+    if not isinstance(frame, np.ndarray) or frame.dtype not in SAMPLE_TYPES or frame.ndim != 3 \
+            or frame.shape[2] not in (3, 4):
         described = (f"{frame.dtype} array of shape {frame.shape}"
                      if isinstance(frame, np.ndarray) else type(frame).__name__)
-        raise InputError(f"{name} must be a uint8 array of shape (H, W, 3) in RGB order, "
-                         f"got {described}")
+        raise InputError(f"{name} must be a uint8, uint16 or float32 array of shape (H, W, 3) "
+                         f"in RGB order (or (H, W, 4) RGBA), got {described}")
     if frame.shape[0] < 8 or frame.shape[1] < 8:
         raise InputError(f"{name} is {frame.shape[1]}x{frame.shape[0]}; at least 8x8 is needed")
 
@@ -25,9 +27,28 @@ def check_frame(frame: np.ndarray, name: str) -> None:
 def check_pair(frame0: np.ndarray, frame1: np.ndarray, names=("frame0", "frame1")) -> None:
     check_frame(frame0, names[0])
     check_frame(frame1, names[1])
+    if frame0.dtype != frame1.dtype:
+        raise InputError(f"{names[1]} has {frame1.dtype} samples but {names[0]} has "
+                         f"{frame0.dtype}; both inputs must have the same sample type")
     if frame0.shape != frame1.shape:
         raise InputError(f"{names[1]} is {frame1.shape[1]}x{frame1.shape[0]} but {names[0]} is "
                          f"{frame0.shape[1]}x{frame0.shape[0]}; both inputs must have the same size")
+
+
+def matched_pair(frame0: np.ndarray, frame1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two images as one sample format: 8-bit with 16-bit becomes 16-bit (exactly), RGB with
+    RGBA becomes RGBA (opaque). Arrays that are not frames are returned unchanged."""
+    frames = [frame0, frame1]
+    if not all(isinstance(frame, np.ndarray) and frame.ndim == 3 for frame in frames):
+        return frame0, frame1
+    if {frame0.dtype, frame1.dtype} == {np.dtype(np.uint8), np.dtype(np.uint16)}:
+        frames = [to_dtype(frame, np.uint16) for frame in frames]
+    if sorted(frame.shape[2] for frame in frames) == [3, 4]:
+        frames = [frame if frame.shape[2] == 4 else np.dstack(
+            [frame, np.full(frame.shape[:2], np.iinfo(frame.dtype).max
+                            if frame.dtype != np.float32 else 1.0, frame.dtype)])
+                  for frame in frames]
+    return frames[0], frames[1]
 
 
 def check_times(times: Iterable[float]) -> list[float]:
@@ -55,6 +76,8 @@ def render_times(engine: Engine, frame0: np.ndarray, frame1: np.ndarray,
     """Yield the frame for each time; the pair is prepared once. t = 0 and 1 give the inputs."""
     inner = [t for t in times if 0.0 < t < 1.0]
     rendered = {}
+    if frame0.shape[2] == 4 and not isinstance(engine, AlphaEngine):
+        engine = AlphaEngine(engine)
     if inner:
         state = engine.prepare(frame0, frame1)
         rendered = dict(zip(inner, engine.render_many(state, inner, motion)))
@@ -69,7 +92,9 @@ def interpolate(frame0: np.ndarray, frame1: np.ndarray, times: float | Sequence[
                 autopilot: bool = False) -> list[np.ndarray]:
     """In-between frames of two images.
 
-    frame0, frame1: uint8 (H, W, 3) RGB, same size (any size: engines pad and crop back).
+    frame0, frame1: (H, W, 3) RGB or (H, W, 4) RGBA (straight alpha: interpolated premultiplied,
+        moved with the colour), uint8 (0-255), uint16 (0-65535) or float32 (0-1), the same
+        size and type (any size: engines pad and crop back; they compute in float).
     times: one t or a sequence, each in [0, 1]; t = 0 returns frame0, t = 1 frame1 (copies).
     engine: a name (`auto`, the default: rife4, or fusion for large motion; `rife4`, `rife3`,
         `classical`, `fusion`) or an engine from `create_engine`.
@@ -78,7 +103,7 @@ def interpolate(frame0: np.ndarray, frame1: np.ndarray, times: float | Sequence[
         tracks file ({"tracks": [...]}, see tweenflow.motion.tracks); points in input pixels.
     autopilot: also match keypoints between the frames and steer large motion along them.
     motion: any other MotionField (not together with tracks or autopilot).
-    Returns one uint8 (H, W, 3) RGB frame per time, in the order given.
+    Returns one frame per time, in the order given, in the inputs' shape and sample type.
     """
     check_pair(frame0, frame1)
     times = check_times([times] if np.isscalar(times) else times)
@@ -96,6 +121,7 @@ def motion_field(frame0: np.ndarray, frame1: np.ndarray, tracks: Any = None,
     """The MotionField for user tracks (validated against the frame size) plus, with autopilot,
     keypoint tracks matched between the frames; None when there is nothing to steer."""
     height, width = frame0.shape[:2]
+    frame0, frame1 = as_uint8_rgb(frame0), as_uint8_rgb(frame1)   # edges: 8 bits are plenty
     user_tracks = [] if tracks is None else parse_tracks(tracks, size=(width, height))
     all_tracks = list(user_tracks)
     if autopilot:

@@ -6,17 +6,21 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+
 from tweenflow import api, weights
 from tweenflow.allocator import keep_freed_memory
 from tweenflow.engines.base import Engine, Runtime, create_engine, engine_infos
 from tweenflow.engines.classical import DIS_PRESETS
 from tweenflow.engines.tiled import MIN_TILE
 from tweenflow.errors import InputError, OutputError, TweenflowError
-from tweenflow.images import IMAGE_SUFFIXES, read_image, write_image
+from tweenflow.images import (ALPHA_SUFFIXES, HIGH_DEPTH_SUFFIXES, IMAGE_SUFFIXES, read_image,
+                              write_image)
 from tweenflow.motion import load_tracks
 from tweenflow.motion.draw import AUTOPILOT_COLOUR, USER_COLOUR, draw_tracks
 from tweenflow.video.clip import CLIP_SUFFIXES, write_clip
 from tweenflow.video.dedup import DEFAULT_HELD_THRESHOLD
+from tweenflow.video.encoding import CODECS, DEFAULT_CODEC, Encoding, encoder_settings
 from tweenflow.video.pipeline import convert_video
 from tweenflow.video.scenes import DEFAULT_SCENE_CUT_THRESHOLD
 
@@ -55,6 +59,26 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
                         help="classical engine only: DIS flow preset (default auto: fine up to "
                              "0.5 Mpixel, medium above; fast is 2-2.5x faster at 720p, "
                              "-0.41 dB)")
+
+
+def _add_encoding_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--codec", default=DEFAULT_CODEC, choices=list(CODECS),
+                        help="video codec (default h264): " + "; ".join(
+                            f"{codec.name}: {codec.note}" for codec in CODECS.values()))
+    parser.add_argument("--crf", type=int, default=None,
+                        help="quality, lower is better (default: h264 18, h265 20, av1 30, "
+                             "vp9 31; not for prores/ffv1)")
+    parser.add_argument("--preset", default=None,
+                        help="encoder speed preset (default: x264/x265 medium, av1 8, vp9 4)")
+    parser.add_argument("--pix-fmt", default=None,
+                        help="pixel format (default: yuv420p, yuv420p10le for 10-bit inputs, "
+                             "the codec's alpha format for transparent ones)")
+    parser.add_argument("--lossless", action="store_true",
+                        help="lossless encoding (h264, h265, vp9; ffv1 always is)")
+
+
+def _encoding(args: argparse.Namespace) -> Encoding:
+    return Encoding(args.codec, args.crf, args.preset, args.pix_fmt, args.lossless)
 
 
 def _tile(text: str) -> int:
@@ -106,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     interp.add_argument("--show-tracks", action="store_true",
                         help="draw the tracks used (user and autopilot) over the output frames")
     _add_engine_options(interp)
+    _add_encoding_options(interp)
 
     commands.add_parser("engines", help="list engines and whether their weights are present")
     doctor = commands.add_parser("doctor", help="what this machine runs: CPU features, "
@@ -154,9 +179,11 @@ def run_interpolate(args: argparse.Namespace) -> int:
     if not output.parent.exists() and suffix:
         raise OutputError(f"{output.parent}: no such folder")
 
-    frame0 = read_image(args.frame0)
-    frame1 = read_image(args.frame1)
+    frame0 = read_image(args.frame0, keep_depth=True, keep_alpha=True)
+    frame1 = read_image(args.frame1, keep_depth=True, keep_alpha=True)
+    frame0, frame1 = api.matched_pair(frame0, frame1)
     api.check_pair(frame0, frame1, names=(str(args.frame0), str(args.frame1)))
+    _check_output_format(args, output, suffix, frame0)
     if args.show_tracks and args.tracks is None and not args.autopilot:
         raise InputError("--show-tracks draws the tracks of --tracks or --autopilot; give one")
     user_tracks = ([] if args.tracks is None
@@ -171,13 +198,35 @@ def run_interpolate(args: argparse.Namespace) -> int:
     if args.n is None:
         write_image(output, next(frames))
     elif suffix in CLIP_SUFFIXES:
-        write_clip([frame0, *frames, frame1], output, args.fps)
+        write_clip([frame0, *frames, frame1], output, args.fps, _encoding(args))
     else:
         output.mkdir(parents=True, exist_ok=True)
         for index, frame in enumerate(frames, start=1):
             write_image(output / f"frame_{index:04d}.png", frame)
     print(f"tweenflow: wrote {output}", file=sys.stderr)
     return 0
+
+
+def _check_output_format(args: argparse.Namespace, output: Path, suffix: str,
+                         frame: np.ndarray) -> None:
+    """Refuse, before any work, an output that cannot hold these frames or these options."""
+    high_depth, alpha = frame.dtype != np.uint8, frame.shape[2] == 4
+    if suffix in CLIP_SUFFIXES - {".gif"}:
+        encoder_settings(_encoding(args), suffix, high_depth, alpha)
+        return
+    if args.codec != DEFAULT_CODEC or args.crf is not None or args.preset is not None \
+            or args.pix_fmt is not None or args.lossless:
+        raise InputError(f"{output}: --codec, --crf, --preset, --pix-fmt and --lossless apply "
+                         f"to video outputs (.mp4, .mkv, .mov, .webm)")
+    image_suffix = suffix if args.n is None else ".png"
+    if suffix == ".gif":
+        return
+    if high_depth and image_suffix not in HIGH_DEPTH_SUFFIXES:
+        raise OutputError(f"{output}: {image_suffix} stores 8-bit samples and the inputs have "
+                          f"16; use .png or .tiff")
+    if alpha and image_suffix not in ALPHA_SUFFIXES:
+        raise OutputError(f"{output}: {image_suffix} has no alpha channel and the inputs are "
+                          f"transparent; use .png, .tiff or .webp")
 
 
 def _draw_tracks(frames, times, tracks, user_count):
@@ -219,7 +268,8 @@ def _add_video_parser(commands) -> None:
                                               "conversion (--fps), --multi, --slowmo")
     video.add_argument("input", type=Path, help="a video file, or a folder of images (sorted)")
     video.add_argument("-o", "--output", type=Path, required=True,
-                       help="a video file (.mp4, .mkv, .mov; H.264) or a folder for PNG frames")
+                       help="a video file (.mp4, .mkv, .mov, .webm; see --codec) or a folder "
+                            "for PNG frames")
     how = video.add_mutually_exclusive_group(required=True)
     how.add_argument("--fps", help="output frame rate, e.g. 60, 59.94 or 60000/1001")
     how.add_argument("--multi", type=int, help="N times the frames, same duration")
@@ -240,9 +290,7 @@ def _add_video_parser(commands) -> None:
                        help="frame rate of an image-folder input (default 24)")
     video.add_argument("--max-frames", type=int, default=None,
                        help="use only the first N input frames")
-    video.add_argument("--crf", type=int, default=18, help="H.264 quality, 0-51, lower is "
-                                                           "better (default 18)")
-    video.add_argument("--preset", default="medium", help="x264 speed preset (default medium)")
+    _add_encoding_options(video)
     video.add_argument("--stream", type=int, default=0,
                        help="which video stream to convert, counting video streams from 0 "
                             "(default 0); the others are copied (--fps, --multi) or left out "
@@ -261,8 +309,9 @@ def run_video(args: argparse.Namespace) -> int:
         engine=_engine(args), scale=args.scale, runtime=_runtime(args),
         scene_cut_threshold=None if args.no_scene_detect else args.scene_threshold,
         dedup=args.dedup,
-        input_fps=args.input_fps, max_frames=args.max_frames, crf=args.crf,
-        preset=args.preset, overwrite=args.overwrite, progress=not args.quiet,
+        input_fps=args.input_fps, max_frames=args.max_frames, codec=args.codec, crf=args.crf,
+        preset=args.preset, pix_fmt=args.pix_fmt, lossless=args.lossless,
+        overwrite=args.overwrite, progress=not args.quiet,
         stream=args.stream, slowmo_audio=args.slowmo_audio)
     for note in result.notes:
         print(f"tweenflow: {note}", file=sys.stderr)

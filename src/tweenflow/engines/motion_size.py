@@ -8,6 +8,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from tweenflow.samples import as_uint8_rgb
+
 # The frames are measured at most this many pixels on their long side (a few ms per pair).
 MEASURE_LONG_SIDE = 320
 # Pixels of motion (95th percentile, input pixels) from which a pair counts as large motion:
@@ -16,12 +18,13 @@ LARGE_MOTION_PIXELS = 16.0
 
 
 def motion_size(frame0: np.ndarray, frame1: np.ndarray, percentile: float = 95.0) -> float:
-    """The `percentile` of per-pixel motion between two uint8 (H, W, 3) RGB frames, in input
+    """The `percentile` of per-pixel motion between two (H, W, 3) RGB frames, in input
     pixels: OpenCV DIS flow (preset medium) from frame0 to frame1 at <= MEASURE_LONG_SIDE px.
 
     A rough size, not an accurate flow: large motion is underestimated where DIS loses it,
     so thresholds on it are set from measured outcomes, not from geometry.
     """
+    frame0, frame1 = as_uint8_rgb(frame0), as_uint8_rgb(frame1)
     height, width = frame0.shape[:2]
     factor = min(1.0, MEASURE_LONG_SIDE / max(height, width))
     size = (max(8, round(width * factor)), max(8, round(height * factor)))

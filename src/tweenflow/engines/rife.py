@@ -16,6 +16,7 @@ from tweenflow.errors import EngineError
 from tweenflow.nn.ifnet import FlowPrior, IFNet, IFNetConfig
 from tweenflow.nn.pyramid import NhwcSources, PyramidIFNet
 from tweenflow.nn.padding import crop_to, pad_to_multiple, padded_size
+from tweenflow.samples import full_scale
 
 
 @dataclass(frozen=True)
@@ -51,24 +52,37 @@ RIFE4_RECURSION_DEPTH = 4
 RECURSION_MODES = ("auto", "always", "never")
 
 
+def _samples(frame: np.ndarray) -> torch.Tensor:
+    if frame.dtype == np.uint16:     # torch has no uint16 arithmetic: widen first
+        frame = frame.astype(np.int32)
+    return torch.from_numpy(np.ascontiguousarray(frame))
+
+
 def to_tensor(frame: np.ndarray) -> torch.Tensor:
-    """uint8 (H, W, 3) -> float32 (1, 3, H, W) in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[None].float() / 255.0
+    """uint8, uint16 or float32 (H, W, 3) -> float32 (1, 3, H, W) in [0, 1]."""
+    return _samples(frame).permute(2, 0, 1)[None].float() / full_scale(frame.dtype)
 
 
 def to_padded_tensor(frame: np.ndarray, multiple: int) -> torch.Tensor:
     """pad_to_multiple(to_tensor(frame), multiple) in one pass, channels-last (the fast path):
-    uint8 (H, W, 3) -> float32 (1, 3, Hp, Wp) in [0, 1], zero padding at bottom and right."""
+    uint8/uint16/float32 (H, W, 3) -> float32 (1, 3, Hp, Wp) in [0, 1], zero padding at bottom
+    and right."""
     height, width = frame.shape[:2]
     padded_h, padded_w = padded_size(height, width, multiple)
     out = torch.zeros((1, padded_h, padded_w, 3), dtype=torch.float32)
-    out[0, :height, :width] = torch.from_numpy(np.ascontiguousarray(frame))
-    return out.div_(255.0).permute(0, 3, 1, 2)
+    out[0, :height, :width] = _samples(frame)
+    return out.div_(full_scale(frame.dtype)).permute(0, 3, 1, 2)
 
 
-def to_frame(tensor: torch.Tensor) -> np.ndarray:
-    """float (1, 3, H, W) in [0, 1] -> uint8 (H, W, 3), rounded and clipped."""
-    return (tensor[0].permute(1, 2, 0).float() * 255.0).round().clamp(0, 255).to(torch.uint8).numpy()
+def to_frame(tensor: torch.Tensor, dtype: np.dtype = np.dtype(np.uint8)) -> np.ndarray:
+    """float (1, 3, H, W) in [0, 1] -> (H, W, 3) of `dtype`: uint8/uint16 rounded and clipped,
+    float32 as computed."""
+    values = tensor[0].permute(1, 2, 0).float()
+    if dtype == np.uint8:
+        return (values * 255.0).round().clamp(0, 255).to(torch.uint8).numpy()
+    if dtype == np.uint16:
+        return (values * 65535.0).round().clamp(0, 65535).numpy().astype(np.uint16)
+    return values.numpy().copy()
 
 
 # render_many batches several t while the batch holds at most this many pixels (memory).
@@ -115,6 +129,8 @@ class RifePairState:
     feat0: torch.Tensor | None = None
     feat1: torch.Tensor | None = None
     recurse: bool = True            # reach t by FILM-style recursion (else one direct pass)
+    dtype: np.dtype = np.dtype(np.uint8)   # the inputs' sample type, also the outputs'
+
     sources: NhwcSources | None = None   # the v4 fast path's per-pair warp sources
     # Frames already made by bisection, keyed by their time (runs without motion hints only).
     midpoints: dict[Fraction, torch.Tensor] = field(default_factory=dict)
@@ -221,7 +237,8 @@ class RifeEngine(Engine):
         img0, img1 = self._input(frame0), self._input(frame1)
         recurse = self.recursion == "always" or (
             self.recursion == "auto" and motion_size(frame0, frame1) >= LARGE_MOTION_PIXELS)
-        state = RifePairState(img0=img0, img1=img1, height=height, width=width, recurse=recurse)
+        state = RifePairState(img0=img0, img1=img1, height=height, width=width, recurse=recurse,
+                              dtype=frame0.dtype)
         with self._autocast():
             state.feat0 = self.model.encode_features(img0)
             state.feat1 = self.model.encode_features(img1)
@@ -240,7 +257,7 @@ class RifeEngine(Engine):
             else:
                 frame, _ = self._network(state.img0, state.img1, t, state.feat0, state.feat1,
                                          self._prior(state, 0.0, 1.0, t, motion), state.sources)
-        return to_frame(crop_to(frame, state.height, state.width))
+        return to_frame(crop_to(frame, state.height, state.width), state.dtype)
 
     @torch.inference_mode()
     def render_many(self, state: RifePairState, times: list[float],
@@ -261,7 +278,7 @@ class RifeEngine(Engine):
                                        expand(state.feat0), expand(state.feat1),
                                        sources=state.sources)
             out = crop_to(out, state.height, state.width)
-            frames += [to_frame(out[i:i + 1]) for i in range(n)]
+            frames += [to_frame(out[i:i + 1], state.dtype) for i in range(n)]
         return frames
 
     def _recurse(self, state: RifePairState, t: float,

@@ -17,6 +17,7 @@ import numpy as np
 
 from tweenflow.engines.base import Engine, MotionField
 from tweenflow.errors import EngineError
+from tweenflow.samples import from_float, full_scale
 
 MIN_TILE = 64
 # The blended frames of all requested times are kept in float32 while tiles come in; beyond
@@ -170,4 +171,7 @@ class TiledEngine(Engine):
                 out[region] += frame * weight
             weights[region] += weight
         total /= weights
+        dtype = state.frame0.dtype
+        if dtype != np.uint8:
+            return [from_float(frame, dtype, full_scale(dtype)) for frame in total]
         return [np.clip(np.rint(frame), 0, 255).astype(np.uint8) for frame in total]

@@ -1,4 +1,4 @@
-"""Writing a short sequence of RGB frames as an MP4 (H.264) or an animated GIF."""
+"""Writing a short sequence of frames as a video clip (the pipeline's VideoWriter) or a GIF."""
 from __future__ import annotations
 
 import os
@@ -6,67 +6,67 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
 
-import av
 import numpy as np
 from PIL import Image
 
 from tweenflow.errors import OutputError
 from tweenflow.outputs import discard, publish, temp_file_for
+from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
+from tweenflow.video.writer import BT709_COLOUR, VideoWriter
 
-CLIP_SUFFIXES = {".mp4", ".mkv", ".mov", ".gif"}
-
-
-def even_sized(frame: np.ndarray) -> np.ndarray:
-    """yuv420p needs even sides: repeat the last row/column where a side is odd."""
-    height, width = frame.shape[:2]
-    return np.pad(frame, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
+CLIP_SUFFIXES = VIDEO_SUFFIXES | {".gif"}
 
 
 def write_clip(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: Fraction | float,
-               crf: int = 18) -> int:
-    """Write uint8 (H, W, 3) RGB frames to `path` (.mp4/.mkv/.mov: H.264 yuv420p, .gif).
+               encoding: Encoding | None = None) -> int:
+    """Write frames played at `fps` to a video file (.mp4/.mkv/.mov/.webm: the video pipeline's
+    writer, default H.264 CRF 18 yuv420p, tagged BT.709 like computer-made RGB) or a .gif.
 
-    The file appears only when complete (written under a temporary name, then renamed).
-    Returns the number of frames written.
+    frames: uint8 or uint16 (H, W, 3) RGB or (H, W, 4) RGBA (alpha kept where the codec can
+    store it; a GIF takes uint8 RGB). The file appears only when complete (written under a
+    temporary name, then renamed). Returns the number of frames written.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in CLIP_SUFFIXES:
         raise OutputError(f"{path}: unknown clip type; use one of {', '.join(sorted(CLIP_SUFFIXES))}")
     fps = Fraction(fps).limit_denominator(1001 * 1000)
+    frames = iter(frames)
+    first = next(frames, None)
+    if first is None:
+        raise OutputError("no frames to write")
+    if suffix == ".gif":
+        return _write_gif([first, *frames], path, fps)
+    settings, _ = encoder_settings(encoding or Encoding(), suffix, first.dtype != np.uint8,
+                                   first.shape[2] == 4)
+    writer = VideoWriter(path, first.shape[1], first.shape[0], 1 / fps, fps, BT709_COLOUR,
+                         settings=settings)
+    try:
+        writer.write(Fraction(0), first)
+        for index, frame in enumerate(frames, start=1):
+            writer.write(index / fps, frame)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.count
+
+
+def _write_gif(frames: list[np.ndarray], path: Path, fps: Fraction) -> int:
     temp_name = temp_file_for(path)
     try:
-        count = (_write_gif if suffix == ".gif" else _write_h264)(frames, temp_name, fps, crf)
+        images = [Image.fromarray(_as_gif_rgb(frame)) for frame in frames]
+        duration_ms = max(20, round(1000 / float(fps)))  # browsers clamp shorter GIF delays
+        images[0].save(temp_name, format="GIF", save_all=True, append_images=images[1:],
+                       duration=duration_ms, loop=0)
         publish(temp_name, path)
     finally:
         discard(temp_name if os.path.exists(temp_name) else None)
-    return count
-
-
-def _write_gif(frames, temp_name: str, fps: Fraction, crf: int) -> int:
-    images = [Image.fromarray(frame) for frame in frames]
-    if not images:
-        raise OutputError("no frames to write")
-    duration_ms = max(20, round(1000 / float(fps)))  # browsers clamp shorter GIF delays
-    images[0].save(temp_name, format="GIF", save_all=True, append_images=images[1:],
-                   duration=duration_ms, loop=0)
     return len(images)
 
 
-def _write_h264(frames, temp_name: str, fps: Fraction, crf: int) -> int:
-    count = 0
-    with av.open(temp_name, "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf)}
-        for frame in frames:
-            frame = even_sized(frame)
-            if count == 0:
-                stream.height, stream.width = frame.shape[:2]
-            video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
-            for packet in stream.encode(video_frame):
-                container.mux(packet)
-            count += 1
-        for packet in stream.encode():
-            container.mux(packet)
-    return count
+def _as_gif_rgb(frame: np.ndarray) -> np.ndarray:
+    """uint8 RGB for a GIF (256 colours, 1-bit transparency at best: alpha is dropped)."""
+    if frame.dtype == np.uint16:
+        frame = ((frame.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    return np.ascontiguousarray(frame[..., :3])

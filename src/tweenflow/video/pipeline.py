@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 from tqdm import tqdm
 
+from tweenflow.engines.alpha import AlphaEngine
 from tweenflow.engines.base import Engine, Runtime, create_engine
 from tweenflow.errors import InputError, OutputError
 from tweenflow.images import IMAGE_SUFFIXES
@@ -25,8 +26,9 @@ from tweenflow.video.dedup import Drawing, distinct_drawings, looks_same, parse_
 from tweenflow.video.reader import TimedFrame, VideoInfo, probe, read_frames
 from tweenflow.video.schedule import (Retime, interval_outputs, nominal_rate, output_duration,
                                       output_time_base, parse_rate)
+from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
 from tweenflow.video.streams import open_carried
-from tweenflow.video.writer import VIDEO_SUFFIXES, FolderWriter, VideoWriter
+from tweenflow.video.writer import FolderWriter, VideoWriter
 
 QUEUE_SIZE = 8                 # frames in flight between two stages
 _DONE = object()
@@ -55,8 +57,9 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                   scene_cut_threshold: float | None = scenes.DEFAULT_SCENE_CUT_THRESHOLD,
                   dedup: str | float | None = "auto",
                   input_fps: Fraction = Fraction(24), max_frames: int | None = None,
-                  crf: int = 18, preset: str = "medium", overwrite: bool = False,
-                  progress: bool = False, stream: int = 0,
+                  codec: str = "h264", crf: int | None = None, preset: str | None = None,
+                  pix_fmt: str | None = None, lossless: bool = False,
+                  overwrite: bool = False, progress: bool = False, stream: int = 0,
                   slowmo_audio: str | None = None) -> VideoResult:
     """Give a video (file or folder of images) more frames; write a video file or PNG folder.
 
@@ -72,6 +75,10 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     plans: copied for fps/multi; for slowmo the audio is stretched (slowmo_audio "stretch", the
     default: pitch kept), slowed like a tape ("pitch") or dropped ("drop"), subtitles and
     chapters retimed, other video streams dropped. result.notes names what was left out.
+    codec (h264, h265, av1, vp9, prores, ffv1), crf, preset, pix_fmt, lossless: the encoding
+    (video/encoding.py; None: the codec's default, H.264 CRF 18 preset medium). A 10-bit input
+    is encoded in 10 bits (or more) with its colour tags and HDR metadata; alpha is kept where
+    the codec can store it (result.notes says what was not kept).
     """
     chosen = [(name, value) for name, value in (("fps", fps), ("multi", multi),
                                                  ("slowmo", slowmo)) if value is not None]
@@ -94,10 +101,18 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     input_path, output_path = Path(input_path), Path(output_path)
     as_folder = _check_output(input_path, output_path, overwrite)
     info = probe(input_path, input_fps, stream)
+    settings = None
+    result = VideoResult()
+    if not as_folder:
+        settings, notes = encoder_settings(
+            Encoding(codec, crf, preset, pix_fmt, lossless), output_path.suffix.lower(),
+            info.high_depth, info.alpha, info.hdr)
+        result.notes += notes
     if isinstance(engine, str):
         engine = create_engine(engine, scale=scale, runtime=runtime)
+    if info.alpha:
+        engine = AlphaEngine(engine)
 
-    result = VideoResult()
     carrying = None
     if info.has_audio and as_folder:
         result.audio = "dropped"
@@ -122,8 +137,8 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
             writer = VideoWriter(output_path, info.width, info.height,
                                  output_time_base(retime, info.time_base),
                                  nominal_rate(retime, info.rate), info.colour, info.rotation,
-                                 carrying.carried if carrying else None, crf=crf,
-                                 preset=preset)
+                                 carrying.carried if carrying else None,
+                                 settings=settings)
         _run_threaded(lambda: read_frames(info, max_frames),
                       lambda produced: _write_all(produced, writer, bar),
                       lambda decoded: _retime(decoded, retime, engine, scene_cut_threshold,

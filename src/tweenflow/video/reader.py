@@ -13,6 +13,7 @@ from av.video.reformatter import Interpolation
 
 from tweenflow.errors import InputError
 from tweenflow.images import IMAGE_SUFFIXES, read_image
+from tweenflow.video.encoding import HdrMetadata, hdr_from_side_data
 
 # Matrix and range when a file does not say: what players assume (SD -> BT.601, HD -> BT.709).
 BT601, BT709 = 5, 1
@@ -50,11 +51,15 @@ class VideoInfo:
     has_audio: bool
     is_folder: bool
     stream_index: int = 0        # the converted video stream's index in the container
+    high_depth: bool = False     # more than 8 bits per sample: frames decode as uint16
+    alpha: bool = False          # an alpha channel: frames decode as RGBA
+    hdr: HdrMetadata = HdrMetadata()
 
 
 @dataclass(frozen=True)
 class TimedFrame:
-    """A decoded frame: presentation time (s), duration (s, None if unknown), uint8 RGB HxWx3."""
+    """A decoded frame: presentation time (s), duration (s, None if unknown), RGB HxWx3 or
+    RGBA HxWx4 (straight alpha), uint8, or uint16 for high bit depth inputs."""
 
     time: Fraction
     duration: Fraction | None
@@ -69,9 +74,10 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
             raise InputError(f"--stream {stream}: {path} is a folder of images, which has one "
                              f"picture stream (--stream 0)")
         images = image_files(path)
-        first = read_image(images[0])
+        first = read_image(images[0], keep_depth=True, keep_alpha=True)
         return VideoInfo(path, first.shape[1], first.shape[0], 1 / input_fps, input_fps,
-                         len(images), ColourInfo(BT709, LIMITED_RANGE, 1, 1), 0, False, True)
+                         len(images), ColourInfo(BT709, LIMITED_RANGE, 1, 1), 0, False, True,
+                         high_depth=first.dtype == np.uint16, alpha=first.shape[2] == 4)
     if not path.is_file():
         raise InputError(f"{path}: no such file or folder")
     container = open_video(path)
@@ -85,13 +91,20 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
         rate = stream.average_rate or stream.guessed_rate or Fraction(24)
         colour = _colour_of(context.colorspace, context.color_range, context.color_primaries,
                             context.color_trc, context.height)
-        rotation = 0
+        rotation, hdr = 0, HdrMetadata()
         for frame in container.decode(stream):   # the display matrix arrives with the frames
             rotation = int(frame.rotation or 0)
+            hdr = hdr_from_side_data(frame)
             break
+        sample_format = av.VideoFormat(context.pix_fmt) if context.pix_fmt else None
+        high_depth = sample_format is not None and \
+            max(component.bits for component in sample_format.components) > 8
+        alpha = sample_format is not None and \
+            any(component.is_alpha for component in sample_format.components)
         return VideoInfo(path, context.width, context.height, Fraction(stream.time_base),
                          Fraction(rate), stream.frames or None, colour, rotation,
-                         bool(container.streams.audio), False, stream.index)
+                         bool(container.streams.audio), False, stream.index, high_depth,
+                         alpha, hdr)
     except av.error.FFmpegError as error:
         raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
     finally:
@@ -133,10 +146,11 @@ def read_frames(info: VideoInfo, max_frames: int | None = None) -> Iterator[Time
     if info.is_folder:
         step = info.time_base
         for index, image in enumerate(image_files(info.path)[:max_frames]):
-            rgb = read_image(image)
+            rgb = read_image(image, keep_depth=True, keep_alpha=True)
             if rgb.shape[:2] != (info.height, info.width):
                 raise InputError(f"{image} is {rgb.shape[1]}x{rgb.shape[0]} but the first image "
                                  f"is {info.width}x{info.height}; all must have the same size")
+            rgb = _like_first(rgb, info, image)
             yield TimedFrame(index * step, step, rgb)
         return
     container = open_video(info.path)
@@ -152,7 +166,8 @@ def read_frames(info: VideoInfo, max_frames: int | None = None) -> Iterator[Time
             if frame.pts is None:
                 raise InputError(f"{info.path}: frame {count} has no timestamp")
             duration = frame.duration * info.time_base if frame.duration else None
-            yield TimedFrame(frame.pts * info.time_base, duration, to_rgb(frame, info.colour))
+            yield TimedFrame(frame.pts * info.time_base, duration,
+                             to_rgb(frame, info.colour, info.high_depth, info.alpha))
             count += 1
     except av.error.FFmpegError as error:
         raise InputError(f"{info.path}: truncated or corrupt after {count} frames "
@@ -161,9 +176,29 @@ def read_frames(info: VideoInfo, max_frames: int | None = None) -> Iterator[Time
         container.close()
 
 
-def to_rgb(frame: av.VideoFrame, colour: ColourInfo) -> np.ndarray:
-    """uint8 HxWx3 RGB (full range) from a YUV frame, using the given matrix and range."""
-    return frame.reformat(format="rgb24", src_colorspace=colour.colorspace,
+def _like_first(rgb: np.ndarray, info: VideoInfo, image: Path) -> np.ndarray:
+    """An image of a folder in the first image's sample format (16-bit and alpha follow it)."""
+    if info.high_depth and rgb.dtype == np.uint8:
+        rgb = rgb.astype(np.uint16) * 257
+    elif not info.high_depth and rgb.dtype == np.uint16:
+        raise InputError(f"{image} has 16-bit samples but the first image has 8; all images "
+                         f"of a folder must have the same bit depth")
+    if info.alpha and rgb.shape[2] == 3:
+        opaque = np.iinfo(rgb.dtype).max
+        rgb = np.dstack([rgb, np.full(rgb.shape[:2], opaque, rgb.dtype)])
+    elif not info.alpha and rgb.shape[2] == 4:
+        raise InputError(f"{image} has transparency but the first image is opaque; give the "
+                         f"first image an alpha channel too")
+    return rgb
+
+
+def to_rgb(frame: av.VideoFrame, colour: ColourInfo, high_depth: bool = False,
+           alpha: bool = False) -> np.ndarray:
+    """HxWx3 RGB or HxWx4 RGBA (full range) from a YUV frame, using the given matrix and range:
+    uint8, or uint16 (0-65535) for high bit depth."""
+    layout = {(False, False): "rgb24", (False, True): "rgba", (True, False): "rgb48le",
+              (True, True): "rgba64le"}[high_depth, alpha]
+    return frame.reformat(format=layout, src_colorspace=colour.colorspace,
                           dst_colorspace=colour.colorspace,
                           src_color_range=colour.color_range, dst_color_range=FULL_RANGE,
                           interpolation=CONVERSION_FLAGS).to_ndarray()

@@ -4,6 +4,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from tweenflow.samples import as_uint8_rgb
+
 DEFAULT_SCENE_CUT_THRESHOLD = 0.5   # nasa sample: hard cut 0.70, dissolve frames <= 0.39
 
 
@@ -15,7 +17,7 @@ def scene_change_score(frame0: np.ndarray, frame1: np.ndarray) -> float:
     another shot scores high.
     """
     histograms = []
-    for frame in (frame0, frame1):
+    for frame in (as_uint8_rgb(frame0), as_uint8_rgb(frame1)):
         height, width = frame.shape[:2]
         thumb = cv2.resize(frame, (128, max(1, round(128 * height / width))),
                            interpolation=cv2.INTER_AREA)

@@ -1,4 +1,6 @@
-"""Writing timed RGB frames: an H.264 video (colour tags kept, other streams carried) or PNGs.
+"""Writing timed RGB(A) frames: a video file (any codec of video/encoding.py, colour tags and
+HDR metadata kept, other streams carried) or PNG files. The one video writer: `tweenflow video`
+and the short clips of `interpolate -n N -o x.mp4` both use it.
 
 Both write under a temporary name and rename at the end (`close()`), so an interrupted run never
 leaves a file that looks finished; `abort()` removes the temporary output.
@@ -13,15 +15,19 @@ import numpy as np
 
 from tweenflow.images import write_image
 from tweenflow.outputs import discard, publish, temp_file_for, temp_folder_for
-from tweenflow.video.clip import even_sized
-from tweenflow.video.reader import CONVERSION_FLAGS, FULL_RANGE, ColourInfo
+from tweenflow.video.encoding import EncoderSettings, Encoding, encoder_settings
+from tweenflow.video.reader import BT709, CONVERSION_FLAGS, FULL_RANGE, LIMITED_RANGE, ColourInfo
 from tweenflow.video.streams import CarriedStreams
 
-VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov"}
+# What players assume for computer-made RGB: BT.709 matrix, primaries and transfer, limited range.
+BT709_COLOUR = ColourInfo(BT709, LIMITED_RANGE, 1, 1)
+# PyAV's names for the RGB layouts the writer takes, by (bytes per sample, channels)
+_RGB_FORMATS = {(1, 3): "rgb24", (1, 4): "rgba", (2, 3): "rgb48le", (2, 4): "rgba64le"}
 
 
 class VideoWriter:
-    """H.264 yuv420p in the input's matrix/range/primaries/transfer; frames at exact times.
+    """Frames at exact times in the input's matrix/range/primaries/transfer (and HDR metadata),
+    encoded as `settings` says (default: H.264 CRF 18, yuv420p; see video/encoding.py).
 
     streams: the input's other streams (audio, subtitles, ...; see video/streams.py), muxed
     interleaved by time with the video.
@@ -29,32 +35,34 @@ class VideoWriter:
 
     def __init__(self, path: Path, width: int, height: int, time_base: Fraction,
                  rate: Fraction, colour: ColourInfo, rotation: int = 0,
-                 streams: CarriedStreams | None = None, crf: int = 18,
-                 preset: str = "medium"):
+                 streams: CarriedStreams | None = None,
+                 settings: EncoderSettings | None = None):
         self.path = path
         self.colour = colour
         self.time_base = time_base
+        self.settings = settings or encoder_settings(Encoding(), path.suffix.lower(), False,
+                                                     False)[0]
         self.count = 0
         self.container = None
         self.streams = streams
         self.temp_name = temp_file_for(path)
         try:
-            self._open(width, height, rate, rotation, crf, preset)
+            self._open(width, height, rate, rotation)
         except BaseException:      # includes Ctrl-C: never leave the temporary file behind
             self.abort()
             raise
 
-    def _open(self, width: int, height: int, rate: Fraction, rotation: int, crf: int,
-              preset: str) -> None:
-        colour, time_base = self.colour, self.time_base
+    def _open(self, width: int, height: int, rate: Fraction, rotation: int) -> None:
+        colour, time_base, settings = self.colour, self.time_base, self.settings
         # keep the exact start time (B-frame reordering gives negative dts; mkv would shift)
         self.container = av.open(self.temp_name, "w", options={"avoid_negative_ts": "disabled"})
-        stream = self.container.add_stream("libx264", rate=rate.limit_denominator(1001 * 1000))
-        stream.width, stream.height = width + width % 2, height + height % 2
-        stream.pix_fmt = "yuv420p"
+        stream = self.container.add_stream(settings.codec.encoder,
+                                           rate=rate.limit_denominator(1001 * 1000))
+        stream.width, stream.height = settings.padded_size(width, height)
+        stream.pix_fmt = settings.pix_fmt
         stream.time_base = time_base
         stream.codec_context.time_base = time_base
-        stream.options = {"crf": str(crf), "preset": preset}
+        stream.options = dict(settings.options)
         context = stream.codec_context
         context.thread_count = 1  # as in the reader: leave the cores to the engine
         context.colorspace = colour.colorspace
@@ -68,12 +76,9 @@ class VideoWriter:
             self.streams.add_to(self.container, stream)
 
     def write(self, time: Fraction, rgb: np.ndarray) -> None:
-        frame = av.VideoFrame.from_ndarray(even_sized(rgb), format="rgb24")
-        frame = frame.reformat(format="yuv420p", src_colorspace=self.colour.colorspace,
-                               dst_colorspace=self.colour.colorspace,
-                               src_color_range=FULL_RANGE,
-                               dst_color_range=self.colour.color_range,
-                               interpolation=CONVERSION_FLAGS)
+        """rgb: uint8 or uint16 (H, W, 3) RGB or (H, W, 4) RGBA (straight alpha), full range;
+        alpha is dropped when the pixel format has none (encoder_settings said so)."""
+        frame = self.to_video_frame(rgb)
         frame.pts = int(time / self.time_base)
         frame.time_base = self.time_base
         for packet in self.stream.encode(frame):
@@ -81,6 +86,22 @@ class VideoWriter:
                 self.streams.mux_until(self.container, time)
             self.container.mux(packet)
         self.count += 1
+
+    def to_video_frame(self, rgb: np.ndarray) -> av.VideoFrame:
+        if rgb.shape[2] == 4 and not self.settings.has_alpha:
+            rgb = rgb[..., :3]
+        # padded() always makes a fresh array: swscale's result depends on the source buffer's
+        # alignment (SIMD or not), and np.pad's new array is what the 8-bit writer always
+        # converted from (tests/video/test_encoding.py holds it to the same bitstream).
+        rgb = padded(rgb, *self.settings.padded_size(rgb.shape[1], rgb.shape[0]))
+        layout = _RGB_FORMATS[rgb.dtype.itemsize, rgb.shape[2]]
+        frame = av.VideoFrame.from_ndarray(rgb, format=layout)
+        return frame.reformat(format=self.settings.pix_fmt,
+                              src_colorspace=self.colour.colorspace,
+                              dst_colorspace=self.colour.colorspace,
+                              src_color_range=FULL_RANGE,
+                              dst_color_range=self.colour.color_range,
+                              interpolation=CONVERSION_FLAGS)
 
     def close(self) -> None:
         """Finish the file and make it visible under its name."""
@@ -120,3 +141,11 @@ class FolderWriter:
 
     def abort(self) -> None:
         discard(self.temp_name)
+
+
+def padded(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A new array: the frame grown to width x height by repeating its last row/column
+    (chroma-subsampled formats need even sides)."""
+    grow_h, grow_w = height - frame.shape[0], width - frame.shape[1]
+    return np.pad(frame, ((0, grow_h), (0, grow_w), (0, 0)), mode="edge")
+

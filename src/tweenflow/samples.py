@@ -1,0 +1,48 @@
+"""Sample formats of frames: uint8 (0-255), uint16 (0-65535, 16-bit and 10-bit video) and
+float32 (0-1). Engines compute in float whatever the input; these helpers convert at their
+edges, so a uint8 frame takes exactly the path it always took.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+SAMPLE_TYPES = (np.uint8, np.uint16, np.float32)
+_FULL_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0,
+               np.dtype(np.float32): 1.0}
+
+
+def full_scale(dtype: np.dtype) -> float:
+    """The sample value of full intensity: 255, 65535 or 1.0."""
+    return _FULL_SCALE[np.dtype(dtype)]
+
+
+def as_uint8_rgb(frame: np.ndarray) -> np.ndarray:
+    """The frame as uint8 (H, W, 3) RGB, for measuring (flow, motion size, scene cuts): a uint8
+    RGB frame is returned as it is; alpha is left out, deeper samples are rounded to 8 bits."""
+    if frame.dtype == np.uint8 and frame.shape[2] == 3:
+        return frame
+    rgb = frame[..., :3]
+    if rgb.dtype == np.uint8:
+        return np.ascontiguousarray(rgb)
+    scaled = rgb.astype(np.float32) * (255.0 / full_scale(rgb.dtype))
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+def from_float(values: np.ndarray, dtype: np.dtype, values_full_scale: float) -> np.ndarray:
+    """Float samples whose full intensity is `values_full_scale` as `dtype` samples: rounded
+    half to even and saturated for the integer types, rescaled only for float32."""
+    target = full_scale(dtype)
+    if target != values_full_scale:
+        values = values * np.float32(target / values_full_scale)
+    if np.dtype(dtype) == np.float32:
+        return values.astype(np.float32, copy=False)
+    return np.clip(np.rint(values), 0, target).astype(dtype)
+
+
+def to_dtype(frame: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """A frame in another sample type (uint8 -> uint16 is exact: x * 257)."""
+    if frame.dtype == np.dtype(dtype):
+        return frame
+    if frame.dtype == np.uint8 and np.dtype(dtype) == np.uint16:
+        return frame.astype(np.uint16) * np.uint16(257)
+    return from_float(frame.astype(np.float32), dtype, full_scale(frame.dtype))

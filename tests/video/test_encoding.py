@@ -1,0 +1,206 @@
+"""Codecs, pixel formats and options (video/encoding.py) through the one VideoWriter; the 8-bit
+default must stay the bitstream it always was; every impossible combination is one line."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from tests.video.conftest import moving_frames, write_video
+from tweenflow.errors import OutputError
+from tweenflow.video.clip import write_clip
+from tweenflow.video.encoding import CODECS, Encoding, encoder_settings
+from tweenflow.video.reader import CONVERSION_FLAGS, FULL_RANGE, ColourInfo
+from tweenflow.video.writer import VideoWriter
+
+
+def decoded(path: Path, layout: str = "rgb24") -> tuple[str, str, list[np.ndarray]]:
+    """(decoder name, pix_fmt, RGB frames converted with the file's own matrix and range)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = [frame.reformat(format=layout, src_colorspace=frame.colorspace,
+                                 src_color_range=frame.color_range, dst_color_range=FULL_RANGE,
+                                 interpolation=CONVERSION_FLAGS).to_ndarray()
+                  for frame in container.decode(stream)]
+        return stream.codec_context.name, stream.codec_context.pix_fmt, frames
+
+
+def legacy_h264(path: Path, frames: list[np.ndarray], time_base: Fraction, rate: Fraction,
+                colour: ColourInfo) -> None:
+    """The 8-bit writer as it was before codecs were configurable (libx264 CRF 18 medium,
+    yuv420p, one thread), kept here as the reference for 'unchanged'."""
+    container = av.open(str(path), "w", options={"avoid_negative_ts": "disabled"})
+    stream = container.add_stream("libx264", rate=rate)
+    height, width = frames[0].shape[:2]
+    stream.width, stream.height = width + width % 2, height + height % 2
+    stream.pix_fmt = "yuv420p"
+    stream.time_base = time_base
+    stream.codec_context.time_base = time_base
+    stream.options = {"crf": "18", "preset": "medium"}
+    context = stream.codec_context
+    context.thread_count = 1
+    context.colorspace, context.color_range = colour.colorspace, colour.color_range
+    context.color_primaries, context.color_trc = colour.color_primaries, colour.color_trc
+    for index, rgb in enumerate(frames):
+        rgb = np.pad(rgb, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
+            format="yuv420p", src_colorspace=colour.colorspace, dst_colorspace=colour.colorspace,
+            src_color_range=FULL_RANGE, dst_color_range=colour.color_range,
+            interpolation=CONVERSION_FLAGS)
+        frame.pts, frame.time_base = int(index / rate / time_base), time_base
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
+    container.close()
+
+
+@pytest.mark.parametrize("height,width", [(64, 96), (45, 71)])
+def test_default_8bit_output_is_the_same_bitstream_as_before(tmp_path, height, width):
+    frames = [frame[:height, :width].copy() for frame in moving_frames(6, 64, 96, step=3)]
+    colour = ColourInfo(1, 1, 1, 1)
+    time_base, rate = Fraction(1, 12800), Fraction(25)
+    legacy_h264(tmp_path / "before.mp4", frames, time_base, rate, colour)
+    writer = VideoWriter(tmp_path / "now.mp4", width, height, time_base, rate, colour)
+    for index, frame in enumerate(frames):
+        writer.write(index / rate, frame)
+    writer.close()
+    with av.open(str(tmp_path / "before.mp4")) as before, av.open(str(tmp_path / "now.mp4")) as now:
+        packets_before = [bytes(p) for p in before.demux(video=0) if p.size]
+        packets_now = [bytes(p) for p in now.demux(video=0) if p.size]
+    assert len(packets_now) == 6 and packets_now == packets_before
+
+
+# (codec, container, decoded RGB may differ by at most this mean, pix_fmt expected)
+ROUND_TRIPS = [("h264", ".mp4", 3.0, "yuv420p"), ("h265", ".mkv", 3.0, "yuv420p"),
+               ("av1", ".mp4", 3.0, "yuv420p"), ("vp9", ".webm", 3.0, "yuv420p"),
+               ("prores", ".mov", 1.5, "yuv422p10le"), ("ffv1", ".mkv", 0.6, "yuv444p")]
+
+
+def smooth_frames(count: int) -> list[np.ndarray]:
+    """The panning texture blurred: content 4:2:0 chroma can hold, so what is measured is the
+    codec, not the subsampling."""
+    return [cv2.GaussianBlur(frame, (0, 0), 2.5) for frame in moving_frames(count, 64, 96)]
+
+
+@pytest.mark.parametrize("codec,suffix,tolerance,pix_fmt", ROUND_TRIPS)
+def test_each_codec_round_trips(tmp_path, codec, suffix, tolerance, pix_fmt):
+    frames = smooth_frames(5)
+    target = tmp_path / f"clip{suffix}"
+    assert write_clip(frames, target, 12, Encoding(codec)) == 5
+    name, got_pix_fmt, out = decoded(target)
+    assert name == {"h265": "hevc", "prores": "prores", "av1": "libdav1d"}.get(codec, codec) \
+        or (codec == "av1" and name == "av1")
+    assert got_pix_fmt == pix_fmt and len(out) == 5
+    errors = [np.abs(a.astype(np.float32) - b).mean() for a, b in zip(frames, out)]
+    assert max(errors) < tolerance, errors
+
+
+def test_lossless_h264_and_h265_keep_the_yuv_exactly(tmp_path):
+    frames = moving_frames(3, 64, 96)
+    for codec in ("h264", "h265"):
+        write_clip(frames, tmp_path / f"{codec}.mkv", 12, Encoding(codec, lossless=True,
+                                                                    pix_fmt="yuv444p"))
+        _, _, out = decoded(tmp_path / f"{codec}.mkv")
+        # lossless in YUV: only the RGB <-> YUV rounding remains
+        assert max(np.abs(a.astype(int) - b).max() for a, b in zip(frames, out)) <= 3
+
+
+def test_crf_changes_the_size(tmp_path):
+    frames = moving_frames(4, 64, 96)
+    sizes = []
+    for crf in (10, 40):
+        write_clip(frames, tmp_path / f"c{crf}.mp4", 12, Encoding("h264", crf=crf))
+        sizes.append((tmp_path / f"c{crf}.mp4").stat().st_size)
+    assert sizes[0] > 2 * sizes[1]
+
+
+def test_clip_writer_tags_bt709_like_the_video_writer(tmp_path):
+    write_clip(moving_frames(3, 64, 96), tmp_path / "clip.mp4", 12)
+    with av.open(str(tmp_path / "clip.mp4")) as container:
+        context = container.streams.video[0].codec_context
+        assert (context.colorspace, context.color_primaries, context.color_trc,
+                context.color_range) == (1, 1, 1, 1)
+
+
+@pytest.mark.parametrize("encoding,suffix,fragment", [
+    (Encoding("prores"), ".mp4", "prores cannot go in a .mp4 file; use .mkv or .mov"),
+    (Encoding("ffv1"), ".mov", "ffv1 cannot go in a .mov file; use .mkv"),
+    (Encoding("prores", crf=20), ".mov", "--crf does not apply to prores"),
+    (Encoding("ffv1", crf=20), ".mkv", "--crf does not apply to ffv1 (always lossless)"),
+    (Encoding("h264", crf=60), ".mp4", "--crf 60 is outside 0-51 for h264"),
+    (Encoding("h264", crf=20, lossless=True), ".mp4", "--crf and --lossless contradict"),
+    (Encoding("av1", lossless=True), ".mp4", "av1 has no lossless mode here"),
+    (Encoding("prores", lossless=True), ".mov", "prores has no lossless mode here"),
+    (Encoding("h264", preset="quick"), ".mp4", "unknown --preset 'quick' for h264"),
+    (Encoding("ffv1", preset="fast"), ".mkv", "--preset does not apply to ffv1"),
+    (Encoding("h264", pix_fmt="yuva420p"), ".mp4", "--pix-fmt yuva420p is not supported by h264"),
+    (Encoding("mpeg2"), ".mp4", "unknown codec 'mpeg2'"),
+])
+def test_impossible_combinations_are_refused(encoding, suffix, fragment):
+    with pytest.raises(OutputError, match=None) as raised:
+        encoder_settings(encoding, suffix, high_depth=False, alpha=False)
+    assert fragment in str(raised.value)
+
+
+def test_every_codec_has_a_container_and_working_defaults():
+    for codec in CODECS.values():
+        settings, notes = encoder_settings(Encoding(codec.name), ".mkv", False, False)
+        assert settings.pix_fmt == codec.pix_fmt and notes == []
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "tweenflow", *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def small_video(tmp_path_factory) -> Path:
+    return write_video(tmp_path_factory.mktemp("enc") / "in.mp4", moving_frames(4))
+
+
+def test_cli_codec_options_write_that_codec(small_video, tmp_path):
+    target = tmp_path / "out.mkv"
+    completed = run("video", small_video, "-o", target, "--multi", "2", "--engine", "classical",
+                    "-q", "--codec", "h265", "--crf", "30", "--preset", "ultrafast")
+    assert completed.returncode == 0, completed.stderr
+    name, pix_fmt, frames = decoded(target)
+    assert (name, pix_fmt, len(frames)) == ("hevc", "yuv420p", 8)
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--codec", "prores"], "prores cannot go in a .mp4 file"),
+    (["--codec", "h265", "--crf", "70"], "--crf 70 is outside 0-51 for h265"),
+    (["--pix-fmt", "rgb24"], "--pix-fmt rgb24 is not supported by h264"),
+    (["--lossless", "--crf", "3"], "--crf and --lossless contradict"),
+    (["--codec", "divx"], "invalid choice: 'divx'"),
+])
+def test_cli_refuses_impossible_encodings_in_one_line(small_video, tmp_path, args, fragment):
+    target = tmp_path / "out.mp4"
+    completed = run("video", small_video, "-o", target, "--multi", "2", "--engine",
+                    "classical", "-q", *args)
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], completed.stderr
+    assert not target.exists()
+
+
+def test_cli_interpolate_clip_takes_the_codec_options(tmp_path):
+    from tweenflow.images import write_image
+    frames = moving_frames(2, 64, 96, step=4)
+    for index, frame in enumerate(frames):
+        write_image(tmp_path / f"{index}.png", frame)
+    target = tmp_path / "clip.mov"
+    completed = run("interpolate", tmp_path / "0.png", tmp_path / "1.png", "-n", "2", "-o",
+                    target, "--engine", "classical", "--codec", "prores")
+    assert completed.returncode == 0, completed.stderr
+    assert decoded(target)[:2] == ("prores", "yuv422p10le")
+    refused = run("interpolate", tmp_path / "0.png", tmp_path / "1.png", "-n", "2", "-o",
+                  tmp_path / "frames", "--engine", "classical", "--codec", "prores")
+    assert refused.returncode == 2 and "apply to video outputs" in refused.stderr
