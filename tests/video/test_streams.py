@@ -7,6 +7,7 @@ import sys
 from fractions import Fraction
 
 import av
+import numpy as np
 import pytest
 
 from tests.video.conftest import VIDEOS, read_video
@@ -62,6 +63,10 @@ def test_plan_for_slowmo_stretches_audio_and_drops_other_video_streams():
     assert plan[5].action == "drop" and "would be out of sync" in plan[5].reason
     assert plan[2].action == "copy"           # subtitles are retimed, not dropped
     assert actions_by_index(".mkv", slowmo=True, slowmo_audio="drop")[1].action == "drop"
+    cover = [StreamInfo(0, "video", "h264", "h264"),
+             StreamInfo(1, "video", "mjpeg", "mjpeg", cover_art=True)]
+    assert plan_streams(cover, 0, ".mkv", supported_codecs(".mkv"), True, "stretch")[0].action \
+        == "copy"                             # a still has no timing to keep in sync
     # --stream 1: the first video stream is now the "other" one
     other = actions_by_index(".mkv", slowmo=True, video_index=5)
     assert other[0].action == "drop" and 5 not in other
@@ -200,3 +205,37 @@ def test_nasa_stream_1_converts_the_second_video_stream(tmp_path):
             ["video", "audio", "subtitle", "audio", "subtitle"]
         video = container.streams.video[0]
         assert (video.codec_context.width, video.codec_context.height) == (480, 270)
+
+
+def test_audio_the_output_cannot_hold_is_re_encoded_in_sync(tmp_path):
+    source = tmp_path / "wavpack.mkv"
+    with av.open(str(source), "w") as container:
+        video = container.add_stream("libx264", rate=25)
+        video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+        audio = container.add_stream("wavpack", rate=22050)
+        audio.layout = "mono"
+        for index in range(10):
+            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), index * 20, np.uint8),
+                                               format="rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode())
+        tone = (0.3 * np.sin(np.arange(8820) * 2 * np.pi * 300 / 22050)).astype(np.float32)
+        chunk = av.AudioFrame.from_ndarray(tone[None], format="flt", layout="mono")
+        chunk.sample_rate, chunk.pts = 22050, 0
+        container.mux(audio.encode(chunk))
+        container.mux(audio.encode())
+    target = tmp_path / "out.mp4"
+    result = convert_video(source, target, multi=2, engine="classical")
+    assert result.audio == "re-encoded"
+    assert result.notes == ["stream #1 (audio wavpack) converted to aac: .mp4 cannot hold "
+                            "wavpack"]
+    with av.open(str(target)) as container:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.codec.canonical_name == "aac"
+        samples = np.concatenate([frame.to_ndarray().reshape(-1)
+                                  for frame in container.decode(stream)])
+    # 0.4 s of a 300 Hz tone: same length (AAC frames round it up) and the same pitch
+    assert 8820 <= len(samples) <= 8820 + 2048
+    spectrum = np.abs(np.fft.rfft(samples[:8192]))
+    assert np.argmax(spectrum) * 22050 / 8192 == pytest.approx(300, abs=3)

@@ -1,9 +1,10 @@
 """`python -m tweenflow.bench quality|...`: dispatch to one benchmark."""
 import sys
 
-from tweenflow.bench import large_motion, quality, speed
+from tweenflow.bench import large_motion, quality, speed, streams
 
-BENCHMARKS = {"quality": quality.main, "speed": speed.main, "large_motion": large_motion.main}
+BENCHMARKS = {"quality": quality.main, "speed": speed.main, "large_motion": large_motion.main,
+              "streams": streams.main}
 
 if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
     print(f"usage: python -m tweenflow.bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)

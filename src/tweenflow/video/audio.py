@@ -10,8 +10,8 @@ Output timestamps are counted in samples from the first frame's mapped time, nev
 filter, so the stream cannot drift against the video: sample k of the output plays at
 `time_map.to_output(first input time) + k / rate` (+ atempo's lag, below).
 
-atempo's overlap-add windows make a sound come out earlier than N times its input time (by about
-a third of its ~85 ms window at 48 kHz, the same all along the file; its first window is lost).
+atempo's overlap-add windows make a sound start earlier than N times its input time (by about
+half its ~85 ms window at 48 kHz for N = 2, more for longer chains; the same all along the file).
 `atempo_lag` measures that offset once per chain and sample rate on a click train and the
 output is placed that much later, so clicks land on their frames (tests/video/test_audio.py).
 """
@@ -28,6 +28,7 @@ from tweenflow.video.schedule import TimeMap
 
 SLOWMO_AUDIO_MODES = ("drop", "stretch", "pitch")
 OUTPUT_CODEC = "aac"     # held by .mp4, .mov and .mkv alike
+CALIBRATION_CLICKS = 24
 
 
 def tempo_chain(factor: int) -> list[Fraction]:
@@ -75,10 +76,13 @@ def _run_graph(graph: av.filter.Graph, frame: av.AudioFrame | None) -> list[av.A
 
 @lru_cache(maxsize=None)
 def atempo_lag(factor: int, sample_rate: int) -> int:
-    """Samples by which `stretch` output comes early (>= 0): the mean offset of the energy
-    centroids of 8 clicks (2 ms, 2 kHz) stretched by the chain, against N times their time."""
-    click_times = [Fraction(k * 3 + 2, 10) for k in range(8)]     # 0.2 s ... 2.3 s
-    samples = np.zeros(int(Fraction(26, 10) * sample_rate), np.float32)
+    """Samples by which `stretch` output comes early (>= 0): the mean offset of the onsets
+    (first sample above half the peak) of 24 clicks (2 ms, 2 kHz) stretched by the chain, against
+    N times their time. The onset, because that is where a sound is heard to start."""
+    # irregular spacing (0.3-0.4 s), so the clicks fall at every phase of atempo's windows
+    click_times = [Fraction(2, 10) + Fraction(3 * k, 10) + Fraction(k * 618 % 1000, 10000)
+                   for k in range(CALIBRATION_CLICKS)]
+    samples = np.zeros(int((click_times[-1] + Fraction(4, 10)) * sample_rate), np.float32)
     burst = np.sin(np.arange(sample_rate // 500) * 2 * np.pi * 2000 / sample_rate)
     for time in click_times:
         start = int(time * sample_rate)
@@ -92,15 +96,14 @@ def atempo_lag(factor: int, sample_rate: int) -> int:
         chunk.sample_rate, chunk.pts = sample_rate, start
         stretched.extend(frame.to_ndarray()[0] for frame in _run_graph(graph, chunk))
     stretched.extend(frame.to_ndarray()[0] for frame in _run_graph(graph, None))
-    energy = np.concatenate(stretched).astype(np.float64) ** 2
+    level = np.abs(np.concatenate(stretched))
     offsets = []
     for time in click_times:
-        expected = float(time * factor) * sample_rate + factor * len(burst) / 2
-        low, high = int(expected - 0.12 * sample_rate * factor), \
-            int(expected + 0.12 * sample_rate * factor)
-        window = energy[low:high]
-        centroid = low + (window * np.arange(len(window))).sum() / window.sum()
-        offsets.append(expected - centroid)
+        expected = float(time * factor) * sample_rate
+        low = int(expected - 0.12 * sample_rate * factor)
+        window = level[low:int(expected + 0.12 * sample_rate * factor)]
+        onset = low + int(np.flatnonzero(window > 0.5 * window.max())[0])
+        offsets.append(expected - onset)
     return max(0, round(float(np.mean(offsets))))
 
 
@@ -176,7 +179,7 @@ class StretchedAudio:
             self._build_graph(frame)
             first = frame.pts * Fraction(frame.time_base)
             self.next_sample = round(self.time_map.to_output(first) * self.rate)
-            if self.mode == "stretch":
+            if self.mode == "stretch" and self.time_map.factor > 1:
                 self.next_sample += atempo_lag(self.time_map.factor, self.rate)
         if frame is not None:
             frame.pts = None      # the filters' own timing is not used (see the module doc)

@@ -46,7 +46,7 @@ class VideoResult:
     duration_out: Fraction = Fraction(0)
     input_end: Fraction = Fraction(0)      # end time of the (decoded part of the) input
     last_gap: Fraction | None = None       # between the last two input frames
-    audio: str = "none"   # "copied", "stretched" / "slowed" (slowmo), "dropped" or "none"
+    audio: str = "none"   # "copied", "re-encoded", "stretched"/"slowed" (slowmo), "dropped", "none"
     notes: list[str] = field(default_factory=list)
 
 

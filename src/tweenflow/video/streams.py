@@ -36,6 +36,7 @@ class StreamInfo:
     codec: str
     muxer_codec: str
     language: str = ""
+    cover_art: bool = False     # a video stream holding one still (attached picture)
 
     def describe(self) -> str:
         language = f", {self.language}" if self.language and self.language != "und" else ""
@@ -45,8 +46,8 @@ class StreamInfo:
 @dataclass(frozen=True)
 class StreamAction:
     """What happens to one input stream: "copy" (packets as they are, retimed), "convert" (text
-    subtitles re-encoded as `target`), "stretch" (slow-motion audio re-encoded as `target`) or
-    "drop" (with `reason`)."""
+    subtitles or audio the output cannot hold re-encoded as `target`), "stretch" (slow-motion
+    audio re-encoded as `target`) or "drop" (with `reason`)."""
 
     stream: StreamInfo
     action: str
@@ -74,7 +75,7 @@ def plan_streams(streams: list[StreamInfo], video_index: int, suffix: str,
         fits = stream.muxer_codec in supported or stream.codec in supported
         cannot_hold = f"{suffix} cannot hold {stream.codec}"
         if stream.kind == "video":
-            if slowmo:
+            if slowmo and not stream.cover_art:
                 action = StreamAction(stream, "drop", reason="only the converted video stream "
                                       "(--stream) is slowed down; this one would be out of sync")
             else:
@@ -87,7 +88,8 @@ def plan_streams(streams: list[StreamInfo], video_index: int, suffix: str,
                 action = StreamAction(stream, "stretch", target=OUTPUT_CODEC)
             else:
                 action = StreamAction(stream, "copy") if fits else \
-                    StreamAction(stream, "drop", reason=cannot_hold)
+                    StreamAction(stream, "convert", target=OUTPUT_CODEC,
+                                 reason=f"{suffix} cannot hold {stream.codec}")
         elif stream.kind == "subtitle":
             if fits:
                 action = StreamAction(stream, "copy")
@@ -124,8 +126,9 @@ def describe_streams(container: av.container.InputContainer) -> list[StreamInfo]
         codec = context.codec.canonical_name if context is not None else \
             (stream.metadata.get("mimetype") or "attachment")
         muxer_codec = context.codec.name if context is not None else codec
-        described.append(StreamInfo(stream.index, stream.type, codec, muxer_codec,
-                                    stream.metadata.get("language", "")))
+        described.append(StreamInfo(
+            stream.index, stream.type, codec, muxer_codec, stream.metadata.get("language", ""),
+            bool(stream.disposition & av.stream.Disposition.attached_pic)))
     return described
 
 
@@ -194,7 +197,9 @@ class CarriedStreams:
                                                source.data)
             elif action.action == "copy":
                 target = output.add_stream_from_template(source)
-            elif action.action == "stretch":
+            elif action.action == "stretch" or source.type == "audio":
+                # slowed (time map factor N) or, for a codec the output cannot hold, re-encoded
+                # as it is (factor 1: an empty filter chain)
                 stretcher = StretchedAudio(source, self.slowmo_audio, self.time_map)
                 target = stretcher.add_output_stream(output)
                 self.stretchers[index] = stretcher
@@ -331,6 +336,8 @@ def open_carried(path: Path, video_index: int, suffix: str, max_frames: int | No
         audio = "stretched" if slowmo_audio == "stretch" else "slowed"
     elif "copy" in audio_actions:
         audio = "copied"
+    elif "convert" in audio_actions:
+        audio = "re-encoded"
     elif audio_actions:
         audio = "dropped"
     carried = CarriedStreams(path, video_index, actions, TimeMap(start, slowmo or 1, end),
