@@ -72,10 +72,16 @@ STRATEGIES: dict[str, Callable[[Runtime], Engine]] = {
         [IDENTITY]),
     "fusion": lambda runtime: create_engine("fusion", runtime=runtime),
     "fusion + autopilot": lambda runtime: WithAutopilot(create_engine("fusion", runtime=runtime)),
+    "placement": lambda runtime: create_engine("placement", runtime=runtime),
     "auto": lambda runtime: create_engine("auto", runtime=runtime),
+    "auto + placement": lambda runtime: create_engine("auto", runtime=runtime,
+                                                      large_motion="placement"),
 }
 # The pictures show these, in this order, after the inputs and the ground truth.
 PICTURED = ("blend", "classical", "rife3", "rife4 direct", "rife4", "fusion")
+# The close-ups (issue 18) compare these with the truth, on the pairs with the most motion.
+COMPARED = ("auto", "auto + placement", "rife4")
+CLOSE_UP = (320, 240)     # width, height of a close-up in input pixels
 MOTION_BINS = (0, 2, 4, 8, 16, 32, 64, float("inf"))
 
 
@@ -181,6 +187,40 @@ def write_pictures(folder: Path, engines: dict[str, Engine], results: dict, data
     return written
 
 
+def write_close_ups(folder: Path, engines: dict[str, Engine], data_dir: Path,
+                    count: int = 2) -> list[Path]:
+    """Close-ups at t = 0.5 of the `count` multi_gap16 pairs with the largest motion_size:
+    the truth, then each COMPARED strategy with its PSNR and sharpness there, side by side, in
+    input pixels (no scaling). The window is centred where the first two strategies differ
+    most (smoothed), so it shows what changed."""
+    from tweenflow.bench.metrics import moving_area, psnr, sharpness
+    folder.mkdir(parents=True, exist_ok=True)
+    items = list(datasets.items("multi_gap16", data_dir))
+    items.sort(key=lambda item: motion_size(item.frame0, item.frame1), reverse=True)
+    written = []
+    for item in items[:count]:
+        truth = dict(item.targets)[0.5]
+        area = moving_area(item.frame0, item.frame1)
+        frames = {name: engines[name].render(engines[name].prepare(item.frame0, item.frame1), 0.5)
+                  for name in COMPARED}
+        first, second = (frames[name].astype(np.float32) for name in COMPARED[:2])
+        change = cv2.GaussianBlur(np.abs(first - second).sum(axis=2), (0, 0), 16)
+        y, x = np.unravel_index(np.argmax(change), change.shape)
+        height, width = truth.shape[:2]
+        crop_w, crop_h = min(CLOSE_UP[0], width), min(CLOSE_UP[1], height)
+        left = int(np.clip(x - crop_w // 2, 0, width - crop_w))
+        top = int(np.clip(y - crop_h // 2, 0, height - crop_h))
+        window = (slice(top, top + crop_h), slice(left, left + crop_w))
+        tiles = [_label(truth[window], "truth (frame 8)")]
+        for name, frame in frames.items():
+            tiles.append(_label(frame[window], f"{name} {psnr(frame, truth):.2f} dB, "
+                                               f"sharp {sharpness(frame, truth, area):.2f}"))
+        path = folder / f"{item.name.split('/')[0]}_g16_t0.5_close_up.png"
+        cv2.imwrite(str(path), cv2.cvtColor(np.hstack(tiles), cv2.COLOR_RGB2BGR))
+        written.append(path)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tweenflow.bench large_motion")
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
@@ -191,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write all results here")
     parser.add_argument("--images", type=Path, default=None,
                         help="write side-by-side pictures of the hardest pairs here")
+    parser.add_argument("--close-ups", type=Path, default=None,
+                        help="write close-ups (truth, " + ", ".join(COMPARED) + ") of the two "
+                             "multi_gap16 pairs with the most motion here")
     args = parser.parse_args(argv)
     strategies = args.strategies.split(",")
     set_names = args.sets.split(",")
@@ -228,6 +271,11 @@ def main(argv: list[str] | None = None) -> int:
             results.setdefault("rife4", {})["multi_gap16"] = evaluate(
                 engines["rife4"], "multi_gap16", args.data, with_ssim=False)
         for path in write_pictures(args.images, engines, results, args.data):
+            print(f"wrote {path}")
+    if args.close_ups:
+        for name in [name for name in COMPARED if name not in engines]:
+            engines[name] = STRATEGIES[name](runtime)
+        for path in write_close_ups(args.close_ups, engines, args.data):
             print(f"wrote {path}")
     return 0
 

@@ -5,7 +5,9 @@ the pair goes to rife4, the fastest network; from there on to fusion (rife4, rif
 classical, each also mirrored), which costs about 6x as much but gains most where single
 engines fail visibly. Fusion scores higher at every motion size on our test sets; the switch
 spends its cost where single engines fail visibly (BENCHMARKS.md, "Large motion"); `fusion`
-and `rife4` are there to choose either always.
+and `rife4` are there to choose either always. `large_motion="placement"` sends far-apart pairs
+to the placement engine instead (sharp, about 2.3x rife4, but 0.25 dB below fusion at g = 16;
+BENCHMARKS.md, "Sharpness at large motion").
 """
 from __future__ import annotations
 
@@ -15,8 +17,12 @@ from typing import Any
 import numpy as np
 
 from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, register
-from tweenflow.engines.fusion import FusionEngine, fusion_of, member_engines
+from tweenflow.engines.fusion import fusion_of, member_engines
 from tweenflow.engines.motion_size import LARGE_MOTION_PIXELS, motion_size
+from tweenflow.engines.placement import build_placement
+from tweenflow.errors import EngineError
+
+LARGE_MOTION_ENGINES = ("fusion", "placement")
 
 
 @dataclass
@@ -29,7 +35,7 @@ class AutoState:
 class AutoEngine(Engine):
     name = "auto"
 
-    def __init__(self, small_motion: Engine, large_motion: FusionEngine,
+    def __init__(self, small_motion: Engine, large_motion: Engine,
                  threshold_pixels: float = LARGE_MOTION_PIXELS) -> None:
         self.small_motion = small_motion
         self.large_motion = large_motion
@@ -51,12 +57,21 @@ class AutoEngine(Engine):
         return self._engine(state.large_motion).render_many(state.inner, times, motion)
 
 
-def build_auto(scale: float = 1.0, runtime: Runtime | None = None) -> AutoEngine:
-    members = member_engines(scale, runtime)      # rife4 first: it also serves small motion
+def build_auto(scale: float = 1.0, runtime: Runtime | None = None,
+               large_motion: str = "fusion") -> AutoEngine:
+    """rife4 below LARGE_MOTION_PIXELS; `large_motion` ("fusion" or "placement") from there."""
+    if large_motion not in LARGE_MOTION_ENGINES:
+        raise EngineError(f"unknown large-motion engine {large_motion!r}; use one of "
+                          f"{', '.join(LARGE_MOTION_ENGINES)}")
+    if large_motion == "placement":
+        placement = build_placement(scale, runtime)
+        rife4, far = placement.sharp[0], placement       # the same model serves small motion
+    else:
+        members = member_engines(scale, runtime)      # rife4 first: it also serves small motion
+        rife4, far = members[0], fusion_of(members)
     # Below the threshold rife4's own recursion="auto" would not recurse either (the same
     # measure on the same frames); "never" just skips measuring the pair a second time.
-    return AutoEngine(small_motion=members[0].with_recursion("never"),
-                      large_motion=fusion_of(members))
+    return AutoEngine(small_motion=rife4.with_recursion("never"), large_motion=far)
 
 
 register(EngineInfo(name="auto",
