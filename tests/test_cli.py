@@ -75,7 +75,7 @@ def test_engines_lists_every_engine():
     result = run("engines")
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
-    assert names[:5] == ["classical", "rife4", "rife3", "fusion", "auto"]
+    assert names[:6] == ["classical", "rife4", "rife3", "fusion", "placement", "auto"]
     fusion_line = next(line for line in result.stdout.splitlines() if line.startswith("fusion"))
     assert "rife-4.25" in fusion_line and "rife-3.6-hd" in fusion_line
 
