@@ -19,7 +19,7 @@ from tweenflow.video.audio import OUTPUT_CODEC, StretchedAudio
 from tweenflow.video.schedule import TimeMap
 
 TEXT_SUBTITLES = {"mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"}
-OUTPUT_FORMATS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska"}
+OUTPUT_FORMATS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 # Tags that describe the old file (its muxer, its statistics), not its content.
 _STALE_TAGS = ("encoder", "major_brand", "minor_version", "compatible_brands", "duration",
                "bps", "number_of_frames", "number_of_bytes", "_statistics_", "vendor_id")

@@ -1,0 +1,114 @@
+"""Alpha video in and out: FFV1, ProRes 4444, VP9 with alpha, PNG sequences; the alpha moves
+with the colour; outputs that cannot hold alpha say so."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from tests.engines.test_alpha import HEIGHT, MOTION, WIDTH, sprite
+from tweenflow.images import read_image, write_image
+from tweenflow.video.pipeline import convert_video
+from tweenflow.video.reader import probe, read_frames
+
+STEP = MOTION // 2   # px per input frame: the in-between of frames k, k+1 is at 40 + STEP*(k+.5)
+
+
+def sprite_frames(count: int, dtype=np.uint8) -> list[np.ndarray]:
+    return [sprite(STEP * index, dtype) for index in range(count)]
+
+
+def write_alpha_video(path: Path, frames: list[np.ndarray], encoder: str, pix_fmt: str,
+                      options: dict | None = None) -> Path:
+    layout = "rgba64le" if frames[0].dtype == np.uint16 else "rgba"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(encoder, rate=Fraction(24))
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = pix_fmt
+        stream.options = options or {}
+        stream.codec_context.colorspace, stream.codec_context.color_range = 1, 1
+        for frame in frames:
+            video_frame = av.VideoFrame.from_ndarray(frame, format=layout).reformat(
+                format=pix_fmt, dst_colorspace=1, src_color_range=2, dst_color_range=1)
+            for packet in stream.encode(video_frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def alpha_centre(rgba: np.ndarray) -> float:
+    columns = np.nonzero(rgba[36, :, 3] > np.iinfo(rgba.dtype).max // 2)[0]
+    return (columns[0] + columns[-1]) / 2
+
+
+def decoded_rgba(path: Path, decoder: str | None = None) -> tuple[str, list[np.ndarray]]:
+    """(pix_fmt, RGBA frames), with an explicit decoder where FFmpeg's default ignores alpha."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        if decoder is None:
+            frames = list(container.decode(stream))
+        else:
+            context = av.CodecContext.create(decoder, "r")
+            frames = [frame for packet in container.demux(stream) for frame in
+                      context.decode(packet)]
+        return frames[0].format.name, [frame.to_ndarray(format="rgba") for frame in frames]
+
+
+def check_moved_alpha(frames: list[np.ndarray]) -> None:
+    assert len(frames) == 6
+    for index, frame in enumerate(frames):
+        expected = 40 + STEP * min(index, 4) / 2   # the last input frame is held at the end
+        assert abs(alpha_centre(frame) - expected) <= 1.0, (index, alpha_centre(frame))
+        assert frame[5, 100, 3] == 0
+
+
+# (the ProRes decoder gives 12-bit frames of a 10-bit-coded 4444 stream)
+@pytest.mark.parametrize("codec,suffix,pix_fmt", [("ffv1", ".mkv", "yuva444p"),
+                                                  ("prores", ".mov", "yuva444p12le")])
+def test_alpha_video_keeps_alpha_moved_with_the_colour(tmp_path, codec, suffix, pix_fmt):
+    if codec == "ffv1":
+        source = write_alpha_video(tmp_path / "in.mkv", sprite_frames(3), "ffv1", "yuva444p")
+    else:
+        source = write_alpha_video(tmp_path / "in.mov", sprite_frames(3, np.uint16), "prores_ks",
+                                   "yuva444p10le", {"profile": "4"})
+    info = probe(source)
+    assert info.alpha and info.high_depth == (codec == "prores")
+    assert next(read_frames(info)).rgb.shape == (HEIGHT, WIDTH, 4)
+    target = tmp_path / f"out{suffix}"
+    result = convert_video(source, target, multi=2, engine="classical", codec=codec)
+    assert result.interpolated == 2 and not result.notes
+    got_format, frames = decoded_rgba(target)
+    assert got_format == pix_fmt
+    check_moved_alpha(frames)
+
+
+def test_vp9_with_alpha_is_written_with_alpha(tmp_path):
+    source = write_alpha_video(tmp_path / "in.mkv", sprite_frames(3), "ffv1", "yuva444p")
+    target = tmp_path / "out.webm"
+    convert_video(source, target, multi=2, engine="classical", codec="vp9", crf=10)
+    got_format, frames = decoded_rgba(target, decoder="libvpx-vp9")
+    assert got_format == "yuva420p"
+    check_moved_alpha(frames)
+
+
+def test_png_sequence_with_alpha_in_and_out(tmp_path):
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    for index, frame in enumerate(sprite_frames(3)):
+        write_image(folder / f"f{index}.png", frame)
+    target = tmp_path / "frames"
+    convert_video(folder, target, multi=2, engine="classical")
+    frames = [read_image(path, keep_alpha=True) for path in sorted(target.iterdir())]
+    check_moved_alpha(frames)
+
+
+def test_a_codec_without_alpha_drops_it_with_a_note(tmp_path):
+    source = write_alpha_video(tmp_path / "in.mkv", sprite_frames(3), "ffv1", "yuva444p")
+    result = convert_video(source, tmp_path / "out.mp4", multi=2, engine="classical")
+    assert any(note.startswith("alpha dropped: h264 cannot store it") for note in result.notes)
+    got_format, _ = decoded_rgba(tmp_path / "out.mp4")
+    assert got_format == "yuv420p"
