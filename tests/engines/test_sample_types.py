@@ -33,7 +33,7 @@ def test_sample_helpers():
     assert as_uint8_rgb(rgba).shape == (2, 2, 3)
 
 
-@pytest.mark.parametrize("name", ["classical", "rife4"])
+@pytest.mark.parametrize("name", ["classical", "rife4", "rife3", "fusion", "placement"])
 def test_16bit_and_float_frames_give_the_8bit_picture_in_their_type(engines, name):
     frame0, frame1, _ = shifted_pair(64, 96, 4, 2, seed=5)
     engine = engines(name)
@@ -63,3 +63,14 @@ def test_fusion_keeps_the_sample_type(engines):
     assert np.abs(fused.astype(np.float64) - robust_mean(members)).max() <= 0.5
     # three members, none an outlier: the plain mean, in 16-bit levels
     assert np.allclose(robust_mean(members), np.mean(members, axis=0), atol=0.1)
+
+
+def test_tiled_engines_keep_the_sample_type():
+    from tweenflow.engines.base import Runtime, create_engine
+    frame0, frame1, _ = shifted_pair(96, 160, 4, 0, seed=2)
+    engine = create_engine("classical", runtime=Runtime(tile=64))
+    reference = engine.render(engine.prepare(frame0, frame1), 0.5)
+    deep = engine.render(engine.prepare(to_dtype(frame0, np.uint16), to_dtype(frame1, np.uint16)),
+                         0.5)
+    assert deep.dtype == np.uint16
+    assert np.abs(deep.astype(np.float32) / 257 - reference).mean() < 0.5

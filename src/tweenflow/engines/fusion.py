@@ -72,19 +72,20 @@ def fuse(frames: Sequence[np.ndarray]) -> np.ndarray:
     return np.clip(np.rint(mean), 0, 255).astype(np.uint8)
 
 
-def robust_mean(frames: Sequence[np.ndarray]) -> np.ndarray:
+def robust_mean(frames: Sequence[np.ndarray], full: float | None = None) -> np.ndarray:
     """The float32 (H, W, 3) mean of the members' (H, W, 3) frames (uint8, uint16 or float32;
-    the mean in their own scale), leaving out outliers.
+    the mean in their own scale), leaving out outliers. full: the value of full intensity in
+    these frames (default: their type's, see tweenflow.samples.full_scale).
 
     A member whose mean distance to the per-pixel median of the members is more than
     OUTLIER_FACTOR times the typical (median) member's has failed on this frame (e.g. a flow
     that lost a large motion the others follow) and would only add a ghost. Repeated among
     the members kept until none is left out (at least two stay).
     """
-    dtype = frames[0].dtype
+    full = full_scale(frames[0].dtype) if full is None else full
     stack = np.stack(frames).astype(np.float32)
-    if dtype != np.uint8:    # outlier distances in 0-255 levels whatever the sample type
-        stack *= np.float32(255.0 / full_scale(dtype))
+    if full != 255.0:    # outlier distances in 0-255 levels whatever the sample type
+        stack *= np.float32(255.0 / full)
     keep = np.ones(len(frames), bool)
     while len(frames) > 2:
         median = np.median(stack[keep], axis=0)
@@ -95,8 +96,8 @@ def robust_mean(frames: Sequence[np.ndarray]) -> np.ndarray:
             break
         keep = kept
     mean = stack[keep].mean(axis=0)
-    if dtype != np.uint8:
-        mean *= np.float32(full_scale(dtype) / 255.0)
+    if full != 255.0:
+        mean *= np.float32(full / 255.0)
     return mean
 
 

@@ -33,6 +33,7 @@ import numpy as np
 from tweenflow.engines.augment import MIRROR, AugmentedEngine
 from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, register
 from tweenflow.engines.fusion import member_engines, robust_mean
+from tweenflow.samples import from_float, full_scale
 
 # Sizes in pixels up to a REFERENCE_LONG_SIDE frame; larger frames scale them (the same content
 # covers more pixels there). Chosen on half of the multi_gap clips (BENCHMARKS.md).
@@ -53,7 +54,7 @@ class PlacementState:
 
 class PlacementEngine(Engine):
     """Coarse band from all members' consensus, fine band chosen per region from one of the
-    `sharp` members (see `place`); uint8 RGB in and out."""
+    `sharp` members (see `place`); RGB in and out, in the inputs' sample type."""
 
     name = "placement"
 
@@ -106,9 +107,14 @@ def choice_weights(sharp_frames: Sequence[np.ndarray], consensus: np.ndarray,
 
 
 def place(sharp_frames: Sequence[np.ndarray], all_frames: Sequence[np.ndarray]) -> np.ndarray:
-    """One frame from members' uint8 (H, W, 3) frames: the coarse band of the robust mean of
+    """One frame from members' (H, W, 3) frames (any sample type, kept): the coarse band of the robust mean of
     `all_frames`, the fine band of the `sharp_frames` chosen per region (choice_weights)."""
-    consensus = robust_mean(all_frames)
+    dtype = sharp_frames[0].dtype
+    if dtype != np.uint8:    # CHOICE_LEVELS and the outlier test are in 0-255 levels
+        levels = np.float32(255.0 / full_scale(dtype))
+        sharp_frames = [frame.astype(np.float32) * levels for frame in sharp_frames]
+        all_frames = [frame.astype(np.float32) * levels for frame in all_frames]
+    consensus = robust_mean(all_frames, full=255.0)
     choice_sigma, coarse_sigma = _sizes(consensus.shape)
     weights = choice_weights(sharp_frames, consensus, choice_sigma)
     chosen = np.zeros_like(consensus)
@@ -116,6 +122,8 @@ def place(sharp_frames: Sequence[np.ndarray], all_frames: Sequence[np.ndarray]) 
         chosen += weight[..., None] * frame.astype(np.float32)
     low_pass = lambda image: cv2.GaussianBlur(image, (0, 0), coarse_sigma)  # noqa: E731
     out = low_pass(consensus) + (chosen - low_pass(chosen))
+    if dtype != np.uint8:
+        return from_float(out, dtype, 255.0)
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
