@@ -3,9 +3,11 @@ from tweenflow.api import evenly_spaced_times, interpolate
 from tweenflow.engines.base import Runtime, create_engine, engine_infos
 from tweenflow.errors import TweenflowError
 from tweenflow.images import read_image, write_image
-from tweenflow.video.pipeline import VideoResult, convert_video
+from tweenflow.jobs.convert import JobResult, convert_video
+from tweenflow.video.pipeline import VideoResult
 
 __version__ = "0.1.0"
 __all__ = ["interpolate", "evenly_spaced_times", "create_engine", "engine_infos", "Runtime",
            "TweenflowError", "read_image", "write_image", "convert_video", "VideoResult",
+           "JobResult",
            "__version__"]

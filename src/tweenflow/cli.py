@@ -21,7 +21,8 @@ from tweenflow.motion.draw import AUTOPILOT_COLOUR, USER_COLOUR, draw_tracks
 from tweenflow.video.clip import CLIP_SUFFIXES, write_clip
 from tweenflow.video.dedup import DEFAULT_HELD_THRESHOLD
 from tweenflow.video.encoding import CODECS, DEFAULT_CODEC, Encoding, encoder_settings
-from tweenflow.video.pipeline import convert_video
+from tweenflow.jobs.convert import convert_video
+from tweenflow.jobs.plan import DEFAULT_SEGMENT_SECONDS
 from tweenflow.video.scenes import DEFAULT_SCENE_CUT_THRESHOLD
 
 
@@ -270,6 +271,11 @@ def _add_video_parser(commands) -> None:
     video.add_argument("-o", "--output", type=Path, required=True,
                        help="a video file (.mp4, .mkv, .mov, .webm; see --codec) or a folder "
                             "for PNG frames")
+    _add_conversion_options(video)
+
+
+def _add_conversion_options(video: argparse.ArgumentParser) -> None:
+    """The options of `video` and `batch` after the inputs and the output."""
     how = video.add_mutually_exclusive_group(required=True)
     how.add_argument("--fps", help="output frame rate, e.g. 60, 59.94 or 60000/1001")
     how.add_argument("--multi", type=int, help="N times the frames, same duration")
@@ -300,19 +306,31 @@ def _add_video_parser(commands) -> None:
                             "like a tape, lower) or drop")
     video.add_argument("-y", "--overwrite", action="store_true", help="replace the output")
     video.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    video.add_argument("--segment-seconds", type=_fraction, default=DEFAULT_SEGMENT_SECONDS,
+                       help="cut a video into segments of about this long (default "
+                            f"{DEFAULT_SEGMENT_SECONDS}); finished segments are kept beside "
+                            "the output, so running the command again resumes")
+    video.add_argument("--ray", nargs="?", const=True, default=None, metavar="ADDRESS",
+                       help="run the segments on a Ray cluster: auto, HOST:PORT or "
+                            "ray://HOST:10001 (none: $RAY_ADDRESS, else a local Ray for this "
+                            "run); needs tweenflow[cluster]")
     _add_engine_options(video)
 
 
+def _conversion_options(args: argparse.Namespace) -> dict:
+    return dict(fps=args.fps, multi=args.multi, slowmo=args.slowmo, engine=args.engine,
+                scale=args.scale, runtime=_runtime(args), flow_preset=args.flow_preset,
+                scene_cut_threshold=None if args.no_scene_detect else args.scene_threshold,
+                dedup=args.dedup, input_fps=args.input_fps, max_frames=args.max_frames,
+                codec=args.codec, crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt,
+                lossless=args.lossless, overwrite=args.overwrite, stream=args.stream,
+                slowmo_audio=args.slowmo_audio, ray=args.ray,
+                segment_seconds=args.segment_seconds)
+
+
 def run_video(args: argparse.Namespace) -> int:
-    result = convert_video(
-        args.input, args.output, fps=args.fps, multi=args.multi, slowmo=args.slowmo,
-        engine=_engine(args), scale=args.scale, runtime=_runtime(args),
-        scene_cut_threshold=None if args.no_scene_detect else args.scene_threshold,
-        dedup=args.dedup,
-        input_fps=args.input_fps, max_frames=args.max_frames, codec=args.codec, crf=args.crf,
-        preset=args.preset, pix_fmt=args.pix_fmt, lossless=args.lossless,
-        overwrite=args.overwrite, progress=not args.quiet,
-        stream=args.stream, slowmo_audio=args.slowmo_audio)
+    result = convert_video(args.input, args.output, progress=not args.quiet,
+                           **_conversion_options(args))
     for note in result.notes:
         print(f"tweenflow: {note}", file=sys.stderr)
     print(f"tweenflow: wrote {args.output}: {result.frames_in} frames in, {result.frames_out} "

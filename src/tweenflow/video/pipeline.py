@@ -22,7 +22,8 @@ from tweenflow.errors import InputError, OutputError
 from tweenflow.images import IMAGE_SUFFIXES
 from tweenflow.video import scenes
 from tweenflow.video.audio import SLOWMO_AUDIO_MODES
-from tweenflow.video.dedup import Drawing, distinct_drawings, looks_same, parse_dedup
+from tweenflow.video.dedup import (MAX_HELD_RUN, Drawing, distinct_drawings, looks_same,
+                                   parse_dedup)
 from tweenflow.video.reader import TimedFrame, VideoInfo, probe, read_frames
 from tweenflow.video.schedule import (Retime, interval_outputs, nominal_rate, output_duration,
                                       output_time_base, parse_rate)
@@ -31,6 +32,10 @@ from tweenflow.video.streams import open_carried
 from tweenflow.video.writer import FolderWriter, VideoWriter
 
 QUEUE_SIZE = 8                 # frames in flight between two stages
+# Frames a segment of a video decodes before its first frame and after its last, so that its
+# held-frame runs and pairs are those of a one-piece run (see `render_span`). Scheduling that
+# looks further back or ahead must raise this.
+SPAN_CONTEXT_FRAMES = MAX_HELD_RUN + 3
 _DONE = object()
 
 
@@ -48,6 +53,14 @@ class VideoResult:
     last_gap: Fraction | None = None       # between the last two input frames
     audio: str = "none"   # "copied", "re-encoded", "stretched"/"slowed" (slowmo), "dropped", "none"
     notes: list[str] = field(default_factory=list)
+    # a segment's run counts only what lies in its span [begin, end) of input times
+    span: tuple[Fraction, Fraction | None] | None = field(default=None, repr=False)
+
+    def counts_at(self, time: Fraction) -> bool:
+        if self.span is None:
+            return True
+        begin, end = self.span
+        return begin <= time and (end is None or time < end)
 
 
 def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike, *,
@@ -194,27 +207,54 @@ def _estimate_output_count(info: VideoInfo, retime: Retime, max_frames: int | No
     return count * int(retime.value)
 
 
+def render_span(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
+                scene_cut_threshold: float | None, held_threshold: float | None,
+                info: VideoInfo, start: Fraction, begin: Fraction, end: Fraction | None,
+                result: VideoResult) -> Iterator[tuple[Fraction, np.ndarray]]:
+    """The output frames of one segment: those of a one-piece run whose source time lies in
+    [begin, end) (end None: to the input's end), with the same times and pixels.
+
+    decoded: the input frames from SPAN_CONTEXT_FRAMES before `begin` (or the first frame) to
+    SPAN_CONTEXT_FRAMES after `end` (or the last frame); start: the first input frame's time.
+    result counts only frames, pairs and outputs of the span.
+    """
+    result.span = (begin, end)
+    source_end = None if end is None else _source_time(retime, start, end)
+    source_begin = _source_time(retime, start, begin)
+    for time, rgb in _retime(decoded, retime, engine, scene_cut_threshold, held_threshold,
+                             result, info, None, start=start):
+        if time >= source_begin and (source_end is None or time < source_end):
+            result.frames_out += 1
+            yield time, rgb
+
+
+def _source_time(retime: Retime, start: Fraction, time: Fraction) -> Fraction:
+    """The output time at which input time `time` is shown (slow motion stretches time)."""
+    return start + (time - start) * retime.value if retime.mode == "slowmo" else time
+
+
 def _retime(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
             scene_cut_threshold: float | None, held_threshold: float | None,
-            result: VideoResult, info: VideoInfo, max_frames: int | None
-            ) -> Iterator[tuple[Fraction, np.ndarray]]:
-    """The output frames (time, rgb) in order, from the input frames in order."""
-    start = None
+            result: VideoResult, info: VideoInfo, max_frames: int | None,
+            start: Fraction | None = None) -> Iterator[tuple[Fraction, np.ndarray]]:
+    """The output frames (time, rgb) in order, from the input frames in order. start: the
+    time of the input's first frame when `decoded` begins later (a segment)."""
+    in_span = result.span is not None
     previous: Drawing | None = None
     last_decoded: list[TimedFrame] = []
     for drawing in distinct_drawings(_counted(decoded, result, last_decoded), held_threshold):
-        result.duplicates_dropped += drawing.dropped
+        result.duplicates_dropped += sum(result.counts_at(time) for time in drawing.times[1:])
         if previous is None:
-            start = drawing.frame.time
+            start = drawing.frame.time if start is None else start
         else:
             yield from _interval(retime, start, previous, drawing.frame, engine,
                                  scene_cut_threshold, held_threshold, result)
         previous = drawing
     if previous is None:
         raise InputError(f"{info.path}: has no video frames")
-    if result.frames_in < 2:
+    if result.frames_in < 2 and not in_span:
         raise InputError(f"{info.path}: has only one frame; at least two are needed")
-    if info.frame_count and result.frames_in < info.frame_count \
+    if info.frame_count and result.frames_in < info.frame_count and not in_span \
             and (max_frames is None or result.frames_in < max_frames):
         raise InputError(f"{info.path}: truncated or damaged: decoded {result.frames_in} of the "
                          f"{info.frame_count} frames the file lists")
@@ -224,7 +264,8 @@ def _retime(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
     grid = previous.times + [end]
     for pts0, pts1 in zip(grid, grid[1:]):
         for output in interval_outputs(retime, start, pts0, pts1):
-            yield output.time, previous.frame.rgb
+            if result.counts_at(pts0 + output.t * (pts1 - pts0)):
+                yield output.time, previous.frame.rgb
     result.duration_out = output_duration(retime, start, end)
 
 
@@ -240,12 +281,14 @@ def _interval(retime: Retime, start: Fraction, drawing0: Drawing, frame1: TimedF
     outputs = []          # (output time, t between frame0 and frame1)
     for pts0, pts1 in zip(bounds, bounds[1:]):
         for output in interval_outputs(retime, start, pts0, pts1):
-            outputs.append((output.time, (pts0 + output.t * (pts1 - pts0) - frame0.time) / span))
+            source_time = pts0 + output.t * (pts1 - pts0)
+            if result.counts_at(source_time):      # a segment renders only its own outputs
+                outputs.append((output.time, (source_time - frame0.time) / span))
     needs_engine = any(t > 0 for _, t in outputs)
     cut = False
     if needs_engine and scene_cut_threshold is not None:
         cut = scenes.is_scene_cut(frame0.rgb, frame1.rgb, scene_cut_threshold)
-        result.scene_cuts += cut
+        result.scene_cuts += cut and result.counts_at(frame0.time)
     # a still (frames that look the same): copies, so codec noise is never morphed into motion
     still = needs_engine and not cut and looks_same(frame0.rgb, frame1.rgb, held_threshold)
     # All in-betweens of the pair at once: the pair is prepared once, engines may batch t.
@@ -269,7 +312,7 @@ def _counted(decoded: Iterable[TimedFrame], result: VideoResult,
     the end time)."""
     previous_time: Fraction | None = None
     for frame in decoded:
-        result.frames_in += 1
+        result.frames_in += result.counts_at(frame.time)
         last_decoded[:] = [frame]
         if previous_time is not None:
             result.last_gap = frame.time - previous_time

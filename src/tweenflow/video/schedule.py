@@ -54,6 +54,22 @@ class OutputFrame:
     t: Fraction
 
 
+def retime_from(fps: Fraction | str | float | None, multi: int | None,
+                slowmo: int | None) -> Retime:
+    """The Retime for exactly one of fps (e.g. Fraction(60000, 1001) or "59.94"), multi or
+    slowmo."""
+    chosen = [(name, value) for name, value in (("fps", fps), ("multi", multi),
+                                                 ("slowmo", slowmo)) if value is not None]
+    if len(chosen) != 1:
+        raise InputError("give exactly one of --fps, --multi or --slowmo")
+    mode, value = chosen[0]
+    if isinstance(value, (str, float)):     # 59.94 as a float is not exactly 59.94
+        value = parse_rate(str(value))
+    else:
+        value = Fraction(value)
+    return Retime(mode, value)
+
+
 def parse_rate(text: str) -> Fraction:
     """A frame rate from "60", "59.94", "60000/1001", "29.97" (NTSC rates are made exact).
 

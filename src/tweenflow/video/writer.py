@@ -31,13 +31,18 @@ class VideoWriter:
 
     streams: the input's other streams (audio, subtitles, ...; see video/streams.py), muxed
     interleaved by time with the video.
+
+    Segments encoded elsewhere: a writer made with keep_packets=True encodes as usual but keeps
+    the packets (`packets`, `extradata`) instead of writing a file; the writer of the whole
+    output, made with the same settings, takes them with `write_packet`.
     """
 
     def __init__(self, path: Path, width: int, height: int, time_base: Fraction,
                  rate: Fraction, colour: ColourInfo, rotation: int = 0,
                  streams: CarriedStreams | None = None,
-                 settings: EncoderSettings | None = None):
+                 settings: EncoderSettings | None = None, keep_packets: bool = False):
         self.path = path
+        self.packets: list[av.Packet] | None = [] if keep_packets else None
         self.colour = colour
         self.time_base = time_base
         self.settings = settings or encoder_settings(Encoding(), path.suffix.lower(), False,
@@ -82,9 +87,25 @@ class VideoWriter:
         frame.pts = int(time / self.time_base)
         frame.time_base = self.time_base
         for packet in self.stream.encode(frame):
+            if self.packets is not None:
+                self.packets.append(packet)
+                continue
             if self.streams is not None:
                 self.streams.mux_until(self.container, time)
             self.container.mux(packet)
+        self.count += 1
+
+    @property
+    def extradata(self) -> bytes | None:
+        """The encoder's global headers (H.264 SPS/PPS), known once the stream is open."""
+        return self.stream.codec_context.extradata
+
+    def write_packet(self, packet: av.Packet) -> None:
+        """Mux one video packet encoded by a keep_packets writer with the same settings."""
+        if self.streams is not None and packet.pts is not None:
+            self.streams.mux_until(self.container, packet.pts * packet.time_base)
+        packet.stream = self.stream
+        self.container.mux(packet)
         self.count += 1
 
     def to_video_frame(self, rgb: np.ndarray) -> av.VideoFrame:
@@ -104,7 +125,12 @@ class VideoWriter:
                               interpolation=CONVERSION_FLAGS)
 
     def close(self) -> None:
-        """Finish the file and make it visible under its name."""
+        """Finish the file and make it visible under its name (keep_packets: only flush the
+        encoder into `packets`)."""
+        if self.packets is not None:
+            self.packets.extend(self.stream.encode())
+            self.abort()
+            return
         for packet in self.stream.encode():
             self.container.mux(packet)
         if self.streams is not None:

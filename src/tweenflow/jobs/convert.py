@@ -1,0 +1,287 @@
+"""convert_video on segments: plan, run the missing segments (here or on Ray), mux them once.
+
+The frames of a segmented run are those of a one-piece run: same count, same times, same
+pixels before encoding. Finished segments wait in a work folder beside the output, so running
+the same command again after an interruption only makes the missing ones; the output appears
+when complete and the work folder then goes.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable
+
+from tqdm import tqdm
+
+from tweenflow.engines.base import Engine, Runtime
+from tweenflow.errors import InputError, TweenflowError
+from tweenflow.jobs.local import LocalRunner
+from tweenflow.jobs.manifest import WorkFolder, fingerprint_of
+from tweenflow.jobs.plan import DEFAULT_SEGMENT_SECONDS, Segment, plan_segments
+from tweenflow.jobs.segment import EngineSpec, OutputStream, SegmentOutput, SegmentTask
+from tweenflow.video import pipeline, scenes
+from tweenflow.video.dedup import parse_dedup
+from tweenflow.video.packets import FrameIndex, av_packet, index_frames, read_window
+from tweenflow.video.pipeline import SPAN_CONTEXT_FRAMES, VideoResult
+from tweenflow.video.reader import VideoInfo, probe
+from tweenflow.video.schedule import Retime, nominal_rate, output_time_base, retime_from
+from tweenflow.video.audio import SLOWMO_AUDIO_MODES
+from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
+from tweenflow.video.streams import CarriedStreams, Carrying, open_carried
+from tweenflow.video.writer import VideoWriter
+
+
+@dataclass
+class JobResult(VideoResult):
+    """A VideoResult plus how the segments went."""
+
+    segments: int = 0
+    segments_reused: int = 0              # finished by an earlier, interrupted run
+    segments_by_worker: dict[str, int] = field(default_factory=dict)
+
+
+def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike, *,
+                  fps: Fraction | str | None = None, multi: int | None = None,
+                  slowmo: int | None = None, engine: str | Engine = "auto",
+                  scale: float = 1.0, runtime: Runtime | None = None,
+                  flow_preset: str | None = None,
+                  scene_cut_threshold: float | None = scenes.DEFAULT_SCENE_CUT_THRESHOLD,
+                  dedup: str | float | None = "auto", input_fps: Fraction = Fraction(24),
+                  max_frames: int | None = None, codec: str = "h264", crf: int | None = None,
+                  preset: str | None = None, pix_fmt: str | None = None,
+                  lossless: bool = False, overwrite: bool = False,
+                  progress: bool | Any = False, stream: int = 0,
+                  slowmo_audio: str | None = None, ray: bool | str | None = None,
+                  segment_seconds: Fraction | float = DEFAULT_SEGMENT_SECONDS,
+                  runner: Any = None) -> VideoResult:
+    """Give a video more frames (see `tweenflow.video.pipeline.convert_video` for the options).
+
+    A video file to a video file runs in segments of about `segment_seconds` and resumes an
+    interrupted run on the same output. ray: None/False runs the segments in this process;
+    True uses RAY_ADDRESS or a Ray started for this run; a string is a Ray address ("auto",
+    "HOST:PORT", "ray://HOST:10001"). Image folders (in or out) run in one piece here.
+    flow_preset: the classical engine's DIS preset (with engine="classical").
+    progress: True for a bar, or an object with update(n) (e.g. a shared tqdm).
+    runner: an open runner to reuse (convert_many shares one across files).
+    """
+    retime = retime_from(fps, multi, slowmo)
+    input_path, output_path = Path(input_path), Path(output_path)
+    spec = _engine_spec(engine, scale, runtime, flow_preset)
+    encoding = Encoding(codec, crf, preset, pix_fmt, lossless)
+    segmentable = input_path.is_file() and output_path.suffix.lower() in VIDEO_SUFFIXES
+    if not segmentable:
+        return _one_piece(input_path, output_path, retime, engine, spec, ray, progress,
+                          scene_cut_threshold=scene_cut_threshold, dedup=dedup,
+                          input_fps=input_fps, max_frames=max_frames, codec=codec, crf=crf,
+                          preset=preset, pix_fmt=pix_fmt, lossless=lossless,
+                          overwrite=overwrite, stream=stream, slowmo_audio=slowmo_audio)
+    if ray and isinstance(engine, Engine):
+        raise InputError("with Ray, give the engine by name (each worker builds its own)")
+    if max_frames is not None and max_frames < 2:
+        raise InputError(f"--max-frames must be at least 2, got {max_frames}")
+    _check_slowmo_audio(slowmo_audio, retime)
+    segment_seconds = Fraction(segment_seconds)
+    held_threshold = parse_dedup(dedup)
+    pipeline._check_output(input_path, output_path, overwrite)
+    info = probe(input_path, input_fps, stream)
+    result = JobResult()
+    settings, notes = encoder_settings(encoding, output_path.suffix.lower(), info.high_depth,
+                                       info.alpha, info.hdr)
+    result.notes += notes
+    index = index_frames(info)
+    times = _checked_times(info, index, max_frames)
+    keyframes = [pts * index.time_base for pts in index.keyframes]
+    plan = plan_segments(times, keyframes, segment_seconds, SPAN_CONTEXT_FRAMES)
+    result.segments = len(plan)
+    output = OutputStream(output_time_base(retime, info.time_base),
+                          nominal_rate(retime, info.rate), settings)
+    options = {"mode": retime.mode, "value": retime.value, "engine": spec.name,
+               "scale": scale, "tile": spec.runtime.tile, "flow_preset": flow_preset,
+               "scene_threshold": scene_cut_threshold, "dedup": held_threshold,
+               "max_frames": max_frames, "stream": stream, "codec": codec, "crf": crf,
+               "preset": preset, "pix_fmt": pix_fmt, "lossless": lossless,
+               "segment_seconds": segment_seconds}
+    from tweenflow import __version__
+    with WorkFolder(output_path) as work:
+        finished, message = work.begin(fingerprint_of(input_path, options, plan, __version__))
+        if message:
+            result.notes.append(message)
+        result.segments_reused = len(finished)
+        pending = [segment for segment in plan if segment.number not in finished]
+
+        def make_task(segment: Segment) -> Callable[[], SegmentTask]:
+            return lambda: _task(info, index, times, plan, segment, retime,
+                                 scene_cut_threshold, held_threshold, output, spec)
+
+        own_runner = runner is None
+        if own_runner:
+            runner = _open_runner(ray, engine)
+        bar = _progress_bar(progress, _estimate(times, retime, info), finished)
+        per_frame = isinstance(runner, LocalRunner)
+        try:
+            for done in runner.run([make_task(segment) for segment in pending],
+                                   on_frame=(lambda: bar.update(1)) if per_frame else None):
+                work.store(done)
+                if not per_frame:
+                    bar.update(done.frames_out)
+                finished[done.number] = done
+                result.segments_by_worker[done.worker] = \
+                    result.segments_by_worker.get(done.worker, 0) + 1
+        finally:
+            if own_runner:
+                runner.close()
+            if bar is not progress:
+                bar.close()
+        _sum_counts(result, [finished[segment.number] for segment in plan])
+        carrying = _carry(info, output_path, retime, max_frames, slowmo_audio, result)
+        _mux(work, plan, finished, output_path, info, output, carrying.carried)
+        work.finish()
+    return result
+
+
+def _check_slowmo_audio(slowmo_audio: str | None, retime: Retime) -> None:
+    if slowmo_audio is not None and slowmo_audio not in SLOWMO_AUDIO_MODES:
+        raise InputError(f"--slowmo-audio {slowmo_audio}: use one of "
+                         f"{', '.join(SLOWMO_AUDIO_MODES)}")
+    if slowmo_audio is not None and retime.mode != "slowmo":
+        raise InputError("--slowmo-audio only applies with --slowmo")
+
+
+def _carry(info: VideoInfo, output_path: Path, retime: Retime, max_frames: int | None,
+           slowmo_audio: str | None, result: VideoResult) -> Carrying:
+    """The input's other streams, planned as the one-piece pipeline plans them."""
+    slowmo = int(retime.value) if retime.mode == "slowmo" else None
+    carrying = open_carried(info.path, info.stream_index, output_path.suffix.lower(),
+                            max_frames, slowmo, slowmo_audio or "stretch")
+    result.audio = carrying.audio
+    result.notes.extend(carrying.notes)
+    if carrying.audio == "stretched" and slowmo_audio is None:
+        result.notes.append(f"audio stretched to {slowmo}x its length with its pitch kept "
+                            f"(--slowmo-audio stretch; 'pitch' lowers it like a slowed tape, "
+                            f"'drop' leaves it out)")
+    return carrying
+
+
+def _engine_spec(engine: str | Engine, scale: float, runtime: Runtime | None,
+                 flow_preset: str | None) -> EngineSpec:
+    runtime = runtime or Runtime()
+    if isinstance(engine, Engine):
+        return EngineSpec(type(engine).__name__, scale, runtime)
+    if flow_preset is not None and engine != "classical":
+        raise InputError(f"--flow-preset applies to --engine classical, not {engine}")
+    options = (("preset", flow_preset),) if flow_preset is not None else ()
+    return EngineSpec(engine, scale, runtime, options)
+
+
+def _one_piece(input_path: Path, output_path: Path, retime: Retime, engine: str | Engine,
+               spec: EngineSpec, ray: Any, progress: Any, **options: Any) -> VideoResult:
+    """Image folders in or out: the one-piece pipeline, in this process."""
+    if isinstance(engine, str) and spec.options:    # else the pipeline builds it after its checks
+        engine = spec.create()
+    value: Any = retime.value
+    kwargs = {retime.mode: value if retime.mode == "fps" else int(value)}
+    result = pipeline.convert_video(input_path, output_path, engine=engine,
+                                    progress=progress is True, **options, **kwargs)
+    if ray:
+        result.notes.append("image folders are converted in one piece on this machine "
+                            "(not on Ray)")
+    if progress not in (True, False, None):
+        progress.update(result.frames_out)
+    return result
+
+
+def _checked_times(info: VideoInfo, index: FrameIndex, max_frames: int | None
+                   ) -> list[Fraction]:
+    times = index.times
+    if info.frame_count and len(times) < info.frame_count \
+            and (max_frames is None or len(times) < max_frames):
+        raise InputError(f"{info.path}: truncated or damaged: holds {len(times)} of the "
+                         f"{info.frame_count} frames the file lists")
+    times = times[:max_frames]
+    if len(times) < 2:
+        raise InputError(f"{info.path}: has only one frame; at least two are needed")
+    return times
+
+
+def _task(info: VideoInfo, index: FrameIndex, times: list[Fraction], plan: list[Segment],
+          segment: Segment, retime: Retime, scene_cut_threshold: float | None,
+          held_threshold: float | None, output: OutputStream, spec: EngineSpec) -> SegmentTask:
+    begin, end = index.packets_for(segment.window_first, segment.window_last)
+    window = read_window(info, index, begin, end)
+    return SegmentTask(info, segment, len(plan), times[0], window,
+                       (times[segment.window_first], times[segment.window_last]),
+                       segment.window_last - segment.window_first + 1, retime,
+                       scene_cut_threshold, held_threshold, output, spec)
+
+
+def _open_runner(ray: bool | str | None, engine: str | Engine) -> Any:
+    if not ray:
+        return LocalRunner(engine if isinstance(engine, Engine) else None)
+    from tweenflow.jobs.ray_runner import RayRunner   # ray is an optional dependency
+    return RayRunner(None if ray is True else ray)
+
+
+def _progress_bar(progress: Any, total: int | None, finished: dict[int, SegmentOutput]) -> Any:
+    if progress not in (True, False, None):
+        bar = progress
+    else:
+        bar = tqdm(total=total, unit="frame", desc="tweenflow", disable=not progress,
+                   dynamic_ncols=True)
+    done = sum(output.frames_out for output in finished.values())
+    if done:
+        bar.update(done)
+    return bar
+
+
+def _estimate(times: list[Fraction], retime: Retime, info: VideoInfo) -> int:
+    if retime.mode == "fps":
+        return round(len(times) / info.rate * retime.value)
+    return len(times) * int(retime.value)
+
+
+def _sum_counts(result: JobResult, outputs: list[SegmentOutput]) -> None:
+    for output in outputs:
+        result.frames_in += output.frames_in
+        result.frames_out += output.frames_out
+        result.interpolated += output.interpolated
+        result.scene_cuts += output.scene_cuts
+        result.duplicates_dropped += output.duplicates_dropped
+    result.input_end = outputs[-1].input_end
+    result.duration_out = outputs[-1].duration_out
+
+
+def _mux(work: WorkFolder, plan: list[Segment], finished: dict[int, SegmentOutput],
+         output_path: Path, info: VideoInfo, output: OutputStream,
+         carried: CarriedStreams) -> None:
+    """The segments' packets, in order, into the output, with the input's other streams."""
+    headers = {finished[segment.number].extradata for segment in plan}
+    if len(headers) != 1:
+        carried.close()
+        raise TweenflowError(f"{output_path}: the segments were encoded with different "
+                             f"settings (another x264 build on some node?); cannot join them")
+    writer = VideoWriter(output_path, info.width, info.height, output.time_base, output.rate,
+                         info.colour, info.rotation, carried, settings=output.settings)
+    try:
+        last_dts = None
+        for segment in plan:
+            time_base = finished[segment.number].time_base
+            for item in work.packets(segment.number):
+                packet = av_packet(item, time_base)
+                # each segment's encoder starts its decode times a little before its first
+                # frame; keep them increasing across the joins
+                if packet.dts is not None and last_dts is not None \
+                        and packet.dts * time_base <= last_dts:
+                    packet.dts = math.floor(last_dts / time_base) + 1
+                if packet.dts is not None:
+                    last_dts = packet.dts * time_base
+                writer.write_packet(packet)
+            if writer.extradata not in headers:
+                raise TweenflowError(f"{output_path}: the segments were encoded with other "
+                                     f"settings than this machine's x264; cannot join them")
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise

@@ -1,0 +1,128 @@
+"""One segment of a video, run anywhere: its packets in, its encoded frames out.
+
+The task carries everything a worker needs (plain, picklable values: no open files, no paths
+that must exist where it runs); the output is a small MP4 of the segment's frames at their
+global times, encoded as the one-piece writer encodes (packets, not a file: the driver muxes
+the segments once), plus the counts for the summary.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable
+
+from tweenflow.engines.alpha import AlphaEngine
+from tweenflow.engines.base import Engine, Runtime, create_engine
+from tweenflow.errors import InputError
+from tweenflow.jobs.plan import Segment
+from tweenflow.video.packets import Packet, PacketWindow, decode_window, plain_packet
+from tweenflow.video.pipeline import VideoResult, render_span
+from tweenflow.video.encoding import EncoderSettings
+from tweenflow.video.reader import VideoInfo
+from tweenflow.video.schedule import Retime
+from tweenflow.video.writer import VideoWriter
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """How to build the engine, wherever the segment runs."""
+
+    name: str
+    scale: float = 1.0
+    runtime: Runtime = field(default_factory=Runtime)
+    options: tuple[tuple[str, Any], ...] = ()     # extra create_engine options, e.g. preset
+
+    def create(self, alpha: bool = False) -> Engine:
+        """The engine; alpha: for RGBA frames (the colour engine plus the alpha channel)."""
+        engine = create_engine(self.name, scale=self.scale, runtime=self.runtime,
+                               **dict(self.options))
+        return AlphaEngine(engine) if alpha else engine
+
+
+@dataclass(frozen=True)
+class OutputStream:
+    """Everything about the output video stream that every segment's encoder must agree on."""
+
+    time_base: Fraction
+    rate: Fraction
+    settings: EncoderSettings
+
+
+@dataclass(frozen=True)
+class SegmentTask:
+    info: VideoInfo
+    segment: Segment
+    segment_count: int
+    start: Fraction                  # time of the video's first frame (output times are global)
+    window: PacketWindow
+    window_times: tuple[Fraction, Fraction]   # first and last input frame it must decode
+    expected_frames: int             # input frames in window_times (all must decode)
+    retime: Retime
+    scene_cut_threshold: float | None
+    held_threshold: float | None     # dedup (see video.dedup); None: off
+    output: OutputStream
+    engine: EngineSpec
+
+
+@dataclass
+class SegmentOutput:
+    number: int
+    packets: list[Packet]            # the segment's encoded video, in decode order
+    extradata: bytes | None          # the encoder's global headers (must match across segments)
+    time_base: Fraction              # of the packets' pts/dts
+    frames_in: int = 0
+    frames_out: int = 0
+    interpolated: int = 0
+    scene_cuts: int = 0
+    duplicates_dropped: int = 0
+    input_end: Fraction = Fraction(0)       # for the last segment: the input's end time
+    duration_out: Fraction = Fraction(0)    # for the last segment: the output's duration
+    worker: str = "local"                   # where it ran (a Ray node id, or "local")
+
+
+def run_segment(task: SegmentTask, engine: Engine,
+                on_frame: Callable[[], None] | None = None) -> SegmentOutput:
+    """Decode the task's window, render the segment's outputs, encode them to MP4 bytes."""
+    segment = task.segment
+    result = VideoResult()
+    decoded = _window_frames(task)
+    with tempfile.TemporaryDirectory(prefix="tweenflow-segment-") as folder:
+        path = Path(folder) / f"segment_{segment.number:05d}.mp4"
+        info = task.info
+        writer = VideoWriter(path, info.width, info.height, task.output.time_base,
+                             task.output.rate, info.colour, info.rotation,
+                             settings=task.output.settings, keep_packets=True)
+        try:
+            for time, rgb in render_span(decoded, task.retime, engine, task.scene_cut_threshold,
+                                         task.held_threshold, info, task.start, segment.begin, segment.end, result):
+                writer.write(time, rgb)
+                if on_frame is not None:
+                    on_frame()
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+        packets = [plain_packet(packet) for packet in writer.packets or []]
+        extradata, time_base = writer.extradata, Fraction(writer.stream.time_base)
+    if result.frames_out == 0:
+        raise InputError(f"{info.path}: {segment.describe(task.segment_count)} made no frames")
+    return SegmentOutput(segment.number, packets, extradata, time_base, result.frames_in, result.frames_out,
+                         result.interpolated, result.scene_cuts, result.duplicates_dropped,
+                         result.input_end, result.duration_out)
+
+
+def _window_frames(task: SegmentTask):
+    """The decoded frames of the window (dropping those decoded only to reach it), checking
+    that none is missing."""
+    low, high = task.window_times
+    count = 0
+    for frame in decode_window(task.info, task.window):
+        if low <= frame.time <= high:
+            count += 1
+            yield frame
+    if count != task.expected_frames:
+        raise InputError(f"{task.info.path}: truncated or corrupt: decoded {count} of the "
+                         f"{task.expected_frames} frames of "
+                         f"{task.segment.describe(task.segment_count)}")
