@@ -22,8 +22,8 @@ def require_chromium() -> None:
         pytest.skip("browser tests skipped (TWEENFLOW_SKIP_BROWSER=1)")
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's browser with `apt-get install -y "
-                    f"chromium chromium-driver` (.ci/run does), or set TWEENFLOW_SKIP_BROWSER=1 "
-                    f"to skip the browser tests", pytrace=False)
+                    f"chromium` (`make test` does when it runs as root), or set "
+                    f"TWEENFLOW_SKIP_BROWSER=1 to skip the browser tests", pytrace=False)
 
 
 def launch(playwright):
