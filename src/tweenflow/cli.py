@@ -283,8 +283,9 @@ def _add_conversion_options(video: argparse.ArgumentParser) -> None:
                      help="N times the frames at the input rate: plays N times longer "
                           "(audio is dropped)")
     video.add_argument("--scene-threshold", type=float, default=DEFAULT_SCENE_CUT_THRESHOLD,
-                       help="scene-cut score (0-1) above which frames are repeated instead of "
-                            f"morphed (default {DEFAULT_SCENE_CUT_THRESHOLD})")
+                       help="scene-cut score (PySceneDetect's content score, 0-255) from which "
+                            "frames are repeated instead of morphed (default "
+                            f"{DEFAULT_SCENE_CUT_THRESHOLD:g})")
     video.add_argument("--no-scene-detect", action="store_true",
                        help="interpolate across everything, cuts included")
     video.add_argument("--dedup", default="auto", metavar="auto|off|THRESHOLD",

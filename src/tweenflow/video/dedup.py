@@ -19,14 +19,16 @@ import cv2
 import numpy as np
 
 from tweenflow.errors import InputError
+from tweenflow.samples import full_scale
 from tweenflow.video.reader import TimedFrame
 
-# Levels (0-255) of `held_frame_score`. Measured on the four sample videos (native size, 480
-# and 240 px wide), 20 frames each held twice and re-encoded with x264: at CRF 23 repeats score
-# at most 5.3, while two different frames of a moving shot score at least 15.3 (the slowly
-# moving dog at 240 px; 34-91 elsewhere). At CRF 35 repeats reach 18: heavily compressed input
-# needs `--dedup 20`. A repeat missed stutters as it did without dedup; a tiny real motion taken
-# for a repeat is interpolated across, which is hard to see; so the threshold leans high.
+# Levels (0-255) of `held_frame_score`. `python -m tweenflow.bench dedup` (BENCHMARKS.md, "Held
+# frames"): frames of the sample videos at their own size, 480 and 240 px wide, held twice and
+# re-encoded with x264. At CRF 23 repeats score at most 6, two different frames of a moving
+# shot at least 22 (the slowly moving dog at 240 px; 31-91 elsewhere). At CRF 35 repeats reach
+# 19 (`--dedup 20` for such input) and at 240 px they overlap slow motion (15 vs 12). A repeat
+# missed stutters as it did without dedup; a tiny real motion taken for a repeat is interpolated
+# across, which is hard to see; so the threshold leans high.
 DEFAULT_HELD_THRESHOLD = 10.0
 MAX_HELD_RUN = 2          # repeats of one drawing: animation on threes shows it 3 times
 _THUMB_FACTOR = 4         # averaging 4x4 pixels cuts codec noise, keeps changes of real size
@@ -38,8 +40,9 @@ def held_frame_score(frame0: np.ndarray, frame1: np.ndarray) -> float:
 
     The 99.9th percentile of the absolute luma difference of the two frames shrunk up to 4x by
     area averaging (less for frames under 256 px). Exact repeats score 0; re-encoded repeats a
-    few levels; frames with anything moving tens of levels. Accepts HxWx3 RGB as uint8, uint16
-    (0-65535) or float (0-1). Frames of different sizes are never held (score inf).
+    few levels; frames with anything moving tens of levels. Accepts HxWx3 RGB or HxWx4 RGBA (alpha is
+    not compared) as uint8, uint16 (0-65535) or float32 (0-1). Frames of different sizes are
+    never held (score inf).
     """
     if frame0.shape != frame1.shape:
         return float("inf")
@@ -48,17 +51,17 @@ def held_frame_score(frame0: np.ndarray, frame1: np.ndarray) -> float:
 
 
 def _luma_thumbnail(frame: np.ndarray) -> np.ndarray:
-    rgb = frame.astype(np.float32)
-    if np.issubdtype(frame.dtype, np.integer):
-        rgb *= 255.0 / np.iinfo(frame.dtype).max
-    else:
-        rgb *= 255.0
-    luma = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+    """BT.601 luma of the RGB channels (alpha is left out) in 0-255 levels, shrunk by area
+    averaging (float32)."""
+    rgb = frame[..., :3]
+    if not np.issubdtype(rgb.dtype, np.integer):
+        rgb = rgb.astype(np.float32, copy=False)
+    luma = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)  # integers stay integers
     height, width = luma.shape
-    factor = max(1, min(_THUMB_FACTOR, width // 64, height // 64))
-    if factor == 1:
-        return luma
-    return cv2.resize(luma, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+    factor = max(1, min(_THUMB_FACTOR, width // 16, height // 16))
+    if factor > 1:
+        luma = cv2.resize(luma, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+    return luma.astype(np.float32) * np.float32(255.0 / full_scale(frame.dtype))
 
 
 def parse_dedup(value: str | float | None) -> float | None:

@@ -78,8 +78,9 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
 
     Exactly one of fps (output frames/s, e.g. Fraction(60000, 1001) or "59.94"), multi (N times
     the frames, same duration) or slowmo (N times the frames at the input rate: N times longer).
-    scene_cut_threshold: `scenes.scene_change_score` above which a pair is a cut and the nearer
-    input frame is repeated instead of morphing; None turns detection off.
+    scene_cut_threshold: `scenes.scene_change_score` (PySceneDetect's content score, 0-255) from
+    which a pair is a cut and the nearer input frame is repeated instead of morphing; None turns
+    detection off.
     dedup: "auto", "off" or a threshold in luma levels (`dedup.held_frame_score`): repeats of a
     frame within it (animation on twos/threes, up to `dedup.MAX_HELD_RUN` repeats) are dropped
     and motion is interpolated across their time; "off" keeps every frame.

@@ -1,4 +1,14 @@
-"""Scene cuts: never morph across them."""
+"""Scene cuts: never morph across them. PySceneDetect's content score on each pair of frames.
+
+The score is PySceneDetect's ContentDetector `content_val`: the mean absolute difference of
+hue, saturation and value between the two frames, averaged (0-255), each frame first shrunk
+to about 256 px wide as PySceneDetect's SceneManager does. It sees where things are, so a cut
+between shots of the same colours scores high, while ordinary motion scores low. It replaced a
+colour-histogram test that missed 8 of 10 such cuts (BENCHMARKS.md, "Scene cuts").
+
+Each pair is scored on its own (no minimum scene length, no look-ahead), so a segment of a
+video can decide its cuts from its own frames.
+"""
 from __future__ import annotations
 
 import cv2
@@ -6,27 +16,45 @@ import numpy as np
 
 from tweenflow.samples import as_uint8_rgb
 
-DEFAULT_SCENE_CUT_THRESHOLD = 0.5   # nasa sample: hard cut 0.70, dissolve frames <= 0.39
+# ContentDetector's own default. On the labelled material of BENCHMARKS.md ("Scene cuts") the
+# cuts it finds score 30-73 and the NASA dissolve 35 at its first frame; pairs without a cut
+# score at most 23 (a fast pan: the bedroom sample at every 4th frame), usually under 12.
+DEFAULT_SCENE_CUT_THRESHOLD = 27.0
 
 
 def scene_change_score(frame0: np.ndarray, frame1: np.ndarray) -> float:
-    """How different two RGB frames look as pictures, in [0, 1]: 0 same, 1 nothing in common.
+    """How different two frames look as pictures, 0-255 (PySceneDetect's ContentDetector
+    score between them: 0 same, tens for a cut to another shot). For reports and tools; the
+    pipeline asks `is_scene_cut`, which skips the detector's statistics (4x faster)."""
+    from scenedetect import ContentDetector, FrameTimecode, StatsManager
 
-    The Bhattacharyya distance of hue/saturation/value histograms of 128-pixel-wide thumbnails.
-    Histograms ignore where things are, so motion and camera pans score low while a cut to
-    another shot scores high.
-    """
-    histograms = []
-    for frame in (as_uint8_rgb(frame0), as_uint8_rgb(frame1)):
-        height, width = frame.shape[:2]
-        thumb = cv2.resize(frame, (128, max(1, round(128 * height / width))),
-                           interpolation=cv2.INTER_AREA)
-        hsv = cv2.cvtColor(thumb, cv2.COLOR_RGB2HSV)
-        histogram = cv2.calcHist([hsv], [0, 1, 2], None, [16, 8, 8], [0, 180, 0, 256, 0, 256])
-        histograms.append(cv2.normalize(histogram, None).flatten())
-    return float(cv2.compareHist(histograms[0], histograms[1], cv2.HISTCMP_BHATTACHARYYA))
+    detector = ContentDetector(min_scene_len=0)
+    detector.stats_manager = StatsManager()      # makes the detector record its score
+    for index, frame in enumerate((frame0, frame1)):
+        detector.process_frame(FrameTimecode(index, fps=1.0), _shrunk_bgr(frame))
+    (score,) = detector.stats_manager.get_metrics(1, [ContentDetector.FRAME_SCORE_KEY])
+    return float(score)
 
 
 def is_scene_cut(frame0: np.ndarray, frame1: np.ndarray, threshold: float) -> bool:
-    return scene_change_score(frame0, frame1) > threshold
+    """A cut between two RGB frames: their `scene_change_score` reaches the threshold.
+    Decided by PySceneDetect's ContentDetector itself (no minimum scene length)."""
+    from scenedetect import ContentDetector, FrameTimecode
 
+    detector = ContentDetector(threshold=threshold, min_scene_len=0)
+    detector.process_frame(FrameTimecode(0, fps=1.0), _shrunk_bgr(frame0))
+    return bool(detector.process_frame(FrameTimecode(1, fps=1.0), _shrunk_bgr(frame1)))
+
+
+def _shrunk_bgr(frame: np.ndarray) -> np.ndarray:
+    """The frame as PySceneDetect's SceneManager hands it to a detector: BGR, shrunk by its
+    automatic factor (long side to about 256 px) with linear interpolation."""
+    from scenedetect.scene_manager import compute_downscale_factor
+
+    frame = as_uint8_rgb(frame)     # the score is defined on 8-bit RGB; alpha is left out
+    height, width = frame.shape[:2]
+    factor = compute_downscale_factor(max(width, height))
+    if factor > 1:
+        frame = cv2.resize(frame, (max(1, round(width / factor)), max(1, round(height / factor))),
+                           interpolation=cv2.INTER_LINEAR)
+    return cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
