@@ -86,13 +86,25 @@ def test_alpha_video_keeps_alpha_moved_with_the_colour(tmp_path, codec, suffix, 
     check_moved_alpha(frames)
 
 
-def test_vp9_with_alpha_is_written_with_alpha(tmp_path):
-    source = write_alpha_video(tmp_path / "in.mkv", sprite_frames(3), "ffv1", "yuva444p")
+def test_vp9_with_alpha_in_and_out(tmp_path):
+    source = write_alpha_video(tmp_path / "in.webm", sprite_frames(3), "libvpx-vp9",
+                               "yuva420p", {"crf": "10", "b": "0"})
+    info = probe(source)
+    assert info.alpha and next(read_frames(info)).rgb.shape == (HEIGHT, WIDTH, 4)
     target = tmp_path / "out.webm"
     convert_video(source, target, multi=2, engine="classical", codec="vp9", crf=10)
     got_format, frames = decoded_rgba(target, decoder="libvpx-vp9")
     assert got_format == "yuva420p"
     check_moved_alpha(frames)
+
+
+def test_an_opaque_alpha_channel_is_left_out(tmp_path):
+    opaque = [frame.copy() for frame in sprite_frames(2)]
+    for frame in opaque:
+        frame[..., 3] = 255
+    source = write_alpha_video(tmp_path / "in.mkv", opaque, "ffv1", "yuva444p")
+    info = probe(source)
+    assert not info.alpha and next(read_frames(info)).rgb.shape == (HEIGHT, WIDTH, 3)
 
 
 def test_png_sequence_with_alpha_in_and_out(tmp_path):

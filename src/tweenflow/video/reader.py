@@ -92,16 +92,16 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
         rate = stream.average_rate or stream.guessed_rate or Fraction(24)
         colour = _colour_of(context.colorspace, context.color_range, context.color_primaries,
                             context.color_trc, context.height)
-        rotation, hdr = 0, HdrMetadata()
-        for frame in container.decode(stream):   # the display matrix arrives with the frames
+        rotation, hdr, high_depth, alpha = 0, HdrMetadata(), False, False
+        for frame in decode(container, stream):  # the display matrix arrives with the frames
             rotation = int(frame.rotation or 0)
             hdr = hdr_from_side_data(frame)
+            components = frame.format.components
+            high_depth = max(component.bits for component in components) > 8
+            # a fully opaque alpha channel (of the first frame) is left out
+            alpha = any(component.is_alpha for component in components) and \
+                frame.to_ndarray(format="rgba")[..., 3].min() < 255
             break
-        sample_format = av.VideoFormat(context.pix_fmt) if context.pix_fmt else None
-        high_depth = sample_format is not None and \
-            max(component.bits for component in sample_format.components) > 8
-        alpha = sample_format is not None and \
-            any(component.is_alpha for component in sample_format.components)
         return VideoInfo(path, context.width, context.height, Fraction(stream.time_base),
                          Fraction(rate), stream.frames or None, colour, rotation,
                          bool(container.streams.audio), False, stream.index, high_depth,
@@ -161,7 +161,7 @@ def read_frames(info: VideoInfo, max_frames: int | None = None) -> Iterator[Time
         # One decoder thread: the engine's threads need the cores; a codec thread pool
         # preempting them costs far more than the decoding it speeds up.
         stream.codec_context.thread_count = 1
-        for frame in container.decode(stream):
+        for frame in decode(container, stream):
             if max_frames is not None and count >= max_frames:
                 break
             if frame.pts is None:
@@ -175,6 +175,19 @@ def read_frames(info: VideoInfo, max_frames: int | None = None) -> Iterator[Time
                          f"({error.strerror or error})") from None
     finally:
         container.close()
+
+
+def decode(container: av.container.InputContainer, stream: av.video.stream.VideoStream
+           ) -> Iterator[av.VideoFrame]:
+    """The stream's frames. VP9 with alpha (WebM/MKV "alpha_mode") is decoded by libvpx, which
+    reads the alpha layer that FFmpeg's own VP9 decoder ignores."""
+    if stream.codec_context.name != "vp9" or stream.metadata.get("alpha_mode") != "1":
+        yield from container.decode(stream)
+        return
+    context = av.CodecContext.create("libvpx-vp9", "r")
+    context.thread_count = 1
+    for packet in container.demux(stream):
+        yield from context.decode(packet)
 
 
 def _like_first(rgb: np.ndarray, info: VideoInfo, image: Path) -> np.ndarray:
