@@ -9,8 +9,8 @@ from tweenflow import read_image
 from tweenflow.api import render_times
 from tweenflow.bench.metrics import edge_agreement, moving_area, psnr, sharpness
 from tweenflow.engines.auto import AutoEngine, build_auto
-from tweenflow.engines.fusion import fuse
-from tweenflow.engines.placement import PlacementEngine, choice_weights, place
+from tweenflow.engines.fusion import fuse, robust_mean, robust_mean_reference
+from tweenflow.engines.placement import CHOICE_LEVELS, PlacementEngine, choice_weights, place
 from tweenflow.errors import EngineError
 
 
@@ -126,3 +126,20 @@ def test_on_a_real_large_gap_placement_is_sharper_than_the_mean_and_beats_rife4(
     area = moving_area(frame0, frame1)
     assert sharpness(out, truth, area) > sharpness(fuse(members), truth, area) + 0.1
     assert psnr(out, truth) > psnr(members[0], truth)     # members[0]: rife4 alone
+
+
+def test_fast_robust_mean_and_choice_agree_with_plain_numpy():
+    rng = np.random.default_rng(3)
+    frames = [np.clip(detail_at(36 + 4 * k).astype(int) + rng.integers(-20, 20, (96, 160, 3)),
+                      0, 255).astype(np.uint8) for k in range(5)]
+    frames.append(np.full_like(frames[0], 250))          # an outlier, left out
+    for members in (frames, frames[:4], frames[:3]):
+        assert np.array_equal(robust_mean(members), robust_mean_reference(members))
+        deep = [frame.astype(np.uint16) * 257 for frame in members]     # 16-bit samples
+        assert np.allclose(robust_mean(deep), robust_mean_reference(deep), rtol=1e-6)
+    consensus = robust_mean(frames)
+    distances = np.stack([cv2.GaussianBlur(np.abs(f.astype(np.float32) - consensus).sum(axis=2),
+                                           (0, 0), 8.0) for f in frames[:2]])
+    plain = np.exp(-(distances - distances.min(axis=0)) / CHOICE_LEVELS)
+    plain /= plain.sum(axis=0)
+    assert np.allclose(choice_weights(frames[:2], consensus, 8.0), plain, atol=1e-4)

@@ -98,12 +98,15 @@ def choice_weights(sharp_frames: Sequence[np.ndarray], consensus: np.ndarray,
                    choice_sigma: float) -> np.ndarray:
     """float32 (members, H, W) weights summing to 1 per pixel: near 1 for the sharp member
     nearest to `consensus` (float32 (H, W, 3)) over a Gaussian window of `choice_sigma`."""
-    distances = np.stack([
-        cv2.GaussianBlur(np.abs(frame.astype(np.float32) - consensus).sum(axis=2), (0, 0),
-                         choice_sigma)
-        for frame in sharp_frames])
-    weights = np.exp(-(distances - distances.min(axis=0)) / CHOICE_LEVELS)
-    return weights / weights.sum(axis=0)
+    rgb_sum = np.ones((1, 3), np.float32)
+    distances = [cv2.GaussianBlur(cv2.transform(cv2.absdiff(frame.astype(np.float32), consensus),
+                                                rgb_sum), (0, 0), choice_sigma)
+                 for frame in sharp_frames]
+    nearest = np.minimum.reduce(distances)
+    weights = np.stack([cv2.exp((nearest - distance) * (1.0 / CHOICE_LEVELS))
+                        for distance in distances])
+    weights /= weights.sum(axis=0)
+    return weights
 
 
 def place(sharp_frames: Sequence[np.ndarray], all_frames: Sequence[np.ndarray]) -> np.ndarray:
@@ -119,7 +122,7 @@ def place(sharp_frames: Sequence[np.ndarray], all_frames: Sequence[np.ndarray]) 
     weights = choice_weights(sharp_frames, consensus, choice_sigma)
     chosen = np.zeros_like(consensus)
     for weight, frame in zip(weights, sharp_frames):
-        chosen += weight[..., None] * frame.astype(np.float32)
+        chosen += cv2.merge([weight] * 3) * frame.astype(np.float32)
     low_pass = lambda image: cv2.GaussianBlur(image, (0, 0), coarse_sigma)  # noqa: E731
     out = low_pass(consensus) + (chosen - low_pass(chosen))
     if dtype != np.uint8:
