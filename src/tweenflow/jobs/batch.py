@@ -1,0 +1,126 @@
+"""Many videos: files and folders in, one output per video in a folder, one bad file never
+stopping the others."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from tqdm import tqdm
+
+from tweenflow.errors import InputError, OutputError, TweenflowError
+from tweenflow.images import IMAGE_SUFFIXES
+from tweenflow.jobs.convert import convert_video, open_runner
+from tweenflow.video.encoding import VIDEO_SUFFIXES
+from tweenflow.video.pipeline import VideoResult
+from tweenflow.video.reader import probe
+from tweenflow.video.schedule import retime_from
+
+# what a folder's files must end with to be taken as videos
+INPUT_VIDEO_SUFFIXES = VIDEO_SUFFIXES | {".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv", ".flv"}
+
+
+@dataclass
+class FileResult:
+    """What happened to one input: status "converted", "skipped" (its output exists) or
+    "failed" (reason: the one-line error)."""
+
+    input: Path
+    output: Path
+    status: str
+    reason: str = ""
+    result: VideoResult | None = None
+
+
+def find_inputs(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """The videos to convert: files as given; in a folder, its video files and its subfolders
+    of images (image sequences); a folder of images is itself one image sequence."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            if _is_image_sequence(path):
+                found.append(path)
+                continue
+            inside = sorted(path.iterdir())
+            found += [child for child in inside
+                      if child.is_file() and child.suffix.lower() in INPUT_VIDEO_SUFFIXES]
+            found += [child for child in inside if child.is_dir() and _is_image_sequence(child)]
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    if not found:
+        raise InputError("no videos or image folders among the inputs")
+    return found
+
+
+def _is_image_sequence(folder: Path) -> bool:
+    return any(child.suffix.lower() in IMAGE_SUFFIXES for child in folder.iterdir())
+
+
+def convert_many(inputs: Iterable[str | os.PathLike], output_folder: str | os.PathLike, *,
+                 suffix: str = ".mp4", ray: bool | str | None = None, progress: bool = False,
+                 overwrite: bool = False, **options: Any) -> list[FileResult]:
+    """Convert every video of `inputs` (see find_inputs) to output_folder/<name><suffix>, with
+    the options of `tweenflow.convert_video`. An existing output is skipped (unless
+    overwrite), an input that fails is reported and the others go on. With ray, all files
+    share one connection and its workers."""
+    suffix = suffix if suffix.startswith(".") else f".{suffix}"
+    if suffix.lower() not in VIDEO_SUFFIXES:
+        raise OutputError(f"--ext {suffix}: use one of {', '.join(sorted(VIDEO_SUFFIXES))}")
+    files = find_inputs(inputs)
+    output_folder = Path(output_folder)
+    try:
+        output_folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{output_folder}: cannot create: {error.strerror or error}") from None
+    results: list[FileResult] = []
+    todo: list[FileResult] = []
+    claimed: dict[Path, Path] = {}
+    for source in files:
+        target = output_folder / f"{source.stem if source.is_file() else source.name}{suffix}"
+        if target in claimed:
+            results.append(FileResult(source, target, "failed",
+                                      f"same output name as {claimed[target]}"))
+        elif target.exists() and not overwrite:
+            results.append(FileResult(source, target, "skipped", "already done"))
+        else:
+            claimed[target] = source
+            entry = FileResult(source, target, "pending")
+            results.append(entry)
+            todo.append(entry)
+    bar = tqdm(total=sum(_estimate(entry.input, options) for entry in todo) or None,
+               unit="frame", desc="tweenflow batch", disable=not progress, dynamic_ncols=True)
+    runner = open_runner(ray, options.get("engine", "auto")) if todo else None
+    try:
+        for entry in todo:
+            try:
+                entry.result = convert_video(entry.input, entry.output, ray=ray,
+                                             overwrite=overwrite, progress=bar, runner=runner,
+                                             **options)
+                entry.status = "converted"
+            except TweenflowError as error:
+                entry.status, entry.reason = "failed", str(error)
+            except OSError as error:
+                entry.status, entry.reason = "failed", f"{error.strerror or error}"
+    finally:
+        if runner is not None:
+            runner.close()
+        bar.close()
+    return results
+
+
+def _estimate(source: Path, options: dict[str, Any]) -> int:
+    """Output frames expected from one input (0 if it cannot be told now)."""
+    try:
+        retime = retime_from(options.get("fps"), options.get("multi"), options.get("slowmo"))
+        info = probe(source, options.get("input_fps") or 24)
+    except TweenflowError:
+        return 0
+    count = info.frame_count or 0
+    if options.get("max_frames"):
+        count = min(count, options["max_frames"])
+    if retime.mode == "fps":
+        return round(count / info.rate * retime.value)
+    return count * int(retime.value)

@@ -1,0 +1,69 @@
+"""tweenflow batch: many inputs, a summary, exit 1 when one failed, the others still done."""
+import subprocess
+import sys
+from fractions import Fraction
+
+from tests.video.conftest import moving_frames, read_video, write_video
+from tweenflow import convert_many
+from tweenflow.images import write_image
+
+
+def make_inputs(folder):
+    videos = folder / "in"
+    videos.mkdir()
+    write_video(videos / "a.mp4", moving_frames(10))
+    sequence = videos / "b_frames"
+    sequence.mkdir()
+    for index, frame in enumerate(moving_frames(6)):
+        write_image(sequence / f"{index:03d}.png", frame)
+    whole = write_video(folder / "c.mp4", moving_frames(10)).read_bytes()
+    (videos / "c.mp4").write_bytes(whole[:len(whole) // 2])           # truncated
+    write_video(videos / "d.mp4", moving_frames(10))
+    (videos / "notes.txt").write_text("not a video")                  # ignored in a folder
+    return videos
+
+
+def test_batch_summary_and_exit_code(tmp_path):
+    videos = make_inputs(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "d.mp4").write_bytes(b"done before")                       # already done
+    completed = subprocess.run(
+        [sys.executable, "-m", "tweenflow", "batch", str(videos), "-o", str(out), "--multi",
+         "2", "--engine", "classical", "-q"], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 1, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert lines[-1] == "tweenflow: 2 converted, 1 skipped (already done), 1 failed"
+    status = {line.split()[0].rsplit("/", 1)[-1]: line.split()[1] for line in lines[:-1]}
+    assert status == {"a.mp4": "converted", "b_frames": "converted", "c.mp4": "failed",
+                      "d.mp4": "skipped"}
+    failed = next(line for line in lines if line.split()[1] == "failed")
+    assert "c.mp4" in failed and "not a readable video" in failed
+    assert len(read_video(out / "a.mp4")[0]) == 20 and len(read_video(out / "b_frames.mp4")[0]) == 12
+    assert (out / "d.mp4").read_bytes() == b"done before"
+    assert sorted(path.name for path in out.iterdir()) == ["a.mp4", "b_frames.mp4", "d.mp4"]
+
+
+def test_convert_many_returns_results_per_file(tmp_path):
+    videos = make_inputs(tmp_path)
+    results = convert_many([videos / "a.mp4", videos / "c.mp4"], tmp_path / "new", multi=2,
+                           engine="classical", segment_seconds=Fraction(1, 5))
+    assert [(r.input.name, r.status) for r in results] == [("a.mp4", "converted"),
+                                                           ("c.mp4", "failed")]
+    assert results[0].result.frames_out == 20 and results[0].result.segments == 2
+    assert results[1].result is None and results[1].reason
+
+
+def test_batch_errors(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "tweenflow", "batch", str(tmp_path / "missing"), "-o",
+         str(tmp_path / "out"), "--multi", "2"], capture_output=True, text=True, timeout=120)
+    lines = completed.stderr.strip().splitlines()
+    assert completed.returncode == 2 and len(lines) == 1
+    assert "missing: no such file or folder" in lines[0]
+    (tmp_path / "empty").mkdir()
+    completed = subprocess.run(
+        [sys.executable, "-m", "tweenflow", "batch", str(tmp_path / "empty"), "-o",
+         str(tmp_path / "out"), "--multi", "2", "--ext", "avi"],
+        capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 2 and "--ext .avi" in completed.stderr
