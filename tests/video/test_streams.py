@@ -123,6 +123,12 @@ def test_rich_mkv_slowmo_to_mkv_keeps_every_stream_scaled_and_cut(rich_mkv, tmp_
                           b"0,0,Default,,0,0,0,,{\\i1}styled{\\i0} line")]
     assert [(start, duration) for start, duration, _ in events[4]] == \
         [(Fraction(6, 10), Fraction(4, 10))]
+    with av.open(str(target)) as container:      # the VobSub's own hide time is scaled too
+        stream = container.streams.subtitles[2]
+        shown = [stream.codec_context.decode2(packet) for packet in container.demux(stream)
+                 if packet.size]
+    assert [(event.start_display_time, event.end_display_time) for event in shown] == \
+        [(0, 36 * 1024 // 90)]     # 0.2 s = 18 ticks of 1024/90000 s, doubled, in ms
     times, _ = read_video(target)
     assert len(times) == 30 and times[-1] == Fraction(29, 25)
 
@@ -239,3 +245,14 @@ def test_audio_the_output_cannot_hold_is_re_encoded_in_sync(tmp_path):
     assert 8820 <= len(samples) <= 8820 + 2048
     spectrum = np.abs(np.fft.rfft(samples[:8192]))
     assert np.argmax(spectrum) * 22050 / 8192 == pytest.approx(300, abs=3)
+
+
+@pytest.mark.skipif(not NASA.exists(), reason="shared sample videos not available")
+def test_a_frame_folder_names_every_stream_it_leaves_out(tmp_path):
+    result = convert_video(NASA, tmp_path / "frames", multi=2, max_frames=3, engine="classical")
+    assert result.audio == "dropped"
+    assert result.notes == [
+        f"left out stream #{index} ({kind}, eng): a folder of PNG frames holds pictures only"
+        for index, kind in ((1, "audio aac"), (2, "subtitle mov_text"), (3, "video h264"),
+                            (4, "audio aac"), (5, "subtitle mov_text"))]
+    assert len(list((tmp_path / "frames").iterdir())) == 6

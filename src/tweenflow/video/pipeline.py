@@ -28,7 +28,7 @@ from tweenflow.video.reader import TimedFrame, VideoInfo, probe, read_frames
 from tweenflow.video.schedule import (Retime, interval_outputs, nominal_rate, output_duration,
                                       output_time_base, parse_rate)
 from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
-from tweenflow.video.streams import open_carried
+from tweenflow.video.streams import left_out_of_folder, open_carried
 from tweenflow.video.writer import FolderWriter, VideoWriter
 
 QUEUE_SIZE = 8                 # frames in flight between two stages
@@ -128,9 +128,9 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         engine = AlphaEngine(engine)
 
     carrying = None
-    if info.has_audio and as_folder:
-        result.audio = "dropped"
-        result.notes.append("audio dropped: an image folder has no audio")
+    if as_folder and not info.is_folder:
+        result.audio = "dropped" if info.has_audio else "none"
+        result.notes.extend(left_out_of_folder(input_path, info.stream_index))
     elif not as_folder and not info.is_folder:
         carrying = open_carried(input_path, info.stream_index, output_path.suffix.lower(),
                                 max_frames, int(value) if mode == "slowmo" else None,

@@ -17,6 +17,7 @@ import av
 
 from tweenflow.video.audio import OUTPUT_CODEC, StretchedAudio
 from tweenflow.video.schedule import TimeMap
+from tweenflow.video.vobsub import retime_spu
 
 TEXT_SUBTITLES = {"mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"}
 OUTPUT_FORMATS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
@@ -130,6 +131,13 @@ def describe_streams(container: av.container.InputContainer) -> list[StreamInfo]
             stream.index, stream.type, codec, muxer_codec, stream.metadata.get("language", ""),
             bool(stream.disposition & av.stream.Disposition.attached_pic)))
     return described
+
+
+def left_out_of_folder(path: Path, video_index: int) -> list[str]:
+    """One note per stream of `path` that a folder of PNG frames cannot hold (all but one)."""
+    with av.open(os.fspath(path)) as container:
+        return [f"left out {stream.describe()}: a folder of PNG frames holds pictures only"
+                for stream in describe_streams(container) if stream.index != video_index]
 
 
 def supported_codecs(suffix: str) -> set[str]:
@@ -264,7 +272,9 @@ class CarriedStreams:
             return []
         action = self.actions[index]
         target = self.outputs[index]
-        if action.action == "convert":
+        if action.stream.codec == "dvd_subtitle" and packet.size:
+            packet = self._retimed_spu(packet)
+        elif action.action == "convert":
             subtitles = packet.stream.codec_context.decode2(packet)
             if not subtitles or not len(subtitles):      # an empty "clear" event
                 return []
@@ -273,6 +283,19 @@ class CarriedStreams:
                 packet.pts, packet.dts, packet.duration, packet.time_base
             packet = encoded
         return [retimed] if (retimed := self._retimed(packet, target)) is not None else []
+
+    def _retimed_spu(self, packet: av.Packet) -> av.Packet:
+        """A VobSub packet whose own show/hide delays are scaled and cut like its time."""
+        base = Fraction(packet.time_base)
+        longest = None
+        if self.time_map.end is not None and packet.pts is not None:
+            longest = max(Fraction(0), (self.time_map.end - packet.pts * base)
+                          * self.time_map.factor)
+        retimed = av.Packet(retime_spu(bytes(packet), self.time_map.factor, longest))
+        retimed.pts, retimed.dts, retimed.duration, retimed.time_base = \
+            packet.pts, packet.dts, packet.duration, packet.time_base
+        retimed.stream = packet.stream
+        return retimed
 
     def _retimed(self, packet: av.Packet, target: av.stream.Stream) -> av.Packet | None:
         """The packet at its output time in `target`'s time base; None if after the cut."""
