@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.video.conftest import read_video
-from tweenflow.video.audio import filter_chain, tempo_chain
+from tweenflow.video.audio import filter_chain, output_codec, tempo_chain
 from tweenflow.video.pipeline import convert_video
 
 RATE = 25
@@ -25,6 +25,12 @@ def test_tempo_chain_stays_in_atempo_range_and_multiplies_to_one_over_n():
     assert tempo_chain(2) == [Fraction(1, 2)]
     assert tempo_chain(3) == [Fraction(1, 2), Fraction(2, 3)]
     assert tempo_chain(4) == [Fraction(1, 2), Fraction(1, 2)]
+
+
+def test_new_audio_is_aac_where_it_fits_else_opus():
+    assert output_codec({"aac", "libopus", "h264"}) == "aac"
+    assert output_codec({"libopus", "vp9"}) == "libopus"
+    assert output_codec({"h264"}) is None
 
 
 def test_pitch_mode_resamples_by_an_exact_whole_factor():
@@ -81,11 +87,12 @@ def click_onsets(first, samples, rate):
     return [float(first) + start / rate for start in starts]
 
 
-def test_stretched_clicks_land_on_their_flash_frames(tmp_path):
+@pytest.mark.parametrize("suffix, codec", [(".mp4", "h264"), (".webm", "vp9")])  # AAC, Opus
+def test_stretched_clicks_land_on_their_flash_frames(tmp_path, suffix, codec):
     source = click_clip(tmp_path / "clicks.mp4")
-    target = tmp_path / "slow.mp4"
+    target = tmp_path / f"slow{suffix}"
     result = convert_video(source, target, slowmo=2, engine="classical",
-                           scene_cut_threshold=None)
+                           scene_cut_threshold=None, codec=codec)
     assert result.audio == "stretched"
     assert any("pitch kept" in note for note in result.notes)
     times, frames = read_video(target)
@@ -97,5 +104,5 @@ def test_stretched_clicks_land_on_their_flash_frames(tmp_path):
     frame_duration = 1 / RATE          # slow motion keeps the input's frame rate
     errors = [abs(onset - flash) for onset, flash in zip(onsets, flash_times)]
     assert max(errors) < frame_duration, errors
-    # and the clicks keep their spacing: twice the input's
+    # and the flashes keep their spacing: twice the input's
     assert flash_times[-1] - flash_times[0] == pytest.approx(2 * (FLASHES[-1] - FLASHES[0]) / RATE)

@@ -57,6 +57,14 @@ def test_plan_for_mp4_converts_text_subtitles_and_names_each_stream_left_out():
     assert plan[5].action == "copy"           # --multi/--fps: timing untouched
 
 
+def test_plan_for_webm_makes_opus_and_webvtt():
+    plan = actions_by_index(".webm", slowmo=True)
+    assert (plan[1].action, plan[1].target) == ("stretch", "libopus")
+    assert [(plan[index].action, plan[index].target) for index in (2, 3, 8)] == \
+        [("convert", "webvtt")] * 3
+    assert plan[4].action == plan[6].action == "drop"
+
+
 def test_plan_for_slowmo_stretches_audio_and_drops_other_video_streams():
     plan = actions_by_index(".mkv", slowmo=True)
     assert (plan[1].action, plan[1].target) == ("stretch", "aac")

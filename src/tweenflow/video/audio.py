@@ -27,7 +27,15 @@ import numpy as np
 from tweenflow.video.schedule import TimeMap
 
 SLOWMO_AUDIO_MODES = ("drop", "stretch", "pitch")
-OUTPUT_CODEC = "aac"     # held by .mp4, .mov and .mkv alike
+# Encoders for audio that is made anew, in order of preference: AAC (.mp4, .mov, .mkv), Opus
+# (.webm; it only takes 48 kHz here, so the filter chain ends with a resampler).
+OUTPUT_CODECS = ("aac", "libopus")
+OPUS_RATE = 48000
+
+
+def output_codec(supported: set[str]) -> str | None:
+    """The encoder for new audio in a container holding `supported` codecs (None: none fits)."""
+    return next((codec for codec in OUTPUT_CODECS if codec in supported), None)
 CALIBRATION_CLICKS = 24
 
 
@@ -108,11 +116,12 @@ def atempo_lag(factor: int, sample_rate: int) -> int:
 
 
 class StretchedAudio:
-    """Decodes one input audio stream, makes it `time_map.factor` times longer and encodes it as
-    AAC into `output_stream` (made by `add_output_stream`). Feed packets in order to `packets`,
+    """Decodes one input audio stream, makes it `time_map.factor` times longer and encodes it
+    with `codec` into `output_stream` (made by `add_output_stream`). Feed packets in order to `packets`,
     then call `flush`; both return the encoded packets ready to mux."""
 
-    def __init__(self, input_stream: av.audio.stream.AudioStream, mode: str, time_map: TimeMap):
+    def __init__(self, input_stream: av.audio.stream.AudioStream, mode: str, time_map: TimeMap,
+                 codec: str = "aac"):
         if mode not in ("stretch", "pitch"):
             raise ValueError(f"unknown slow-motion audio mode {mode!r}")
         self.input_stream = input_stream
@@ -120,17 +129,19 @@ class StretchedAudio:
         self.time_map = time_map
         self.decoder = input_stream.codec_context
         self.rate = self.decoder.sample_rate
+        self.codec = codec
+        self.output_rate = OPUS_RATE if codec == "libopus" else self.rate
         self.output_stream = None
         self.graph = None
         self.next_sample: int | None = None     # output sample count (pts in 1/rate)
         self.ended = False                      # the cut end was reached
 
     def add_output_stream(self, container: av.container.OutputContainer) -> av.AudioStream:
-        stream = container.add_stream(OUTPUT_CODEC, rate=self.rate)
+        stream = container.add_stream(self.codec, rate=self.output_rate)
         stream.layout = self.decoder.layout
         stream.bit_rate = self.decoder.bit_rate or 128_000
-        stream.time_base = Fraction(1, self.rate)
-        stream.codec_context.time_base = Fraction(1, self.rate)
+        stream.time_base = Fraction(1, self.output_rate)
+        stream.codec_context.time_base = Fraction(1, self.output_rate)
         self.output_stream = stream
         return stream
 
@@ -178,19 +189,23 @@ class StretchedAudio:
         if frame is not None and self.graph is None:
             self._build_graph(frame)
             first = frame.pts * Fraction(frame.time_base)
-            self.next_sample = round(self.time_map.to_output(first) * self.rate)
+            self.next_sample = round(self.time_map.to_output(first) * self.output_rate)
             if self.mode == "stretch" and self.time_map.factor > 1:
-                self.next_sample += atempo_lag(self.time_map.factor, self.rate)
+                self.next_sample += round(atempo_lag(self.time_map.factor, self.rate)
+                                          * Fraction(self.output_rate, self.rate))
         if frame is not None:
             frame.pts = None      # the filters' own timing is not used (see the module doc)
         encoded = []
         for stretched in _run_graph(self.graph, frame):
             stretched.pts = self.next_sample
-            stretched.time_base = Fraction(1, self.rate)
+            stretched.time_base = Fraction(1, self.output_rate)
             self.next_sample += stretched.samples
             encoded.extend(self.output_stream.encode(stretched))
         return encoded
 
     def _build_graph(self, frame: av.AudioFrame) -> None:
+        filters = filter_chain(self.mode, self.time_map.factor, self.rate)
+        if self.output_rate != self.rate:
+            filters.append(("aresample", str(self.output_rate)))
         self.graph = _configured_graph(frame.format.name, frame.layout.name, frame.sample_rate,
-                                       filter_chain(self.mode, self.time_map.factor, self.rate))
+                                       filters)

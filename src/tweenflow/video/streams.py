@@ -15,7 +15,7 @@ from pathlib import Path
 
 import av
 
-from tweenflow.video.audio import OUTPUT_CODEC, StretchedAudio
+from tweenflow.video.audio import StretchedAudio, output_codec
 from tweenflow.video.schedule import TimeMap
 from tweenflow.video.vobsub import retime_spu
 
@@ -83,13 +83,16 @@ def plan_streams(streams: list[StreamInfo], video_index: int, suffix: str,
                 action = StreamAction(stream, "copy") if fits else \
                     StreamAction(stream, "drop", reason=cannot_hold)
         elif stream.kind == "audio":
+            encoder = output_codec(supported)
             if slowmo and slowmo_audio == "drop":
                 action = StreamAction(stream, "drop", reason="--slowmo-audio drop")
+            elif (slowmo or not fits) and encoder is None:
+                action = StreamAction(stream, "drop", reason=f"no audio encoder for {suffix}")
             elif slowmo:
-                action = StreamAction(stream, "stretch", target=OUTPUT_CODEC)
+                action = StreamAction(stream, "stretch", target=encoder)
             else:
                 action = StreamAction(stream, "copy") if fits else \
-                    StreamAction(stream, "convert", target=OUTPUT_CODEC,
+                    StreamAction(stream, "convert", target=encoder,
                                  reason=f"{suffix} cannot hold {stream.codec}")
         elif stream.kind == "subtitle":
             if fits:
@@ -114,9 +117,9 @@ def plan_streams(streams: list[StreamInfo], video_index: int, suffix: str,
 
 def _text_subtitle_codec(codec: str, supported: set[str]) -> str | None:
     """The text format to convert to: ASS stays ASS where it can (styles), else SRT, else
-    mov_text (MP4, MOV)."""
-    preferred = ["ass", "subrip", "mov_text"] if codec in ("ass", "ssa") else \
-        ["subrip", "mov_text", "ass"]
+    mov_text (MP4, MOV), else WebVTT (WebM)."""
+    preferred = ["ass", "subrip", "mov_text", "webvtt"] if codec in ("ass", "ssa") else \
+        ["subrip", "mov_text", "ass", "webvtt"]
     return next((name for name in preferred if name in supported), None)
 
 
@@ -208,7 +211,8 @@ class CarriedStreams:
             elif action.action == "stretch" or source.type == "audio":
                 # slowed (time map factor N) or, for a codec the output cannot hold, re-encoded
                 # as it is (factor 1: an empty filter chain)
-                stretcher = StretchedAudio(source, self.slowmo_audio, self.time_map)
+                stretcher = StretchedAudio(source, self.slowmo_audio, self.time_map,
+                                           action.target)
                 target = stretcher.add_output_stream(output)
                 self.stretchers[index] = stretcher
             else:   # convert: text subtitles through FFmpeg's decoder and encoder
