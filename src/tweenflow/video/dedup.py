@@ -24,12 +24,13 @@ from tweenflow.video.reader import TimedFrame
 
 # Levels (0-255) of `held_frame_score`. `python -m tweenflow.bench dedup` (BENCHMARKS.md, "Held
 # frames"): frames of the sample videos at their own size, 480 and 240 px wide, held twice and
-# re-encoded with x264. At CRF 23 repeats score at most 6, two different frames of a moving
-# shot at least 22 (the slowly moving dog at 240 px; 31-91 elsewhere). At CRF 35 repeats reach
-# 19 (`--dedup 20` for such input) and at 240 px they overlap slow motion (15 vs 12). A repeat
-# missed stutters as it did without dedup; a tiny real motion taken for a repeat is interpolated
-# across, which is hard to see; so the threshold leans high.
-DEFAULT_HELD_THRESHOLD = 10.0
+# re-encoded with x264. At CRF 23 repeats score at most 6, or 9 when keyframes fall between a
+# frame and its repeat; two different frames of a moving shot score at least 15.5 (the slowly
+# moving dog at 240 px; 31-92 elsewhere). At CRF 35 repeats reach 19 (`--dedup 20` for such
+# input) and at 240 px they overlap slow motion (15 vs 12). A repeat missed stutters as it did
+# without dedup; a tiny real motion taken for a repeat is interpolated across, which is hard to
+# see; so the threshold sits nearer the motion than the noise.
+DEFAULT_HELD_THRESHOLD = 12.0
 MAX_HELD_RUN = 2          # repeats of one drawing: animation on threes shows it 3 times
 _THUMB_FACTOR = 4         # averaging 4x4 pixels cuts codec noise, keeps changes of real size
 _PERCENTILE = 99.9        # a change must cover at least 0.1% of the picture to count
