@@ -45,7 +45,7 @@ def test_track_change_reuses_the_prepared_pair(client, session, server):
 
 
 @pytest.mark.parametrize("body, status, message", [
-    ({"engine": "nope"}, 400, "unknown engine 'nope'; choose one of: classical, rife4, rife3, fusion, auto"),
+    ({"engine": "nope"}, 400, "unknown engine 'nope'; choose one of: classical, rife4, rife3, fusion, placement, auto"),
     ({"t": 2}, 400, "time 2 is outside [0, 1]; 0 is the first frame, 1 the second"),
     ({"t": "soon"}, 400, "time 'soon' is not a number"),
     ({"seq": -1}, 400, "seq must be a whole number from 0 to 9007199254740992, got -1"),

@@ -11,7 +11,7 @@ from tweenflow import read_image
 
 def test_config_lists_engines_and_no_initial_session(client):
     config = client.get("/api/config").json()
-    assert config["engines"] == ["classical", "rife4", "rife3", "fusion", "auto"]
+    assert config["engines"] == ["classical", "rife4", "rife3", "fusion", "placement", "auto"]
     assert config["engine"] == "classical"
     assert config["session"] is None
     assert config["max_upload_bytes"] == 2 * 2**20
