@@ -84,7 +84,9 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     if max_frames is not None and max_frames < 2:
         raise InputError(f"--max-frames must be at least 2, got {max_frames}")
     _check_slowmo_audio(slowmo_audio, retime)
-    segment_seconds = Fraction(segment_seconds)
+    # 0.4 as a float is not exactly 0.4: take the decimal it shows
+    segment_seconds = Fraction(str(segment_seconds) if isinstance(segment_seconds, float)
+                               else segment_seconds)
     held_threshold = parse_dedup(dedup)
     pipeline._check_output(input_path, output_path, overwrite)
     info = probe(input_path, input_fps, stream)
@@ -106,8 +108,27 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                "preset": preset, "pix_fmt": pix_fmt, "lossless": lossless,
                "segment_seconds": segment_seconds}
     from tweenflow import __version__
+    own_runner = runner is None
+    if own_runner:
+        runner = open_runner(ray, engine)     # an unreachable cluster fails before any work
+    try:
+        return _run_segments(input_path, output_path, info, index, times, plan, retime,
+                             scene_cut_threshold, held_threshold, output, spec, options,
+                             __version__, runner, progress, max_frames, slowmo_audio, result)
+    finally:
+        if own_runner:
+            runner.close()
+
+
+def _run_segments(input_path: Path, output_path: Path, info: VideoInfo, index: FrameIndex,
+                  times: list[Fraction], plan: list[Segment], retime: Retime,
+                  scene_cut_threshold: float | None, held_threshold: float | None,
+                  output: OutputStream, spec: EngineSpec, options: dict[str, Any],
+                  version: str, runner: Any, progress: Any, max_frames: int | None,
+                  slowmo_audio: str | None, result: JobResult) -> JobResult:
+    """The segments not finished yet, then the output from all of them."""
     with WorkFolder(output_path) as work:
-        finished, message = work.begin(fingerprint_of(input_path, options, plan, __version__))
+        finished, message = work.begin(fingerprint_of(input_path, options, plan, version))
         if message:
             result.notes.append(message)
         result.segments_reused = len(finished)
@@ -117,9 +138,6 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
             return lambda: _task(info, index, times, plan, segment, retime,
                                  scene_cut_threshold, held_threshold, output, spec)
 
-        own_runner = runner is None
-        if own_runner:
-            runner = open_runner(ray, engine)
         bar = _progress_bar(progress, _estimate(times, retime, info), finished)
         per_frame = isinstance(runner, LocalRunner)
         try:
@@ -133,8 +151,6 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                     result.segments_by_worker.get(done.worker, 0) + 1
         finally:
             result.segments_retried = getattr(runner, "retried", 0)
-            if own_runner:
-                runner.close()
             if bar is not progress:
                 bar.close()
         _sum_counts(result, [finished[segment.number] for segment in plan])

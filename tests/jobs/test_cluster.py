@@ -1,0 +1,80 @@
+"""--ray on real Ray clusters on this machine, in a network namespace with only loopback (Ray
+binds to the machine's interface even when told 127.0.0.1; nothing may leave the machine)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.jobs.test_segmented import assert_same_video
+from tests.video.conftest import moving_frames, write_video
+from tweenflow import convert_video
+
+pytest.importorskip("ray")
+ROOT = Path(__file__).resolve().parents[2]
+# 127.0.0.1, ::ffff:127.0.0.1 and ::1 as /proc/net/tcp{,6} write them
+LOOPBACK_HEX = {"0100007F", "0000000000000000FFFF00000100007F",
+                "00000000000000000000000001000000"}
+
+
+def isolated_env(ray_tmp):
+    env = dict(os.environ, RAY_AUTH_MODE="disabled", RAY_USAGE_STATS_ENABLED="0",
+               RAY_TMPDIR=ray_tmp, OMP_NUM_THREADS="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), str(ROOT),
+                                                      env.get("PYTHONPATH")]))
+    return env
+
+
+def run_isolated(arguments, ray_tmp, timeout):
+    """python ARGUMENTS in a new network namespace with only loopback up."""
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.skip("needs unshare and ip (util-linux, iproute2) for a loopback-only namespace")
+    command = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
+               sys.executable, *arguments]
+    return subprocess.run(command, cwd=ROOT, env=isolated_env(ray_tmp), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture
+def ray_tmp():
+    folder = tempfile.mkdtemp(prefix="r", dir="/tmp")      # socket paths must stay short
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_two_nodes_and_a_lost_node_give_the_frames_of_one_machine(tmp_path, ray_tmp):
+    source = write_video(tmp_path / "clip.mp4", moving_frames(150, height=192, width=256))
+    completed = run_isolated(["-m", "tests.jobs.cluster_scenarios", str(tmp_path),
+                              str(source)], ray_tmp, timeout=600)
+    if completed.returncode != 0 and "Operation not permitted" in completed.stderr:
+        pytest.skip("unshare -n needs root (or user namespaces)")
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["listeners"] and all(address in LOOPBACK_HEX
+                                       for address in report["listeners"])
+    local = convert_video(source, tmp_path / "local.mp4", multi=4, engine="classical", crf=0,
+                          segment_seconds=0.4)
+    two = report["two_nodes"]
+    assert two["segments"] == local.segments == 15
+    assert len(two["by_worker"]) == 2 and sum(two["by_worker"].values()) == 15
+    assert report["second_node"] in two["by_worker"]
+    assert_same_video(tmp_path / "local.mp4", tmp_path / "two_nodes.mp4")
+    lost = report["node_lost"]
+    assert lost["killed_after"] is not None and lost["retried"] >= 1
+    assert sum(lost["by_worker"].values()) == 15
+    assert_same_video(tmp_path / "local.mp4", tmp_path / "node_lost.mp4")
+
+
+def test_unreachable_address_is_one_line_and_exit_3(tmp_path, ray_tmp):
+    source = write_video(tmp_path / "clip.mp4", moving_frames(4))
+    completed = run_isolated(["-m", "tweenflow", "video", str(source), "-o",
+                              str(tmp_path / "out.mp4"), "--multi", "2", "--engine",
+                              "classical", "--ray", "127.0.0.1:9"], ray_tmp, timeout=120)
+    lines = completed.stderr.strip().splitlines()
+    assert completed.returncode == 3, completed.stderr
+    assert len(lines) == 1 and "cannot reach the Ray cluster at 127.0.0.1:9" in lines[0]
+    assert not (tmp_path / "out.mp4").exists()
