@@ -264,3 +264,36 @@ def test_a_frame_folder_names_every_stream_it_leaves_out(tmp_path):
         for index, kind in ((1, "audio aac"), (2, "subtitle mov_text"), (3, "video h264"),
                             (4, "audio aac"), (5, "subtitle mov_text"))]
     assert len(list((tmp_path / "frames").iterdir())) == 6
+
+
+def test_rotation_of_the_copied_and_of_the_converted_stream_is_kept(tmp_path):
+    source = tmp_path / "two.mp4"
+    with av.open(str(source), "w") as container:
+        videos = []
+        for rotation in (0, 90):
+            video = container.add_stream("libx264", rate=25)
+            video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+            if rotation:
+                video.set_display_rotation(rotation)
+            videos.append(video)
+        for index in range(4):
+            for video in videos:
+                frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), index * 30, np.uint8),
+                                                   format="rgb24")
+                frame.pts = index
+                container.mux(video.encode(frame))
+        for video in videos:
+            container.mux(video.encode())
+
+    def rotations(path):
+        found = []
+        for index in range(2):
+            with av.open(str(path)) as container:
+                found.append(next(container.decode(container.streams.video[index])).rotation)
+        return found
+
+    assert rotations(source) == [0, 90]
+    convert_video(source, tmp_path / "copied.mkv", multi=2, engine="classical")
+    assert rotations(tmp_path / "copied.mkv") == [0, 90]
+    convert_video(source, tmp_path / "second.mkv", multi=2, engine="classical", stream=1)
+    assert rotations(tmp_path / "second.mkv") == [90, 0]    # the converted stream comes first
