@@ -105,3 +105,50 @@ def write_rich_mkv(path: Path) -> Path:
             packet.stream = dvd
             container.mux(packet)
     return path
+
+
+def _pgs_segment(kind: int, payload: bytes) -> bytes:
+    return bytes([kind]) + len(payload).to_bytes(2, "big") + payload
+
+
+def pgs_display_set(show: bool, number: int) -> bytes:
+    """A PGS (Blu-ray) display set as Matroska stores it: a 4x2 bitmap in palette colour 1 at
+    (8, 8) of a 64x48 picture if `show`, else the empty set that clears it."""
+    size = (64).to_bytes(2, "big") + (48).to_bytes(2, "big")
+    window = b"\x01\x00" + b"".join(value.to_bytes(2, "big") for value in (8, 8, 4, 2))
+    objects = b"\x01\x00\x00\x00\x00" + (8).to_bytes(2, "big") + (8).to_bytes(2, "big") \
+        if show else b"\x00"
+    composition = size + b"\x10" + number.to_bytes(2, "big") + (b"\x80" if show else b"\x00") \
+        + b"\x00\x00" + objects
+    segments = [_pgs_segment(0x16, composition), _pgs_segment(0x17, window)]
+    if show:
+        rle = b"\x01\x01\x01\x01\x00\x00" * 2              # two lines of 4 pixels, colour 1
+        segments.append(_pgs_segment(0x14, b"\x00\x00" + bytes([1, 235, 128, 128, 255])))
+        segments.append(_pgs_segment(0x15, b"\x00\x00\x00\xc0" + (4 + len(rle)).to_bytes(3, "big")
+                                     + (4).to_bytes(2, "big") + (2).to_bytes(2, "big") + rle))
+    return b"".join(segments) + _pgs_segment(0x80, b"")
+
+
+PGS_EVENTS = [(Fraction(1, 10), True), (Fraction(3, 10), False)]    # shown 0.1 s - 0.3 s
+
+
+def write_pgs_mkv(path: Path) -> Path:
+    """10 frames at 25 fps (64x48 H.264) with a PGS subtitle stream (no encoder exists in
+    FFmpeg: the display sets are written by hand; FFmpeg's decoder reads them)."""
+    with av.open(str(path), "w", format="matroska") as container:
+        video = container.add_stream("libx264", rate=RATE)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        pgs = container.add_mux_stream("hdmv_pgs_subtitle")
+        pgs.metadata["language"] = "jpn"
+        for index in range(10):
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode())
+        for number, (start, show) in enumerate(PGS_EVENTS):
+            packet = av.Packet(pgs_display_set(show, number + 1))
+            packet.pts = packet.dts = int(start * 1000)
+            packet.time_base = Fraction(1, 1000)
+            packet.stream = pgs
+            container.mux(packet)
+    return path

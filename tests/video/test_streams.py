@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.video.conftest import VIDEOS, read_video
-from tests.video.rich_media import ASS_HEADER, FONT_BYTES, write_rich_mkv
+from tests.video.rich_media import ASS_HEADER, FONT_BYTES, write_pgs_mkv, write_rich_mkv
 from tweenflow.video.pipeline import convert_video
 from tweenflow.video.streams import StreamInfo, plan_streams, supported_codecs
 
@@ -297,3 +297,28 @@ def test_rotation_of_the_copied_and_of_the_converted_stream_is_kept(tmp_path):
     assert rotations(tmp_path / "copied.mkv") == [0, 90]
     convert_video(source, tmp_path / "second.mkv", multi=2, engine="classical", stream=1)
     assert rotations(tmp_path / "second.mkv") == [90, 0]    # the converted stream comes first
+
+
+def test_pgs_is_retimed_into_mkv_and_left_out_of_mp4_with_one_line(tmp_path):
+    source = write_pgs_mkv(tmp_path / "pgs.mkv")
+    with av.open(str(source)) as container:           # the hand-made display sets decode
+        stream = container.streams.subtitles[0]
+        decoded = [stream.codec_context.decode2(packet) for packet in container.demux(stream)
+                   if packet.size]
+    assert [(rect.type, rect.width, rect.height) for rect in decoded[0]] == [(b"bitmap", 4, 2)]
+    assert len(decoded[1]) == 0                        # the clearing set
+    slow = tmp_path / "slow.mkv"
+    result = convert_video(source, slow, slowmo=3, engine="classical")
+    assert result.notes == []
+    with av.open(str(slow)) as container:
+        stream = container.streams.subtitles[0]
+        assert stream.codec_context.codec.canonical_name == "hdmv_pgs_subtitle"
+        assert stream.metadata["language"] == "jpn"
+        times = [packet.pts * packet.time_base for packet in container.demux(stream)
+                 if packet.size]
+    assert times == [Fraction(3, 10), Fraction(9, 10)]   # shown and cleared 3x later
+    result = convert_video(source, tmp_path / "out.mp4", multi=2, engine="classical")
+    assert result.notes == ["left out stream #1 (subtitle hdmv_pgs_subtitle, jpn): .mp4 cannot "
+                            "hold bitmap subtitles (hdmv_pgs_subtitle); write .mkv to keep them"]
+    with av.open(str(tmp_path / "out.mp4")) as container:
+        assert not container.streams.subtitles
