@@ -110,8 +110,9 @@ def choice_weights(sharp_frames: Sequence[np.ndarray], consensus: np.ndarray,
 
 
 def place(sharp_frames: Sequence[np.ndarray], all_frames: Sequence[np.ndarray]) -> np.ndarray:
-    """One frame from members' (H, W, 3) frames (any sample type, kept): the coarse band of the robust mean of
-    `all_frames`, the fine band of the `sharp_frames` chosen per region (choice_weights)."""
+    """One frame from members' (H, W, 3) frames (any sample type, kept): the coarse band of
+    the robust mean of `all_frames`, the fine band of the `sharp_frames` chosen per region
+    (choice_weights)."""
     dtype = sharp_frames[0].dtype
     if dtype != np.uint8:    # CHOICE_LEVELS and the outlier test are in 0-255 levels
         levels = np.float32(255.0 / full_scale(dtype))
