@@ -92,7 +92,9 @@ def convert_many(inputs: Iterable[str | os.PathLike], output_folder: str | os.Pa
             todo.append(entry)
     bar = tqdm(total=sum(_estimate(entry.input, options) for entry in todo) or None,
                unit="frame", desc="tweenflow batch", disable=not progress, dynamic_ncols=True)
-    runner = open_runner(ray, options.get("engine", "auto")) if todo else None
+    runtime = options.get("runtime")
+    runner = open_runner(ray, options.get("engine", "auto"),
+                         runtime.threads if runtime is not None else None) if todo else None
     try:
         for entry in todo:
             try:

@@ -7,6 +7,7 @@ when complete and the work folder then goes.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     retime = retime_from(fps, multi, slowmo)
     input_path, output_path = Path(input_path), Path(output_path)
     spec = _engine_spec(engine, scale, runtime, flow_preset)
+    if ray and spec.runtime.threads is None:     # one thread per worker: workers fill the CPUs
+        spec = dataclasses.replace(spec, runtime=dataclasses.replace(spec.runtime, threads=1))
     encoding = Encoding(codec, crf, preset, pix_fmt, lossless)
     segmentable = input_path.is_file() and output_path.suffix.lower() in VIDEO_SUFFIXES
     if not segmentable:
@@ -110,7 +113,8 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     from tweenflow import __version__
     own_runner = runner is None
     if own_runner:
-        runner = open_runner(ray, engine)     # an unreachable cluster fails before any work
+        # an unreachable cluster fails before any work
+        runner = open_runner(ray, engine, spec.runtime.threads)
     try:
         return _run_segments(input_path, output_path, info, index, times, plan, retime,
                              scene_cut_threshold, held_threshold, output, spec, options,
@@ -235,7 +239,9 @@ def _task(info: VideoInfo, index: FrameIndex, times: list[Fraction], plan: list[
                        scene_cut_threshold, held_threshold, output, spec)
 
 
-def open_runner(ray: bool | str | None, engine: str | Engine) -> Any:
+def open_runner(ray: bool | str | None, engine: str | Engine, threads: int | None = None
+                ) -> Any:
+    """The in-process runner, or a connection to Ray (workers of `threads` CPUs each)."""
     if not ray:
         return LocalRunner(engine if isinstance(engine, Engine) else None)
     try:
@@ -243,7 +249,7 @@ def open_runner(ray: bool | str | None, engine: str | Engine) -> Any:
     except ImportError:
         raise ClusterError("--ray needs Ray on this machine and every node: "
                            "pip install 'tweenflow[cluster]'") from None
-    return RayRunner(None if ray is True else ray)
+    return RayRunner(None if ray is True else ray, cpus_per_worker=threads or 1)
 
 
 def _progress_bar(progress: Any, total: int | None, finished: dict[int, SegmentOutput]) -> Any:

@@ -1,0 +1,132 @@
+"""`python -m tweenflow.bench cluster`: segments, Ray, scaling (issue 16).
+
+On one 720p clip (the dog sample's packets looped to --seconds), --multi 2, one torch thread
+per worker, each configuration timed end to end (decode, engine, encode, mux):
+
+  one-piece      the streaming pipeline in one piece (video.pipeline.convert_video)
+  segmented      the in-process segment runner (the default of `tweenflow video`)
+  ray 1 node     --ray on a local cluster: one node with 1 CPU (one worker)
+  ray 2 nodes    --ray on a local cluster: two nodes with 1 CPU each (two workers)
+
+Ray clusters are started here with only loopback (the benchmark re-runs itself in a network
+namespace of its own with `unshare -n` when it can; RAY_AUTH_MODE=disabled, no dashboard).
+Rounds are interleaved and the median is reported; other jobs on the machine show up as noise.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+from tweenflow.bench.video import SAMPLE, looped_clip
+from tweenflow.engines.base import Runtime
+
+NODE = {"num_cpus": 1, "object_store_memory": 200 * 1024 * 1024,
+        "node_ip_address": "127.0.0.1"}
+
+
+def timed(function, *args, **kwargs) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+def run_configs(clip: Path, folder: Path, engine: str, rounds: int,
+                segment_seconds: Fraction) -> dict[str, list[float]]:
+    from ray.cluster_utils import Cluster
+
+    from tweenflow.jobs.convert import convert_video
+    from tweenflow.video import pipeline
+    options = dict(multi=2, engine=engine, runtime=Runtime(threads=1), overwrite=True)
+    times: dict[str, list[float]] = {name: [] for name in
+                                     ("one-piece", "segmented", "ray 1 node", "ray 2 nodes")}
+    # warm-up: imports, the engine's first-use checks, x264 (not part of any configuration)
+    pipeline.convert_video(clip, folder / "warm.mp4", max_frames=4, **options)
+    for round_number in range(rounds):
+        seconds, _ = timed(pipeline.convert_video, clip, folder / "one.mp4", **options)
+        times["one-piece"].append(seconds)
+        seconds, _ = timed(convert_video, clip, folder / "seg.mp4",
+                           segment_seconds=segment_seconds, **options)
+        times["segmented"].append(seconds)
+        cluster = Cluster(initialize_head=True, head_node_args={**NODE,
+                                                                "include_dashboard": False})
+        try:
+            seconds, result = timed(convert_video, clip, folder / "ray1.mp4",
+                                    ray=cluster.address, segment_seconds=segment_seconds,
+                                    **options)
+            times["ray 1 node"].append(seconds)
+            cluster.add_node(**NODE)
+            seconds, result = timed(convert_video, clip, folder / "ray2.mp4",
+                                    ray=cluster.address, segment_seconds=segment_seconds,
+                                    **options)
+            times["ray 2 nodes"].append(seconds)
+            print(f"  round {round_number + 1}: "
+                  + ", ".join(f"{name} {values[-1]:.1f} s" for name, values in times.items())
+                  + f"; segments per node {sorted(result.segments_by_worker.values())}",
+                  file=sys.stderr, flush=True)
+        finally:
+            cluster.shutdown()
+    return times
+
+
+def isolated(argv: list[str]) -> int:
+    """This benchmark again, in a new network namespace with only loopback up."""
+    ray_tmp = tempfile.mkdtemp(prefix="r", dir="/tmp")     # Ray's socket paths must be short
+    env = dict(os.environ, RAY_AUTH_MODE="disabled", RAY_USAGE_STATS_ENABLED="0",
+               RAY_TMPDIR=ray_tmp, OMP_NUM_THREADS="1")
+    try:
+        return subprocess.call(["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"',
+                                "sh", sys.executable, "-m", "tweenflow.bench.cluster",
+                                "--inside", *argv], env=env)
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tweenflow.bench cluster")
+    parser.add_argument("--engine", default="rife4")
+    parser.add_argument("--seconds", type=float, default=20.0, help="clip length (s)")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--segment-seconds", type=Fraction, default=Fraction(10))
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    argv = list(argv if argv is not None else sys.argv[1:])
+    if not args.inside:
+        if shutil.which("unshare") and os.geteuid() == 0:
+            return isolated(argv)
+        print("note: not root or no unshare: Ray runs in this network namespace",
+              file=sys.stderr)
+    if not SAMPLE.exists():
+        print(f"missing sample video {SAMPLE}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="tweenflow-bench-") as name:
+        folder = Path(name)
+        clip = looped_clip(SAMPLE, folder / "clip.mp4", args.seconds)
+        times = run_configs(clip, folder, args.engine, args.rounds, args.segment_seconds)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    print(f"\n{args.seconds:g} s of 1280x720 at 29.97 fps, --multi 2, --engine {args.engine}, "
+          f"--segment-seconds {args.segment_seconds}, 1 torch thread per worker, "
+          f"median of {args.rounds} round(s)\n")
+    print("| configuration | wall time (s) | vs one-piece | vs ray 1 node |")
+    print("| --- | --- | --- | --- |")
+    for name, seconds in median.items():
+        print(f"| {name} | {seconds:.1f} | {seconds / median['one-piece']:.3f}x | "
+              f"{seconds / median['ray 1 node']:.3f}x |")
+    print(f"\nscaling 1 -> 2 nodes: {median['ray 1 node'] / median['ray 2 nodes']:.2f}x "
+          f"(target >= 1.8x)")
+    print(f"segmented vs one-piece: {100 * (median['segmented'] / median['one-piece'] - 1):+.1f}%"
+          f" (target <= 3%)")
+    print(f"ray 1 node vs segmented in-process: "
+          f"{100 * (median['ray 1 node'] / median['segmented'] - 1):+.1f}% (target <= 10%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
