@@ -322,3 +322,20 @@ def test_pgs_is_retimed_into_mkv_and_left_out_of_mp4_with_one_line(tmp_path):
                             "hold bitmap subtitles (hdmv_pgs_subtitle); write .mkv to keep them"]
     with av.open(str(tmp_path / "out.mp4")) as container:
         assert not container.streams.subtitles
+
+
+@pytest.mark.skipif(not NASA.exists(), reason="shared sample videos not available")
+def test_a_cut_stops_reading_the_other_streams_well_before_the_end(tmp_path, monkeypatch):
+    import tweenflow.video.streams as streams_module
+    seen = []
+    original = streams_module.CarriedStreams._output_packets
+
+    def recording(self, packet):
+        seen.append(packet.pts * packet.time_base if packet.pts is not None else None)
+        return original(self, packet)
+
+    monkeypatch.setattr(streams_module.CarriedStreams, "_output_packets", recording)
+    monkeypatch.setattr(streams_module, "PAST_THE_END", 1)
+    convert_video(NASA, tmp_path / "cut.mkv", multi=2, max_frames=25, engine="classical")
+    # cut at 1.0 s: nothing read much past 1 + 1 s (the sample runs to 13 s)
+    assert max(time for time in seen if time is not None) < 2.2

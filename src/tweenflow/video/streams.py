@@ -25,6 +25,7 @@ OUTPUT_FORMATS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "we
 _STALE_TAGS = ("encoder", "major_brand", "minor_version", "compatible_brands", "duration",
                "bps", "number_of_frames", "number_of_bytes", "_statistics_", "vendor_id")
 _PACKETS_FOR_START = 64      # enough packets to see past any B-frame reordering
+PAST_THE_END = 30            # seconds of input read beyond a --max-frames cut, then stop
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,8 @@ class CarriedStreams:
         while True:
             while not self.pending:
                 packet = next(self.packets, None)
+                if packet is not None and self._far_past_the_end(packet):
+                    self.packets, packet = iter(()), None    # the rest of the file is not read
                 if packet is None:
                     if time is None:
                         self._flush(output)
@@ -259,6 +262,13 @@ class CarriedStreams:
             if time is not None and head.pts is not None and head.pts * head.time_base >= time:
                 return
             output.mux(self.pending.pop(0))
+
+    def _far_past_the_end(self, packet: av.Packet) -> bool:
+        """True once the input is read PAST_THE_END beyond the cut: files interleave their
+        streams far closer than that, so no carried packet that is still needed comes later."""
+        source_time = packet.pts if packet.pts is not None else packet.dts
+        return self.time_map.end is not None and source_time is not None \
+            and source_time * Fraction(packet.time_base) > self.time_map.end + PAST_THE_END
 
     def _flush(self, output: av.container.OutputContainer) -> None:
         for index, stretcher in self.stretchers.items():
