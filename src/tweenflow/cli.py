@@ -116,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     interp.add_argument("frame0", type=Path, help="first image (time 0)")
     interp.add_argument("frame1", type=Path, help="second image (time 1)")
     interp.add_argument("-o", "--output", type=Path, required=True,
-                        help="an image file (with --t), or with -n a folder, .mp4 or .gif")
+                        help="an image file (with --t), or with -n a folder, a video (.mp4, "
+                             ".mkv, .mov, .webm; see --codec) or a .gif")
     when = interp.add_mutually_exclusive_group()
     when.add_argument("--t", type=float, default=None, help="time of the one frame (default 0.5)")
     when.add_argument("-n", type=int, default=None, help="number of evenly spaced in-betweens")

@@ -142,3 +142,27 @@ def test_a_codec_without_10bit_says_so(pq_clip, tmp_path):
     assert described(tmp_path / "out.webm")[0] == "yuv420p"
     assert any("reduced to 8 bits" in note for note in result.notes)
     assert any("HDR mastering display" in note for note in result.notes)
+
+
+def test_cli_video_on_a_pq_clip_writes_a_pq_file_with_the_same_side_data(pq_clip, tmp_path):
+    import subprocess
+    import sys
+    target = tmp_path / "cli.mkv"
+    completed = subprocess.run(
+        [sys.executable, "-m", "tweenflow", "video", str(pq_clip), "-o", str(target), "--multi",
+         "2", "--engine", "classical", "--codec", "h265", "--preset", "ultrafast", "-q"],
+        capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert described(target)[:6] == ("yuv420p10le",) + described(pq_clip)[1:6]
+
+
+def test_a_folder_of_16bit_pngs_becomes_a_10bit_video(tmp_path):
+    from tweenflow.images import write_image
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    for index, frame in enumerate(gradient_frames(3)):
+        write_image(folder / f"{index:03d}.png", frame)
+    target = tmp_path / "out.mkv"
+    convert_video(folder, target, multi=2, engine="classical", codec="h265", preset="ultrafast")
+    assert described(target)[0] == "yuv420p10le"
+    assert len(np.unique(levels(target)[1][..., 0])) > 256

@@ -44,8 +44,9 @@ class AlphaEngine(Engine):
         dtype = frame0.dtype
         (colour0, alpha0), (colour1, alpha1) = premultiplied(frame0), premultiplied(frame1)
         # the inner engine sees the frames' own sample type: its uint8 path for uint8 inputs
-        as_input = lambda values: from_float(values, dtype, full_scale(dtype))  # noqa: E731
-        grey = lambda alpha: np.repeat(alpha * np.float32(full_scale(dtype)), 3, axis=2)  # noqa: E731
+        full = full_scale(dtype)
+        as_input = lambda values: from_float(values, dtype, full)  # noqa: E731
+        grey = lambda alpha: np.repeat(alpha * np.float32(full), 3, axis=2)  # noqa: E731
         return AlphaState(self.engine.prepare(as_input(colour0), as_input(colour1)),
                           self.engine.prepare(as_input(grey(alpha0)), as_input(grey(alpha1))),
                           dtype)

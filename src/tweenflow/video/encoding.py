@@ -177,8 +177,8 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
         raise OutputError("--crf and --lossless contradict each other; give one")
     if encoding.crf is not None:
         if codec.crf_range is None:
-            raise OutputError(f"--crf does not apply to {codec.name} "
-                              f"({'always lossless' if codec.lossless == 'always' else 'no CRF mode'})")
+            why = "always lossless" if codec.lossless == "always" else "no CRF mode"
+            raise OutputError(f"--crf does not apply to {codec.name} ({why})")
         low, high = codec.crf_range
         if not low <= encoding.crf <= high:
             raise OutputError(f"--crf {encoding.crf} is outside {low}-{high} for {codec.name}")
