@@ -1,6 +1,8 @@
 """--ray on real Ray clusters on this machine, in a network namespace with only loopback (Ray
 binds to the machine's interface even when told 127.0.0.1; nothing may leave the machine)."""
 import json
+from collections import deque
+from fractions import Fraction
 import os
 import shutil
 import subprocess
@@ -78,3 +80,25 @@ def test_unreachable_address_is_one_line_and_exit_3(tmp_path, ray_tmp):
     assert completed.returncode == 3, completed.stderr
     assert len(lines) == 1 and "cannot reach the Ray cluster at 127.0.0.1:9" in lines[0]
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_a_segment_failing_three_times_names_file_segment_and_times():
+    from types import SimpleNamespace
+
+    from tweenflow.errors import ClusterError
+    from tweenflow.jobs.plan import plan_segments
+    from tweenflow.jobs.ray_runner import RayRunner
+    runner = RayRunner.__new__(RayRunner)      # no cluster: only the retry bookkeeping
+    runner.retried = 0
+    plan = plan_segments([Fraction(k, 10) for k in range(100)], [], Fraction(3))
+    task = SimpleNamespace(segment=plan[1], segment_count=len(plan),
+                           info=SimpleNamespace(path=Path("film.mp4")))
+    queue, attempts = deque(), {}
+    runner._retry(queue, task, attempts, "worker died")
+    runner._retry(queue, task, attempts, "worker died")
+    assert list(queue) == [task, task] and runner.retried == 2
+    with pytest.raises(ClusterError) as failure:
+        runner._retry(queue, task, attempts, "node lost")
+    message = str(failure.value)
+    assert "film.mp4: segment 2/3 (3.000-6.000 s) failed 3 times (last: node lost)" in message
+    assert "run the command again to resume" in message and failure.value.exit_code == 3

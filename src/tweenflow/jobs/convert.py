@@ -148,6 +148,7 @@ def _run_segments(input_path: Path, output_path: Path, info: VideoInfo, index: F
             for done in runner.run([make_task(segment) for segment in pending],
                                    on_frame=(lambda: bar.update(1)) if per_frame else None):
                 work.store(done)
+                done.packets = []        # on disk now; memory stays flat in the video's length
                 if not per_frame:
                     bar.update(done.frames_out)
                 finished[done.number] = done
