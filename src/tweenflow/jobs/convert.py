@@ -111,38 +111,62 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                "preset": preset, "pix_fmt": pix_fmt, "lossless": lossless,
                "segment_seconds": segment_seconds}
     from tweenflow import __version__
+    job = _Job(info, index, times, plan, retime, scene_cut_threshold, held_threshold, output,
+               spec)
+    fingerprint = fingerprint_of(input_path, options, plan, __version__)
     own_runner = runner is None
     if own_runner:
         # an unreachable cluster fails before any work
         runner = open_runner(ray, engine, spec.runtime.threads)
     try:
-        return _run_segments(input_path, output_path, info, index, times, plan, retime,
-                             scene_cut_threshold, held_threshold, output, spec, options,
-                             __version__, runner, progress, max_frames, slowmo_audio, result)
+        return _run_segments(job, output_path, fingerprint, runner, progress, max_frames,
+                             slowmo_audio, result)
     finally:
         if own_runner:
             runner.close()
 
 
-def _run_segments(input_path: Path, output_path: Path, info: VideoInfo, index: FrameIndex,
-                  times: list[Fraction], plan: list[Segment], retime: Retime,
-                  scene_cut_threshold: float | None, held_threshold: float | None,
-                  output: OutputStream, spec: EngineSpec, options: dict[str, Any],
-                  version: str, runner: Any, progress: Any, max_frames: int | None,
-                  slowmo_audio: str | None, result: JobResult) -> JobResult:
+@dataclass
+class _Job:
+    """One video's segmented conversion, planned: what every segment's task is made of."""
+
+    info: VideoInfo
+    index: FrameIndex
+    times: list[Fraction]
+    plan: list[Segment]
+    retime: Retime
+    scene_cut_threshold: float | None
+    held_threshold: float | None
+    output: OutputStream
+    engine: EngineSpec
+
+    def task(self, segment: Segment) -> SegmentTask:
+        """The segment's task, with its packets read from the input now."""
+        begin, end = self.index.packets_for(segment.window_first, segment.window_last)
+        window = read_window(self.info, self.index, begin, end)
+        return SegmentTask(self.info, segment, len(self.plan), self.times[0], window,
+                           (self.times[segment.window_first], self.times[segment.window_last]),
+                           segment.window_last - segment.window_first + 1, self.retime,
+                           self.scene_cut_threshold, self.held_threshold, self.output,
+                           self.engine)
+
+
+def _run_segments(job: _Job, output_path: Path, fingerprint: dict[str, Any], runner: Any,
+                  progress: Any, max_frames: int | None, slowmo_audio: str | None,
+                  result: JobResult) -> JobResult:
     """The segments not finished yet, then the output from all of them."""
+    info, plan = job.info, job.plan
     with WorkFolder(output_path) as work:
-        finished, message = work.begin(fingerprint_of(input_path, options, plan, version))
+        finished, message = work.begin(fingerprint)
         if message:
             result.notes.append(message)
         result.segments_reused = len(finished)
         pending = [segment for segment in plan if segment.number not in finished]
 
         def make_task(segment: Segment) -> Callable[[], SegmentTask]:
-            return lambda: _task(info, index, times, plan, segment, retime,
-                                 scene_cut_threshold, held_threshold, output, spec)
+            return lambda: job.task(segment)
 
-        bar = _progress_bar(progress, _estimate(times, retime, info), finished)
+        bar = _progress_bar(progress, _estimate(job.times, job.retime, info), finished)
         per_frame = isinstance(runner, LocalRunner)
         try:
             for done in runner.run([make_task(segment) for segment in pending],
@@ -159,8 +183,8 @@ def _run_segments(input_path: Path, output_path: Path, info: VideoInfo, index: F
             if bar is not progress:
                 bar.close()
         _sum_counts(result, [finished[segment.number] for segment in plan])
-        carrying = _carry(info, output_path, retime, max_frames, slowmo_audio, result)
-        _mux(work, plan, finished, output_path, info, output, carrying.carried)
+        carrying = _carry(info, output_path, job.retime, max_frames, slowmo_audio, result)
+        _mux(work, plan, finished, output_path, info, job.output, carrying.carried)
         work.finish()
     return result
 
@@ -227,17 +251,6 @@ def _checked_times(info: VideoInfo, index: FrameIndex, max_frames: int | None
     if len(times) < 2:
         raise InputError(f"{info.path}: has only one frame; at least two are needed")
     return times
-
-
-def _task(info: VideoInfo, index: FrameIndex, times: list[Fraction], plan: list[Segment],
-          segment: Segment, retime: Retime, scene_cut_threshold: float | None,
-          held_threshold: float | None, output: OutputStream, spec: EngineSpec) -> SegmentTask:
-    begin, end = index.packets_for(segment.window_first, segment.window_last)
-    window = read_window(info, index, begin, end)
-    return SegmentTask(info, segment, len(plan), times[0], window,
-                       (times[segment.window_first], times[segment.window_last]),
-                       segment.window_last - segment.window_first + 1, retime,
-                       scene_cut_threshold, held_threshold, output, spec)
 
 
 def open_runner(ray: bool | str | None, engine: str | Engine, threads: int | None = None

@@ -96,7 +96,8 @@ def run_segment(task: SegmentTask, engine: Engine,
                              settings=task.output.settings, keep_packets=True)
         try:
             for time, rgb in render_span(decoded, task.retime, engine, task.scene_cut_threshold,
-                                         task.held_threshold, info, task.start, segment.begin, segment.end, result):
+                                         task.held_threshold, info, task.start, segment.begin,
+                                         segment.end, result):
                 writer.write(time, rgb)
                 if on_frame is not None:
                     on_frame()
@@ -108,7 +109,8 @@ def run_segment(task: SegmentTask, engine: Engine,
         extradata, time_base = writer.extradata, Fraction(writer.stream.time_base)
     if result.frames_out == 0:
         raise InputError(f"{info.path}: {segment.describe(task.segment_count)} made no frames")
-    return SegmentOutput(segment.number, packets, extradata, time_base, result.frames_in, result.frames_out,
+    return SegmentOutput(segment.number, packets, extradata, time_base, result.frames_in,
+                         result.frames_out,
                          result.interpolated, result.scene_cuts, result.duplicates_dropped,
                          result.input_end, result.duration_out)
 
