@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from tweenflow.engines.alpha import AlphaEngine
 from tweenflow.engines.base import Engine, Runtime, create_engine
@@ -19,6 +19,7 @@ from tweenflow.errors import InputError
 from tweenflow.jobs.plan import Segment
 from tweenflow.video.packets import Packet, PacketWindow, decode_window, plain_packet
 from tweenflow.video.pipeline import VideoResult, render_span
+from tweenflow.video.pipeline import _run_threaded as run_threaded
 from tweenflow.video.encoding import EncoderSettings
 from tweenflow.video.reader import VideoInfo
 from tweenflow.video.schedule import Retime
@@ -84,23 +85,28 @@ class SegmentOutput:
 
 def run_segment(task: SegmentTask, engine: Engine,
                 on_frame: Callable[[], None] | None = None) -> SegmentOutput:
-    """Decode the task's window, render the segment's outputs, encode them to MP4 bytes."""
+    """Decode the task's window, render the segment's outputs, encode them to packets; the
+    three run concurrently as in the one-piece pipeline (bounded queues between them)."""
     segment = task.segment
     result = VideoResult()
-    decoded = _window_frames(task)
     with tempfile.TemporaryDirectory(prefix="tweenflow-segment-") as folder:
         path = Path(folder) / f"segment_{segment.number:05d}.mp4"
         info = task.info
         writer = VideoWriter(path, info.width, info.height, task.output.time_base,
                              task.output.rate, info.colour, info.rotation,
                              settings=task.output.settings, keep_packets=True)
-        try:
-            for time, rgb in render_span(decoded, task.retime, engine, task.scene_cut_threshold,
-                                         task.held_threshold, info, task.start, segment.begin,
-                                         segment.end, result):
+        def encode(produced: Iterable[tuple[Fraction, Any]]) -> None:
+            for time, rgb in produced:
                 writer.write(time, rgb)
                 if on_frame is not None:
                     on_frame()
+
+        try:
+            run_threaded(lambda: _window_frames(task), encode,
+                         lambda decoded: render_span(
+                             decoded, task.retime, engine, task.scene_cut_threshold,
+                             task.held_threshold, info, task.start, segment.begin, segment.end,
+                             result))
             writer.close()
         except BaseException:
             writer.abort()
