@@ -126,7 +126,7 @@ def _window_frames(task: SegmentTask):
     that none is missing."""
     low, high = task.window_times
     count = 0
-    for frame in decode_window(task.info, task.window):
+    for frame in decode_window(task.info, task.window, keep=(low, high)):
         if low <= frame.time <= high:
             count += 1
             yield frame

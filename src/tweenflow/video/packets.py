@@ -133,9 +133,12 @@ def read_window(info: VideoInfo, index: FrameIndex, begin: int, end: int) -> Pac
     return window
 
 
-def decode_window(info: VideoInfo, window: PacketWindow) -> Iterator[TimedFrame]:
+def decode_window(info: VideoInfo, window: PacketWindow,
+                  keep: tuple[Fraction, Fraction] | None = None) -> Iterator[TimedFrame]:
     """Decode a window's packets into frames in presentation order, converted as
-    `reader.read_frames` converts them (the input's matrix and range)."""
+    `reader.read_frames` converts them (the input's matrix and range). keep: only the frames
+    with times in [first, last] (the others are decoded, not converted: decoding from a
+    keyframe well before a segment costs the decoder's time only)."""
     context = av.CodecContext.create(window.codec, "r")
     if window.extradata:
         context.extradata = window.extradata
@@ -145,13 +148,22 @@ def decode_window(info: VideoInfo, window: PacketWindow) -> Iterator[TimedFrame]
     try:
         for item in window.packets:
             for frame in context.decode(av_packet(item, time_base)):
-                yield _timed(frame, time_base, info)
+                if _kept(frame, time_base, keep):
+                    yield _timed(frame, time_base, info)
         for frame in context.decode(None):
-            yield _timed(frame, time_base, info)
+            if _kept(frame, time_base, keep):
+                yield _timed(frame, time_base, info)
     except av.error.FFmpegError as error:
         near = float(window.packets[0].pts * time_base)
         raise InputError(f"{info.path}: corrupt packets near {near:.3f} s "
                          f"({error.strerror or error})") from None
+
+
+def _kept(frame: av.VideoFrame, time_base: Fraction,
+          keep: tuple[Fraction, Fraction] | None) -> bool:
+    if keep is None or frame.pts is None:      # no timestamp: _timed says so
+        return True
+    return keep[0] <= frame.pts * time_base <= keep[1]
 
 
 def _timed(frame: av.VideoFrame, time_base: Fraction, info: VideoInfo) -> TimedFrame:
