@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import pytest
 
+from tests.interrupt import popen_interruptible
 from tests.jobs.test_segmented import assert_same_video
 from tests.video.conftest import moving_frames, write_video
 from tweenflow import convert_video
@@ -32,7 +33,7 @@ def test_ctrl_c_then_rerun_redoes_only_missing_segments(long_video, tmp_path):
     command = [sys.executable, "-m", "tweenflow", "video", str(long_video), "-o", str(target),
                "--multi", "4", "--engine", "classical", "--crf", "0", "-q",
                "--segment-seconds", "0.4"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    process = popen_interruptible(command, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while len(finished_segments(target)) < 3 and process.poll() is None \
             and time.monotonic() < deadline:

@@ -8,6 +8,7 @@ import sys
 import httpx
 
 from tests.conftest import one_error_line, run_cli, texture
+from tests.interrupt import popen_interruptible
 from tests.studio.conftest import HEIGHT, WIDTH, write_png
 
 
@@ -26,7 +27,7 @@ def _listening_addresses(port: int) -> list[str]:
 
 def test_studio_serves_the_given_pair_on_localhost_and_cleans_up(pair_files, tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    process = subprocess.Popen(
+    process = popen_interruptible(
         [sys.executable, "-m", "tweenflow", "studio", *map(str, pair_files), "--port", "0",
          "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:

@@ -7,6 +7,7 @@ import av
 import numpy as np
 import pytest
 
+from tests.interrupt import popen_interruptible
 from tests.video.conftest import moving_frames, read_video, write_video
 from tweenflow.images import write_image
 
@@ -194,7 +195,7 @@ def test_ctrl_c_leaves_no_finished_looking_file(tmp_path):
     import time
     source = write_video(tmp_path / "long.mp4", moving_frames(150, height=192, width=256))
     target = tmp_path / "out.mp4"
-    process = subprocess.Popen([sys.executable, "-m", "tweenflow", "video", str(source), "-o",
+    process = popen_interruptible([sys.executable, "-m", "tweenflow", "video", str(source), "-o",
                                 str(target), "--multi", "4", "--engine", "classical", "-q"],
                                stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
