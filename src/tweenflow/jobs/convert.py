@@ -29,9 +29,8 @@ from tweenflow.video.packets import FrameIndex, av_packet, index_frames, read_wi
 from tweenflow.video.pipeline import SPAN_CONTEXT_FRAMES, VideoResult
 from tweenflow.video.reader import VideoInfo, probe
 from tweenflow.video.schedule import Retime, nominal_rate, output_time_base, retime_from
-from tweenflow.video.audio import SLOWMO_AUDIO_MODES
 from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
-from tweenflow.video.streams import CarriedStreams, Carrying, open_carried
+from tweenflow.video.streams import CarriedStreams
 from tweenflow.video.writer import VideoWriter
 
 
@@ -86,7 +85,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         raise InputError("with Ray, give the engine by name (each worker builds its own)")
     if max_frames is not None and max_frames < 2:
         raise InputError(f"--max-frames must be at least 2, got {max_frames}")
-    _check_slowmo_audio(slowmo_audio, retime)
+    pipeline.check_slowmo_audio(slowmo_audio, retime)
     # 0.4 as a float is not exactly 0.4: take the decimal it shows
     segment_seconds = Fraction(str(segment_seconds) if isinstance(segment_seconds, float)
                                else segment_seconds)
@@ -183,33 +182,11 @@ def _run_segments(job: _Job, output_path: Path, fingerprint: dict[str, Any], run
             if bar is not progress:
                 bar.close()
         _sum_counts(result, [finished[segment.number] for segment in plan])
-        carrying = _carry(info, output_path, job.retime, max_frames, slowmo_audio, result)
+        carrying = pipeline.carry_streams(info, output_path, job.retime, max_frames,
+                                          slowmo_audio, result)
         _mux(work, plan, finished, output_path, info, job.output, carrying.carried)
         work.finish()
     return result
-
-
-def _check_slowmo_audio(slowmo_audio: str | None, retime: Retime) -> None:
-    if slowmo_audio is not None and slowmo_audio not in SLOWMO_AUDIO_MODES:
-        raise InputError(f"--slowmo-audio {slowmo_audio}: use one of "
-                         f"{', '.join(SLOWMO_AUDIO_MODES)}")
-    if slowmo_audio is not None and retime.mode != "slowmo":
-        raise InputError("--slowmo-audio only applies with --slowmo")
-
-
-def _carry(info: VideoInfo, output_path: Path, retime: Retime, max_frames: int | None,
-           slowmo_audio: str | None, result: VideoResult) -> Carrying:
-    """The input's other streams, planned as the one-piece pipeline plans them."""
-    slowmo = int(retime.value) if retime.mode == "slowmo" else None
-    carrying = open_carried(info.path, info.stream_index, output_path.suffix.lower(),
-                            max_frames, slowmo, slowmo_audio or "stretch")
-    result.audio = carrying.audio
-    result.notes.extend(carrying.notes)
-    if carrying.audio == "stretched" and slowmo_audio is None:
-        result.notes.append(f"audio stretched to {slowmo}x its length with its pitch kept "
-                            f"(--slowmo-audio stretch; 'pitch' lowers it like a slowed tape, "
-                            f"'drop' leaves it out)")
-    return carrying
 
 
 def _engine_spec(engine: str | Engine, scale: float, runtime: Runtime | None,

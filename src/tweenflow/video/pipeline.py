@@ -26,9 +26,9 @@ from tweenflow.video.dedup import (MAX_HELD_RUN, Drawing, distinct_drawings, loo
                                    parse_dedup)
 from tweenflow.video.reader import TimedFrame, VideoInfo, probe, read_frames
 from tweenflow.video.schedule import (Retime, interval_outputs, nominal_rate, output_duration,
-                                      output_time_base, parse_rate)
+                                      output_time_base, retime_from)
 from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
-from tweenflow.video.streams import left_out_of_folder, open_carried
+from tweenflow.video.streams import Carrying, left_out_of_folder, open_carried
 from tweenflow.video.writer import FolderWriter, VideoWriter
 
 QUEUE_SIZE = 8                 # frames in flight between two stages
@@ -94,22 +94,9 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     is encoded in 10 bits (or more) with its colour tags and HDR metadata; alpha is kept where
     the codec can store it (result.notes says what was not kept).
     """
-    chosen = [(name, value) for name, value in (("fps", fps), ("multi", multi),
-                                                 ("slowmo", slowmo)) if value is not None]
-    if len(chosen) != 1:
-        raise InputError("give exactly one of --fps, --multi or --slowmo")
-    mode, value = chosen[0]
-    if isinstance(value, (str, float)):     # 59.94 as a float is not exactly 59.94
-        value = parse_rate(str(value))
-    else:
-        value = Fraction(value)
-    retime = Retime(mode, value)
+    retime = retime_from(fps, multi, slowmo)
     held_threshold = parse_dedup(dedup)
-    if slowmo_audio is not None and slowmo_audio not in SLOWMO_AUDIO_MODES:
-        raise InputError(f"--slowmo-audio {slowmo_audio}: use one of "
-                         f"{', '.join(SLOWMO_AUDIO_MODES)}")
-    if slowmo_audio is not None and mode != "slowmo":
-        raise InputError("--slowmo-audio only applies with --slowmo")
+    check_slowmo_audio(slowmo_audio, retime)
     if max_frames is not None and max_frames < 2:
         raise InputError(f"--max-frames must be at least 2, got {max_frames}")
     input_path, output_path = Path(input_path), Path(output_path)
@@ -132,15 +119,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         result.audio = "dropped" if info.has_audio else "none"
         result.notes.extend(left_out_of_folder(input_path, info.stream_index))
     elif not as_folder and not info.is_folder:
-        carrying = open_carried(input_path, info.stream_index, output_path.suffix.lower(),
-                                max_frames, int(value) if mode == "slowmo" else None,
-                                slowmo_audio or "stretch")
-        result.audio = carrying.audio
-        result.notes.extend(carrying.notes)
-        if carrying.audio == "stretched" and slowmo_audio is None:
-            result.notes.append(f"audio stretched to {int(value)}x its length with its pitch "
-                                f"kept (--slowmo-audio stretch; 'pitch' lowers it like a slowed "
-                                f"tape, 'drop' leaves it out)")
+        carrying = carry_streams(info, output_path, retime, max_frames, slowmo_audio, result)
     writer: Any = None
     bar = tqdm(total=_estimate_output_count(info, retime, max_frames), unit="frame",
                desc="tweenflow", disable=not progress, dynamic_ncols=True)
@@ -168,6 +147,31 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         bar.close()
     result.frames_out = writer.count
     return result
+
+
+def check_slowmo_audio(slowmo_audio: str | None, retime: Retime) -> None:
+    """Refuse a --slowmo-audio mode that is unknown or given without --slowmo."""
+    if slowmo_audio is not None and slowmo_audio not in SLOWMO_AUDIO_MODES:
+        raise InputError(f"--slowmo-audio {slowmo_audio}: use one of "
+                         f"{', '.join(SLOWMO_AUDIO_MODES)}")
+    if slowmo_audio is not None and retime.mode != "slowmo":
+        raise InputError("--slowmo-audio only applies with --slowmo")
+
+
+def carry_streams(info: VideoInfo, output_path: Path, retime: Retime, max_frames: int | None,
+                  slowmo_audio: str | None, result: VideoResult) -> Carrying:
+    """The input's other streams (audio, subtitles, ...) planned for output_path; what was
+    done with the audio and what was left out go into result."""
+    slowmo = int(retime.value) if retime.mode == "slowmo" else None
+    carrying = open_carried(info.path, info.stream_index, output_path.suffix.lower(),
+                            max_frames, slowmo, slowmo_audio or "stretch")
+    result.audio = carrying.audio
+    result.notes.extend(carrying.notes)
+    if carrying.audio == "stretched" and slowmo_audio is None:
+        result.notes.append(f"audio stretched to {slowmo}x its length with its pitch kept "
+                            f"(--slowmo-audio stretch; 'pitch' lowers it like a slowed tape, "
+                            f"'drop' leaves it out)")
+    return carrying
 
 
 def _check_output(input_path: Path, output_path: Path, overwrite: bool) -> bool:
