@@ -90,7 +90,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     segment_seconds = Fraction(str(segment_seconds) if isinstance(segment_seconds, float)
                                else segment_seconds)
     held_threshold = parse_dedup(dedup)
-    pipeline._check_output(input_path, output_path, overwrite)
+    pipeline.check_output(input_path, output_path, overwrite)
     info = probe(input_path, input_fps, stream)
     result = JobResult()
     settings, notes = encoder_settings(encoding, output_path.suffix.lower(), info.high_depth,

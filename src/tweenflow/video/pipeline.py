@@ -100,7 +100,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     if max_frames is not None and max_frames < 2:
         raise InputError(f"--max-frames must be at least 2, got {max_frames}")
     input_path, output_path = Path(input_path), Path(output_path)
-    as_folder = _check_output(input_path, output_path, overwrite)
+    as_folder = check_output(input_path, output_path, overwrite)
     info = probe(input_path, input_fps, stream)
     settings = None
     result = VideoResult()
@@ -132,7 +132,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                                  nominal_rate(retime, info.rate), info.colour, info.rotation,
                                  carrying.carried if carrying else None,
                                  settings=settings)
-        _run_threaded(lambda: read_frames(info, max_frames),
+        run_threaded(lambda: read_frames(info, max_frames),
                       lambda produced: _write_all(produced, writer, bar),
                       lambda decoded: _retime(decoded, retime, engine, scene_cut_threshold,
                                               held_threshold, result, info, max_frames))
@@ -174,7 +174,7 @@ def carry_streams(info: VideoInfo, output_path: Path, retime: Retime, max_frames
     return carrying
 
 
-def _check_output(input_path: Path, output_path: Path, overwrite: bool) -> bool:
+def check_output(input_path: Path, output_path: Path, overwrite: bool) -> bool:
     """Validate the output before any work; True if it is a folder of PNGs."""
     if input_path.exists() and output_path.resolve() == input_path.resolve():
         raise OutputError(f"{output_path}: the output would overwrite the input")
@@ -331,7 +331,7 @@ def _write_all(produced: Iterable[tuple[Fraction, np.ndarray]], writer: Any, bar
         bar.update(1)
 
 
-def _run_threaded(source: Callable[[], Iterable], sink: Callable[[Iterable], None],
+def run_threaded(source: Callable[[], Iterable], sink: Callable[[Iterable], None],
                   transform: Callable[[Iterable], Iterable]) -> None:
     """source() runs in a thread, sink() in another, transform in this one; bounded queues
     between them. The first exception anywhere stops all three and is re-raised here."""
