@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tweenflow import convert_video
+from tweenflow.bench.clips import encode_h264
 from tweenflow.errors import InputError
 from tweenflow.images import read_image
 from tweenflow.video.dedup import (DEFAULT_HELD_THRESHOLD, distinct_drawings, held_frame_score,
@@ -30,21 +31,6 @@ def sample_frames(first: int, count: int, width: int = 480) -> list[np.ndarray]:
                 height = round(rgb.shape[0] * width / rgb.shape[1]) // 2 * 2
                 frames.append(cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA))
     return frames
-
-
-def encode(path, frames, crf=23, rate=Fraction(30)):
-    """x264 yuv420p at the given CRF: repeats come back as near-duplicates."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=rate)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "medium"}
-        for frame in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
 
 
 def decoded(path):
@@ -75,8 +61,8 @@ def timed(frames, rate=Fraction(30)):
 @needs_samples
 def test_score_separates_codec_noise_from_motion(tmp_path):
     frames = sample_frames(147, 4)
-    held = decoded(encode(tmp_path / "held.mp4", [frame for frame in frames for _ in range(2)],
-                          crf=23))
+    held = decoded(encode_h264(tmp_path / "held.mp4",
+                               [frame for frame in frames for _ in range(2)], crf=23))
     assert held_frame_score(frames[0], frames[0]) == 0
     for index in range(4):     # a drawing and its re-encoded repeat: noise only
         score = held_frame_score(held[2 * index], held[2 * index + 1])
@@ -159,7 +145,7 @@ def test_distinct_drawings_compares_with_the_kept_frame_not_the_last_one():
 @needs_samples
 def test_animation_on_twos_plays_evenly_with_dedup_and_stutters_without(tmp_path):
     drawings = sample_frames(147, 13)
-    source = encode(tmp_path / "twos.mp4", [frame for frame in drawings for _ in range(2)])
+    source = encode_h264(tmp_path / "twos.mp4", [frame for frame in drawings for _ in range(2)])
     smooth = convert_video(source, tmp_path / "smooth", fps=30, engine="classical")
     assert smooth.duplicates_dropped == 13 and smooth.frames_out == 26
     rough = convert_video(source, tmp_path / "rough", fps=30, engine="classical", dedup="off")
@@ -182,7 +168,7 @@ def test_animation_on_twos_plays_evenly_with_dedup_and_stutters_without(tmp_path
 def test_real_still_stays_still_and_keeps_its_frames(tmp_path):
     frames = sample_frames(147, 2, width=320)
     # a drawing held for 8 frames (a still, not twos), then the next one
-    source = encode(tmp_path / "still.mp4", [frames[0]] * 8 + [frames[1]] * 2)
+    source = encode_h264(tmp_path / "still.mp4", [frames[0]] * 8 + [frames[1]] * 2)
     result = convert_video(source, tmp_path / "out", multi=2, engine="classical")
     assert result.frames_in == 10 and result.frames_out == 20
     assert result.duplicates_dropped == 1          # only the last drawing's single repeat

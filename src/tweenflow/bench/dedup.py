@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -22,6 +21,7 @@ import cv2
 import numpy as np
 
 from tweenflow import convert_video
+from tweenflow.bench.clips import encode_h264
 from tweenflow.images import read_image
 from tweenflow.video.dedup import DEFAULT_HELD_THRESHOLD, held_frame_score
 
@@ -46,24 +46,6 @@ def decode(path: Path, first: int = 0, count: int | None = None, width: int | No
     return frames
 
 
-def encode(path: Path, frames: list[np.ndarray], crf: int, rate: Fraction = Fraction(30),
-           keyint: int | None = None) -> Path:
-    """x264 yuv420p; keyint: a keyframe every keyint frames (else x264's default, 250)."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=rate)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "medium"}
-        if keyint:
-            stream.options["x264-params"] = f"keyint={keyint}:min-keyint=1:scenecut=0"
-        for frame in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
-
-
 def displacements(frames: list[np.ndarray]) -> np.ndarray:
     flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     grey = [cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) for frame in frames]
@@ -80,7 +62,7 @@ def score_table(workdir: Path) -> None:
             frames = decode(VIDEOS / name, 100, 20, width)
             held = [frame for frame in frames for _ in range(2)]
             for crf, keyint in ((23, None), (23, 3), (35, None)):
-                back = decode(encode(workdir / "held.mp4", held, crf, keyint=keyint))
+                back = decode(encode_h264(workdir / "held.mp4", held, crf, keyint=keyint))
                 repeats = [held_frame_score(back[2 * i], back[2 * i + 1]) for i in range(20)]
                 motion = [held_frame_score(back[2 * i + 1], back[2 * i + 2]) for i in range(19)]
                 print(f"| {name} | {width or frames[0].shape[1]} | {crf} | "
@@ -90,7 +72,7 @@ def score_table(workdir: Path) -> None:
 
 def evenness(workdir: Path) -> None:
     drawings = decode(VIDEOS / SAMPLES[0], 147, 13, 480)
-    source = encode(workdir / "twos.mp4", [frame for frame in drawings for _ in range(2)], 23)
+    source = encode_h264(workdir / "twos.mp4", [frame for frame in drawings for _ in range(2)], 23)
     print()
     print("| --dedup | held frames dropped | displacement per output frame (px): mean | spread |")
     print("| --- | --- | --- | --- |")

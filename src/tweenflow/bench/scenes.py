@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -35,6 +34,7 @@ import av
 import cv2
 import numpy as np
 
+from tweenflow.bench.clips import encode_h264
 from tweenflow.images import read_image
 from tweenflow.video.scenes import (DEFAULT_SCENE_CUT_THRESHOLD, _shrunk_bgr,
                                     scene_change_score)
@@ -76,21 +76,6 @@ def decode(path: Path, step: int = 1, size: tuple[int, int] | None = None
             if index % step == 0:
                 rgb = frame.to_ndarray(format="rgb24")
                 yield rgb if size is None else cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-
-
-def encode(frames: list[np.ndarray], path: Path, crf: int = 23) -> Path:
-    """x264 yuv420p at 30 fps, as an exported edit would be."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=Fraction(30))
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "fast"}
-        for frame in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
 
 
 def mirrored(frame: np.ndarray) -> np.ndarray:
@@ -137,7 +122,7 @@ def labelled_clips(workdir: Path) -> list[Clip]:
         ("closest colours: dog -> juggle", shot("dog", 100), shot("juggle", 100)),
     ]
     for index, (name, first, second) in enumerate(edits):
-        path = encode(first + second, workdir / f"edit{index}.mp4")
+        path = encode_h264(workdir / f"edit{index}.mp4", first + second, preset="fast")
         clips.append(Clip(name, lambda path=path: decode(path), cuts=[SHOT]))
     return clips
 
