@@ -1,5 +1,6 @@
 """Transparent frames: a sprite on a transparent background moves with its alpha, and over a
-checkerboard the in-between has a clean edge (no dark or coloured halo)."""
+checkerboard the in-between has a clean edge (no dark or coloured halo); the alpha moves by the
+colour's own flow (one engine pass), not by a flow of its own."""
 from __future__ import annotations
 
 import cv2
@@ -7,7 +8,9 @@ import numpy as np
 import pytest
 
 import tweenflow
+from tests.conftest import shifted_pair
 from tweenflow.engines.alpha import AlphaEngine
+from tweenflow.engines.base import Engine
 
 HEIGHT, WIDTH, MOTION = 72, 112, 12
 
@@ -93,3 +96,97 @@ def test_rgb_frames_pass_through_unchanged(engines):
     plain = engine.render(engine.prepare(frame0, frame1), 0.5)
     wrapped = AlphaEngine(engine)
     assert np.array_equal(wrapped.render(wrapped.prepare(frame0, frame1), 0.5), plain)
+
+
+# Stripes: a textured colour moving diagonally by (DX, DY) whose alpha is vertical stripes of
+# period STRIPE_PERIOD moving with it. The matte alone only shows its motion modulo the period
+# and only across the stripes (aperture problem): a shift of 6 looks like one of -2.
+DX, DY, STRIPE_PERIOD, MARGIN = 6, 6, 8.0, 16
+
+
+def stripes(x_shift: float, width: int) -> np.ndarray:
+    """float32 (1, W) alpha in [0.8, 1]: mostly opaque, so the premultiplied colour's texture,
+    not the stripes, dominates what the flow sees (DIS follows deeper stripes astray)."""
+    xx = np.arange(width, dtype=np.float32)[None]
+    return 0.9 + 0.1 * np.sin(2 * np.pi * (xx - x_shift) / STRIPE_PERIOD)
+
+
+def striped_pair(dtype=np.uint8, height: int = 96, width: int = 160):
+    """(frame0, frame1, alpha at t = 0.5): straight RGBA frames of `dtype`."""
+    colour0, colour1, _ = shifted_pair(height, width, DX, DY, seed=7, margin=MARGIN)
+    scale = 1.0 if dtype == np.float32 else float(np.iinfo(dtype).max)
+    frames = []
+    for colour, shift in ((colour0, 0), (colour1, DX)):
+        alpha = np.repeat(stripes(shift, width), height, axis=0)
+        rgba = np.dstack([colour / np.float32(255), alpha])
+        frames.append((rgba if dtype == np.float32 else np.rint(rgba * scale)).astype(dtype))
+    return frames[0], frames[1], np.repeat(stripes(DX / 2, width), height, axis=0)
+
+
+def alpha_error(frame: np.ndarray, truth: np.ndarray) -> float:
+    """Mean |alpha - truth| (0-1) away from the borders (where content enters the frame)."""
+    scale = 1.0 if frame.dtype == np.float32 else float(np.iinfo(frame.dtype).max)
+    inside = (slice(MARGIN, -MARGIN), slice(MARGIN, -MARGIN))
+    return float(np.abs(frame[..., 3][inside] / scale - truth[inside]).mean())
+
+
+class RgbOnly(Engine):
+    """An engine that cannot carry alpha (AlphaEngine then renders the matte separately)."""
+
+    def __init__(self, inner: Engine) -> None:
+        self.inner, self.name = inner, inner.name
+
+    def prepare(self, frame0, frame1):
+        assert frame0.shape[2] == 3
+        return self.inner.prepare(frame0, frame1)
+
+    def render(self, state, t, motion=None):
+        return self.inner.render(state, t, motion)
+
+
+# Tolerance: the stripes' steepest slope is 0.1 * 2 pi / 8 = 0.079 per pixel, so 0.02 mean
+# is the alpha misplaced by about 0.25 px on average. The matte pass moves the stripes by -1
+# instead of +3 (half a period off: inverted, mean error 0.4 / pi = 0.127), six times that.
+STRIPE_TOLERANCE = 0.02
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+@pytest.mark.parametrize("name", ["classical", "rife4"])
+def test_alpha_moves_by_the_colours_flow_where_the_matte_alone_is_ambiguous(engines, name,
+                                                                           dtype):
+    frame0, frame1, truth = striped_pair(dtype)
+    middle, = tweenflow.interpolate(frame0, frame1, 0.5, AlphaEngine(engines(name)))
+    assert middle.shape == frame0.shape and middle.dtype == dtype
+    # measured 0.0014 / 0.0000 / 0.0000 (classical: exact flow; uint8 rounding), 0.0025 (rife4)
+    assert alpha_error(middle, truth) < STRIPE_TOLERANCE
+
+
+@pytest.mark.parametrize("name", ["classical", "rife4"])
+def test_the_matte_pass_fallback_moves_the_stripes_wrongly(engines, name):
+    """The stripes test can fail: an engine that cannot carry alpha falls back to rendering
+    the matte on its own, whose motion is not the colour's."""
+    frame0, frame1, truth = striped_pair()
+    fallback = AlphaEngine(RgbOnly(engines(name)))
+    middle = fallback.render(fallback.prepare(frame0, frame1), 0.5)
+    assert middle.shape == frame0.shape and middle.dtype == np.uint8
+    assert alpha_error(middle, truth) > 3 * STRIPE_TOLERANCE   # measured 0.118, 0.120
+    # its colour is still the one-pass colour: the fallback only differs in the matte
+    carried = AlphaEngine(engines(name))
+    one_pass = carried.render(carried.prepare(frame0, frame1), 0.5)
+    assert alpha_error(one_pass, truth) < STRIPE_TOLERANCE
+
+
+def test_a_carried_alpha_runs_the_engine_once():
+    calls = []
+
+    class Counting(RgbOnly):
+        carries_alpha = True
+
+        def prepare(self, frame0, frame1):
+            calls.append(frame0.shape)
+            return self.inner.prepare(frame0, frame1)
+
+    frame0, frame1, _ = striped_pair(height=64, width=64)
+    engine = AlphaEngine(Counting(tweenflow.create_engine("classical")))
+    middle = engine.render(engine.prepare(frame0, frame1), 0.5)
+    assert calls == [(64, 64, 4)] and middle.shape == (64, 64, 4)

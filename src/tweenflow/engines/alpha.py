@@ -2,9 +2,16 @@
 
 Warping straight (unpremultiplied) colour pulls the invisible colour of transparent pixels
 into the edge of the sprite (dark or coloured fringes); premultiplied colour is zero there,
-so the edge blends only with what is really visible. The alpha matte is rendered by the same
-engine at the same t (a second pass on the matte as a grey picture), so it moves with the
-colour's content; the colour is divided by the rendered alpha afterwards.
+so the edge blends only with what is really visible. An engine that carries alpha (see
+`Engine.carries_alpha`: rife4, rife3, classical and the engines made of them) gets the
+premultiplied RGBA frames in one pass: its flow comes from the premultiplied colour and the
+alpha moves by the same flows and blend weights, so the matte moves exactly with the colour.
+The colour is divided by the moved alpha afterwards.
+
+Fallback, for an engine that cannot carry a fourth channel: the alpha matte is rendered by a
+second pass of the engine on the matte as a grey picture. That pass estimates its own motion
+from the matte's outline (not the colour's flow: wrong where the matte alone is ambiguous,
+e.g. stripes) and doubles the engine time.
 """
 from __future__ import annotations
 
@@ -16,12 +23,16 @@ import numpy as np
 from tweenflow.engines.base import Engine, MotionField
 from tweenflow.samples import from_float, full_scale
 
+# Below this alpha (0-1) a pixel is transparent: its colour is 0, not colour / alpha.
+TRANSPARENT = 1e-6
+
 
 @dataclass
 class AlphaState:
-    colour: Any            # the inner engine's state of the premultiplied colour
-    matte: Any | None      # its state of the alpha mattes (None: the frames are RGB)
+    colour: Any            # the inner engine's state (of the premultiplied RGBA, if it carries it)
+    matte: Any | None      # the fallback's state of the alpha mattes (None: not needed)
     dtype: np.dtype
+    rgba: bool             # the frames are RGBA
 
 
 def premultiplied(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -30,18 +41,41 @@ def premultiplied(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return frame[..., :3].astype(np.float32) * alpha, alpha
 
 
+def premultiplied_rgba(frame: np.ndarray) -> np.ndarray:
+    """A straight-alpha RGBA frame (any sample type) as premultiplied RGBA float32 in [0, 1]."""
+    colour, alpha = premultiplied(frame)
+    return np.concatenate([colour / np.float32(full_scale(frame.dtype)), alpha], axis=2)
+
+
+def straight(colour: np.ndarray, alpha: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Premultiplied colour (H, W, 3) and alpha (H, W, 1), float32 in [0, 1], as a
+    straight-alpha RGBA frame of `dtype` (colour / alpha, 0 where transparent)."""
+    alpha = np.clip(alpha, 0.0, 1.0)
+    rgb = colour / np.maximum(alpha, TRANSPARENT)
+    rgb[np.broadcast_to(alpha < TRANSPARENT, rgb.shape)] = 0
+    # a premultiplied colour above its alpha (an engine that sharpens) saturates
+    return from_float(np.concatenate([np.clip(rgb, 0.0, 1.0), alpha], axis=2), dtype, 1.0)
+
+
 class AlphaEngine(Engine):
-    """`engine` on (H, W, 4) RGBA frames (straight alpha, uint8/uint16/float32); RGB frames
-    are passed through unchanged."""
+    """`engine` on (H, W, 4) RGBA frames (straight alpha, uint8/uint16/float32), returning
+    straight RGBA of the same type; RGB frames are passed through unchanged. One pass of
+    `engine` on premultiplied RGBA when it carries alpha, else a second pass for the matte
+    (see the module docstring)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.name = engine.name
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> AlphaState:
-        if frame0.shape[2] == 3:
-            return AlphaState(self.engine.prepare(frame0, frame1), None, frame0.dtype)
         dtype = frame0.dtype
+        if frame0.shape[2] == 3:
+            return AlphaState(self.engine.prepare(frame0, frame1), None, dtype, rgba=False)
+        if self.engine.carries_alpha:
+            # float32 in: the colour is rounded once, after the division by alpha
+            return AlphaState(self.engine.prepare(premultiplied_rgba(frame0),
+                                                  premultiplied_rgba(frame1)),
+                              None, dtype, rgba=True)
         (colour0, alpha0), (colour1, alpha1) = premultiplied(frame0), premultiplied(frame1)
         # the inner engine sees the frames' own sample type: its uint8 path for uint8 inputs
         full = full_scale(dtype)
@@ -49,7 +83,7 @@ class AlphaEngine(Engine):
         grey = lambda alpha: np.repeat(alpha * np.float32(full), 3, axis=2)  # noqa: E731
         return AlphaState(self.engine.prepare(as_input(colour0), as_input(colour1)),
                           self.engine.prepare(as_input(grey(alpha0)), as_input(grey(alpha1))),
-                          dtype)
+                          dtype, rgba=True)
 
     def render(self, state: AlphaState, t: float, motion: MotionField | None = None
                ) -> np.ndarray:
@@ -57,16 +91,14 @@ class AlphaEngine(Engine):
 
     def render_many(self, state: AlphaState, times: list[float],
                     motion: MotionField | None = None) -> list[np.ndarray]:
-        colours = self.engine.render_many(state.colour, times, motion)
+        frames = self.engine.render_many(state.colour, times, motion)
+        if not state.rgba:
+            return frames
         if state.matte is None:
-            return colours
+            return [straight(frame[..., :3], frame[..., 3:4], state.dtype) for frame in frames]
         mattes = self.engine.render_many(state.matte, times, motion)
         scale = np.float32(full_scale(state.dtype))
-        frames = []
-        for colour, matte in zip(colours, mattes):
-            alpha = matte.astype(np.float32).mean(axis=2, keepdims=True) / scale
-            straight = colour.astype(np.float32) / np.maximum(alpha, 1e-6)
-            straight[np.broadcast_to(alpha < 1e-6, straight.shape)] = 0
-            rgba = np.concatenate([np.minimum(straight, scale), alpha * scale], axis=2)
-            frames.append(from_float(rgba, state.dtype, float(scale)))
-        return frames
+        return [straight(colour.astype(np.float32) / scale,
+                         matte.astype(np.float32).mean(axis=2, keepdims=True) / scale,
+                         state.dtype)
+                for colour, matte in zip(frames, mattes)]

@@ -88,6 +88,10 @@ class AugmentedEngine(Engine):
         self.augmentation = augmentation
         self.name = f"{engine.name}[{augmentation.name}]"
 
+    @property
+    def carries_alpha(self) -> bool:
+        return self.engine.carries_alpha
+
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> AugmentedState:
         if self.augmentation.mirror:
             frame0, frame1 = _mirror_frame(frame0), _mirror_frame(frame1)

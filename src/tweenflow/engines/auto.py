@@ -41,6 +41,10 @@ class AutoEngine(Engine):
         self.large_motion = large_motion
         self.threshold_pixels = threshold_pixels
 
+    @property
+    def carries_alpha(self) -> bool:
+        return self.small_motion.carries_alpha and self.large_motion.carries_alpha
+
     def _engine(self, large_motion: bool) -> Engine:
         return self.large_motion if large_motion else self.small_motion
 

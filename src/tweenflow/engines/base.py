@@ -50,9 +50,18 @@ class MotionField(Protocol):
 
 
 class Engine(ABC):
-    """Two-frame in-betweening. Frames are uint8 arrays (H, W, 3), RGB."""
+    """Two-frame in-betweening. Frames are (H, W, 3) RGB arrays, uint8 (0-255), uint16
+    (0-65535) or float32 (0-1); outputs have the inputs' sample type.
+
+    An engine whose `carries_alpha` is True also takes (H, W, 4) premultiplied RGBA frames: it
+    estimates the motion from the RGB channels alone and moves the fourth channel by the same
+    flows and blend weights as the colour, returning (H, W, 4); its RGB output is the one it
+    gives for the RGB channels alone. (tweenflow.engines.alpha builds straight-alpha frames
+    on this.)
+    """
 
     name: str = ""
+    carries_alpha: bool = False
 
     @abstractmethod
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> Any:
@@ -60,7 +69,7 @@ class Engine(ABC):
 
     @abstractmethod
     def render(self, state: Any, t: float, motion: MotionField | None = None) -> np.ndarray:
-        """The frame at time t in (0, 1), uint8 (H, W, 3) RGB, the inputs' size."""
+        """The frame at time t in (0, 1): the inputs' size, channels and sample type."""
 
     def render_many(self, state: Any, times: list[float],
                     motion: MotionField | None = None) -> list[np.ndarray]:

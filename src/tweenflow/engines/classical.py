@@ -4,6 +4,8 @@ Intermediate flows use Super SloMo's linear combination of the two bidirectional
 the forward and backward flows disagree (forward-backward consistency), a pixel of one frame is
 occluded in the other: that content is seen in its own frame only, so where the in-between frame
 samples it, the other frame's sample (something else) gets less weight in the blend.
+Premultiplied RGBA frames: the flow comes from the RGB; the alpha is warped by the same flows and
+blended with the same weights.
 """
 from __future__ import annotations
 
@@ -38,6 +40,11 @@ class ClassicalPairState:
     flow_0_to_1: np.ndarray      # float32 (H, W, 2), pixels
     flow_1_to_0: np.ndarray
     dtype: np.dtype = np.dtype(np.uint8)   # the inputs' sample type, also the outputs'
+    # float32 (H, W) alpha of RGBA inputs, in 0-255 like packed's colour (None: RGB inputs).
+    # Warped on its own: OpenCV's float remap interpolates 1, 3 and 4 channels exactly but
+    # rounds the weights to 1/32 for 5, so it is not packed in.
+    alpha0: np.ndarray | None = None
+    alpha1: np.ndarray | None = None
 
 
 @lru_cache(maxsize=8)
@@ -79,13 +86,23 @@ def occlusion_mask(flow_ab: np.ndarray, flow_ba: np.ndarray, blur_sigma: float =
     return cv2.GaussianBlur(occluded, (0, 0), sigma) if sigma > 0 else occluded
 
 
-def _pack(frame: np.ndarray, occlusion: np.ndarray) -> np.ndarray:
-    """(H, W, 4) float32: the RGB frame as floats in 0-255 (any sample type), and its
-    occlusion mask."""
+def _levels(frame: np.ndarray) -> np.ndarray:
+    """The frame as float32 in 0-255 (any sample type)."""
     values = frame.astype(np.float32)
     if frame.dtype != np.uint8:
         values *= np.float32(255.0 / full_scale(frame.dtype))
-    return cv2.merge([*cv2.split(values), occlusion])
+    return values
+
+
+def _pack(frame: np.ndarray, occlusion: np.ndarray) -> np.ndarray:
+    """(H, W, 4) float32: the frame's RGB as floats in 0-255 (any sample type), and its
+    occlusion mask."""
+    return cv2.merge([*cv2.split(_levels(frame[..., :3])), occlusion])
+
+
+def _alpha(frame: np.ndarray) -> np.ndarray | None:
+    """An RGBA frame's alpha as float32 (H, W) in 0-255 (None for RGB)."""
+    return np.ascontiguousarray(_levels(frame[..., 3])) if frame.shape[2] == 4 else None
 
 
 @lru_cache(maxsize=1)
@@ -114,6 +131,7 @@ def _beyond(difference: np.ndarray, tolerance: float) -> np.ndarray:
 
 class ClassicalEngine(Engine):
     name = "classical"
+    carries_alpha = True
 
     def __init__(self, scale: float = 1.0, runtime: Runtime | None = None,
                  preset: str = "auto", occlusion_strength: float = 0.5) -> None:
@@ -174,7 +192,8 @@ class ClassicalEngine(Engine):
             occlusion0, occlusion1 = up(occlusion0), up(occlusion1)
         return ClassicalPairState(packed0=_pack(frame0, occlusion0),
                                   packed1=_pack(frame1, occlusion1),
-                                  flow_0_to_1=flow01, flow_1_to_0=flow10, dtype=frame0.dtype)
+                                  flow_0_to_1=flow01, flow_1_to_0=flow10, dtype=frame0.dtype,
+                                  alpha0=_alpha(frame0), alpha1=_alpha(frame1))
 
     def intermediate_flows(self, state: ClassicalPairState, t: float
                            ) -> tuple[np.ndarray, np.ndarray]:
@@ -212,9 +231,15 @@ class ClassicalEngine(Engine):
         # (weight0 warped0 + weight1 warped1) / (weight0 + weight1), on all four channels
         # (contiguous, so OpenCV's parallel kernel); rounded half to even and saturated.
         blended = cv2.blendLinear(warped0, warped1, weight0, weight1)
-        if state.dtype != np.uint8:
-            return from_float(cv2.cvtColor(blended, cv2.COLOR_RGBA2RGB), state.dtype, 255.0)
-        return cv2.cvtColor(cv2.convertScaleAbs(blended), cv2.COLOR_RGBA2RGB)
+        if state.alpha0 is None:
+            frame = cv2.cvtColor(blended, cv2.COLOR_RGBA2RGB)     # the occlusion left out
+        else:   # the alpha, by the same flows and weights, in the occlusion's place
+            alpha = cv2.blendLinear(warp_backward(state.alpha0, flow_t_to_0),
+                                    warp_backward(state.alpha1, flow_t_to_1), weight0, weight1)
+            frame = cv2.insertChannel(alpha, blended, 3)
+        if state.dtype == np.uint8:
+            return cv2.convertScaleAbs(frame)
+        return from_float(frame, state.dtype, 255.0)
 
 
 register(EngineInfo(name="classical",

@@ -36,8 +36,9 @@ class FusionState:
 
 
 class FusionEngine(Engine):
-    """The per-pixel mean of `members`' frames, outliers left out (see `fuse`); RGB in and
-    out, in the inputs' sample type."""
+    """The per-pixel mean of `members`' frames, outliers left out (see `fuse`); RGB (or
+    premultiplied RGBA, when every member carries alpha) in and out, in the inputs' sample
+    type."""
 
     name = "fusion"
 
@@ -45,6 +46,10 @@ class FusionEngine(Engine):
         if not members:
             raise ValueError("fusion needs at least one member engine")
         self.members = list(members)
+
+    @property
+    def carries_alpha(self) -> bool:
+        return all(member.carries_alpha for member in self.members)
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> FusionState:
         return FusionState([member.prepare(frame0, frame1) for member in self.members])
@@ -66,7 +71,7 @@ class FusionEngine(Engine):
 
 
 def fuse(frames: Sequence[np.ndarray]) -> np.ndarray:
-    """robust_mean of the members' (H, W, 3) frames, in their sample type (rounded)."""
+    """robust_mean of the members' (H, W, C) frames, in their sample type (rounded)."""
     mean = robust_mean(frames)
     if frames[0].dtype != np.uint8:
         return from_float(mean, frames[0].dtype, full_scale(frames[0].dtype))
@@ -74,9 +79,10 @@ def fuse(frames: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def robust_mean(frames: Sequence[np.ndarray], full: float | None = None) -> np.ndarray:
-    """The float32 (H, W, 3) mean of the members' (H, W, 3) frames (uint8, uint16 or float32;
-    the mean in their own scale), leaving out outliers. full: the value of full intensity in
-    these frames (default: their type's, see tweenflow.samples.full_scale).
+    """The float32 (H, W, C) mean of the members' (H, W, C) frames (uint8, uint16 or float32;
+    the mean in their own scale), leaving out outliers. C = 3 (RGB) or 4 (premultiplied RGBA:
+    outliers are judged on the RGB, the mean is of all four). full: the value of full
+    intensity in these frames (default: their type's, see tweenflow.samples.full_scale).
 
     A member whose mean distance to the per-pixel median of the members is more than
     OUTLIER_FACTOR times the typical (median) member's has failed on this frame (e.g. a flow
@@ -132,7 +138,7 @@ def robust_mean_reference(frames: Sequence[np.ndarray], full: float | None = Non
     keep = np.ones(len(frames), bool)
     while len(frames) > 2:
         median = np.median(stack[keep], axis=0)
-        distance = np.abs(stack - median).mean(axis=(1, 2, 3))
+        distance = np.abs(stack - median)[..., :3].mean(axis=(1, 2, 3))
         threshold = max(OUTLIER_FACTOR * float(np.median(distance[keep])), OUTLIER_FLOOR)
         kept = keep & (distance <= threshold)
         if kept.sum() < 2 or np.array_equal(kept, keep):

@@ -64,6 +64,10 @@ class PlacementEngine(Engine):
         self.sharp = list(sharp)
         self.voters = list(voters)
 
+    @property
+    def carries_alpha(self) -> bool:
+        return all(member.carries_alpha for member in self.sharp + self.voters)
+
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> PlacementState:
         return PlacementState([member.prepare(frame0, frame1) for member in self.sharp],
                               [member.prepare(frame0, frame1) for member in self.voters])
@@ -97,8 +101,10 @@ def _sizes(shape: tuple[int, ...]) -> tuple[float, float]:
 def choice_weights(sharp_frames: Sequence[np.ndarray], consensus: np.ndarray,
                    choice_sigma: float) -> np.ndarray:
     """float32 (members, H, W) weights summing to 1 per pixel: near 1 for the sharp member
-    nearest to `consensus` (float32 (H, W, 3)) over a Gaussian window of `choice_sigma`."""
-    rgb_sum = np.ones((1, 3), np.float32)
+    nearest to `consensus` (float32 (H, W, C), C = 3 or 4: judged on the RGB) over a Gaussian
+    window of `choice_sigma`."""
+    rgb_sum = np.zeros((1, consensus.shape[2]), np.float32)
+    rgb_sum[0, :3] = 1
     distances = [cv2.GaussianBlur(cv2.transform(cv2.absdiff(frame.astype(np.float32), consensus),
                                                 rgb_sum), (0, 0), choice_sigma)
                  for frame in sharp_frames]
@@ -110,9 +116,9 @@ def choice_weights(sharp_frames: Sequence[np.ndarray], consensus: np.ndarray,
 
 
 def place(sharp_frames: Sequence[np.ndarray], all_frames: Sequence[np.ndarray]) -> np.ndarray:
-    """One frame from members' (H, W, 3) frames (any sample type, kept): the coarse band of
-    the robust mean of `all_frames`, the fine band of the `sharp_frames` chosen per region
-    (choice_weights)."""
+    """One frame from members' (H, W, C) frames (any sample type, kept; C = 3, or 4 for
+    premultiplied RGBA, chosen by its RGB): the coarse band of the robust mean of
+    `all_frames`, the fine band of the `sharp_frames` chosen per region (choice_weights)."""
     dtype = sharp_frames[0].dtype
     if dtype != np.uint8:    # CHOICE_LEVELS and the outlier test are in 0-255 levels
         levels = np.float32(255.0 / full_scale(dtype))
@@ -123,7 +129,7 @@ def place(sharp_frames: Sequence[np.ndarray], all_frames: Sequence[np.ndarray]) 
     weights = choice_weights(sharp_frames, consensus, choice_sigma)
     chosen = np.zeros_like(consensus)
     for weight, frame in zip(weights, sharp_frames):
-        chosen += cv2.merge([weight] * 3) * frame.astype(np.float32)
+        chosen += cv2.merge([weight] * consensus.shape[2]) * frame.astype(np.float32)
     low_pass = lambda image: cv2.GaussianBlur(image, (0, 0), coarse_sigma)  # noqa: E731
     out = low_pass(consensus) + (chosen - low_pass(chosen))
     if dtype != np.uint8:

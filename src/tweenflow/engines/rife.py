@@ -59,23 +59,23 @@ def _samples(frame: np.ndarray) -> torch.Tensor:
 
 
 def to_tensor(frame: np.ndarray) -> torch.Tensor:
-    """uint8, uint16 or float32 (H, W, 3) -> float32 (1, 3, H, W) in [0, 1]."""
+    """uint8, uint16 or float32 (H, W, C) -> float32 (1, C, H, W) in [0, 1]."""
     return _samples(frame).permute(2, 0, 1)[None].float() / full_scale(frame.dtype)
 
 
 def to_padded_tensor(frame: np.ndarray, multiple: int) -> torch.Tensor:
     """pad_to_multiple(to_tensor(frame), multiple) in one pass, channels-last (the fast path):
-    uint8/uint16/float32 (H, W, 3) -> float32 (1, 3, Hp, Wp) in [0, 1], zero padding at bottom
+    uint8/uint16/float32 (H, W, C) -> float32 (1, C, Hp, Wp) in [0, 1], zero padding at bottom
     and right."""
-    height, width = frame.shape[:2]
+    height, width, channels = frame.shape
     padded_h, padded_w = padded_size(height, width, multiple)
-    out = torch.zeros((1, padded_h, padded_w, 3), dtype=torch.float32)
+    out = torch.zeros((1, padded_h, padded_w, channels), dtype=torch.float32)
     out[0, :height, :width] = _samples(frame)
     return out.div_(full_scale(frame.dtype)).permute(0, 3, 1, 2)
 
 
 def to_frame(tensor: torch.Tensor, dtype: np.dtype = np.dtype(np.uint8)) -> np.ndarray:
-    """float (1, 3, H, W) in [0, 1] -> (H, W, 3) of `dtype`: uint8/uint16 rounded and clipped,
+    """float (1, C, H, W) in [0, 1] -> (H, W, C) of `dtype`: uint8/uint16 rounded and clipped,
     float32 as computed."""
     values = tensor[0].permute(1, 2, 0).float()
     if dtype == np.uint8:
@@ -122,7 +122,7 @@ def dyadic_approximation(t: float, max_depth: int = MAX_BISECTION_DEPTH) -> Frac
 
 @dataclass
 class RifePairState:
-    img0: torch.Tensor              # padded (1, 3, Hp, Wp)
+    img0: torch.Tensor              # padded (1, C, Hp, Wp), C = 3 or 4 (premultiplied RGBA)
     img1: torch.Tensor
     height: int
     width: int
@@ -144,7 +144,12 @@ class RifeEngine(Engine):
     "never": every t in one pass (batched, fastest); "auto" (default): recursion for pairs
     whose measured motion is at least LARGE_MOTION_PIXELS, where it pays (BENCHMARKS.md,
     "Large motion"), one pass otherwise.
+
+    Premultiplied RGBA frames: the network sees the RGB; the alpha is warped and blended by
+    the final flow and mask of each pass (midpoints carry it on through the recursion).
     """
+
+    carries_alpha = True
 
     def __init__(self, version: RifeVersion, scale: float = 1.0,
                  runtime: Runtime | None = None, notify=None, recursion: str = "auto") -> None:
@@ -240,8 +245,8 @@ class RifeEngine(Engine):
         state = RifePairState(img0=img0, img1=img1, height=height, width=width, recurse=recurse,
                               dtype=frame0.dtype)
         with self._autocast():
-            state.feat0 = self.model.encode_features(img0)
-            state.feat1 = self.model.encode_features(img1)
+            state.feat0 = self.model.encode_features(img0[:, :3])
+            state.feat1 = self.model.encode_features(img1[:, :3])
         if state.feat0 is not None:
             state.feat0, state.feat1 = state.feat0.float(), state.feat1.float()
         if isinstance(self.network, PyramidIFNet):

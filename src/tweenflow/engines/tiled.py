@@ -131,6 +131,10 @@ class TiledEngine(Engine):
         self.inner, self.tile, self.overlap = inner, tile, checked_overlap(tile, overlap)
         self.name = inner.name
 
+    @property
+    def carries_alpha(self) -> bool:
+        return self.inner.carries_alpha
+
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> TiledState:
         height, width = frame0.shape[:2]
         if height <= self.tile and width <= self.tile:   # one tile: tile_layout's _cuts
@@ -145,9 +149,9 @@ class TiledEngine(Engine):
                     motion: MotionField | None = None) -> list[np.ndarray]:
         if state.inner is not None:
             return self.inner.render_many(state.inner, times, motion)
-        height, width = state.frame0.shape[:2]
+        height, width, channels = state.frame0.shape
         tiles = tile_layout(height, width, self.tile, self.overlap)
-        group = max(1, MAX_ACCUMULATOR_BYTES // (height * width * 3 * 4))
+        group = max(1, MAX_ACCUMULATOR_BYTES // (height * width * channels * 4))
         frames = []
         for start in range(0, len(times), group):
             frames += self._render_group(state, tiles, times[start:start + group], motion)
@@ -155,8 +159,8 @@ class TiledEngine(Engine):
 
     def _render_group(self, state: TiledState, tiles: list[Tile], times: list[float],
                       motion: MotionField | None) -> list[np.ndarray]:
-        height, width = state.frame0.shape[:2]
-        total = np.zeros((len(times), height, width, 3), np.float32)
+        height, width, channels = state.frame0.shape
+        total = np.zeros((len(times), height, width, channels), np.float32)
         weights = np.zeros((height, width, 1), np.float32)
         hints = None if motion is None else FrameHints(motion, height, width)
         for tile in tiles:

@@ -165,7 +165,8 @@ def _timestep_plane(like: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor
 
 def _blend(img0: torch.Tensor, img1: torch.Tensor, flow: torch.Tensor,
            mask: torch.Tensor) -> torch.Tensor:
-    """The output frame: both inputs warped by the final flow, mixed by sigmoid(mask)."""
+    """The output frame: both inputs warped by the final flow, mixed by sigmoid(mask) (every
+    channel, a carried alpha too)."""
     alpha = torch.sigmoid(mask)
     return backward_warp(img0, flow[:, :2]) * alpha + backward_warp(img1, flow[:, 2:4]) * (1 - alpha)
 
@@ -247,13 +248,18 @@ class IFNet(nn.Module):
                 flow_prior: FlowPrior | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Predict the frame at time t between img0 and img1.
 
-        img0, img1: (N, 3, H, W) float in [0, 1], H and W multiples of pad_multiple / scale.
-        feat0/feat1: precomputed `encode_features` (computed here when None).
-        Returns (frame (N, 3, H, W), flow (N, 4, H, W)); v3 models ignore t (always 0.5).
+        img0, img1: (N, 3, H, W) float in [0, 1], H and W multiples of pad_multiple / scale;
+            or (N, 4, H, W) premultiplied RGBA: the network sees the RGB only, the alpha is
+            warped and blended with the final flow and mask like the colour.
+        feat0/feat1: precomputed `encode_features` of the RGB (computed here when None).
+        Returns (frame (N, C, H, W), flow (N, 4, H, W)), C the inputs'; v3 models ignore t
+        (always 0.5).
         """
         scales = [s / scale for s in self.config.scales]
+        carried0, carried1 = img0, img1      # what the final blend warps: all channels
+        img0, img1 = img0[:, :3], img1[:, :3]
         if self.config.block_kind == "v3":
-            return self._forward_v3(img0, img1, scales, flow_prior)
+            return self._forward_v3(img0, img1, carried0, carried1, scales, flow_prior)
         if self.config.head_channels:
             feat0 = self.encode(img0) if feat0 is None else feat0
             feat1 = self.encode(img1) if feat1 is None else feat1
@@ -276,9 +282,9 @@ class IFNet(nn.Module):
                 flow = flow + flow_delta
             if flow_prior is not None:
                 flow = flow_prior.apply(flow, i)
-        return _blend(img0, img1, flow, mask), flow
+        return _blend(carried0, carried1, flow, mask), flow
 
-    def _forward_v3(self, img0, img1, scales, flow_prior):
+    def _forward_v3(self, img0, img1, carried0, carried1, scales, flow_prior):
         n, _, height, width = img0.shape
         flow = img0.new_zeros((n, 4, height, width))
         mask = img0.new_zeros((n, 1, height, width))
@@ -296,4 +302,4 @@ class IFNet(nn.Module):
             mask = mask + (mask_both[:n] - mask_both[n:]) / 2
             if flow_prior is not None:
                 flow = flow_prior.apply(flow, i)
-        return _blend(img0, img1, flow, mask), flow
+        return _blend(carried0, carried1, flow, mask), flow

@@ -41,14 +41,16 @@ PART = 4   # channels per warp source array: a layout cv2.remap and oneDNN both 
 
 @dataclass
 class NhwcSources:
-    """One pair's warp sources, float32 (H, W, PART) arrays: per frame, its RGB (plus a 4th
-    channel that the convolutions give zero weight) and then its head features in groups of
-    PART channels; and box2 of each, what coarse warps sample. H, W: the padded input size."""
+    """One pair's warp sources, float32 (H, W, PART) arrays: per frame, its RGB plus a 4th
+    channel that the convolutions give zero weight (the premultiplied alpha of RGBA inputs,
+    else 1), then its head features in groups of PART channels; and box2 of each, what coarse
+    warps sample. H, W: the padded input size. channels: what `blend` returns (3 or 4)."""
 
     fine: list[list[np.ndarray]]     # [frame][part]
     boxed: list[list[np.ndarray]]
     height: int
     width: int
+    channels: int = 3
 
 
 def box2(image: np.ndarray) -> np.ndarray:
@@ -64,8 +66,9 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _frame_parts(img: torch.Tensor, feat: torch.Tensor | None) -> list[np.ndarray]:
-    rgb = img[0].float().permute(1, 2, 0).contiguous().numpy()
-    parts = [cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA)]
+    pixels = img[0].float().permute(1, 2, 0).contiguous().numpy()
+    # RGBA goes in as it is: the first convolution does not see channel 3, the blend does
+    parts = [pixels if pixels.shape[2] == PART else cv2.cvtColor(pixels, cv2.COLOR_RGB2RGBA)]
     if feat is not None:
         feat = feat[0].float().permute(1, 2, 0)
         for start in range(0, feat.shape[2], PART):
@@ -79,15 +82,16 @@ def _frame_parts(img: torch.Tensor, feat: torch.Tensor | None) -> list[np.ndarra
 
 def make_sources(img0: torch.Tensor, img1: torch.Tensor, feat0: torch.Tensor | None,
                  feat1: torch.Tensor | None, parallel: bool = True) -> NhwcSources:
-    """img: (1, 3, H, W) and feat: (1, head, H, W) or None; float, any memory layout.
-    parallel: box-filter the parts in two threads (OpenCV releases the GIL)."""
+    """img: (1, 3, H, W) RGB or (1, 4, H, W) premultiplied RGBA and feat: (1, head, H, W) of
+    the RGB or None; float, any memory layout. parallel: box-filter the parts in two threads
+    (OpenCV releases the GIL)."""
     fine = [_frame_parts(img0, feat0), _frame_parts(img1, feat1)]
     flat = fine[0] + fine[1]
     boxed = list(_pool().map(box2, flat)) if parallel else [box2(part) for part in flat]
     count = len(fine[0])
     height, width = flat[0].shape[:2]
     return NhwcSources(fine=fine, boxed=[boxed[:count], boxed[count:]],
-                       height=height, width=width)
+                       height=height, width=width, channels=img0.shape[1])
 
 
 @lru_cache(maxsize=8)   # one frame size's levels; a 4K grid is 66 MB
@@ -306,15 +310,16 @@ class PyramidIFNet:
                 scale: float = 1.0, feat0: torch.Tensor | None = None,
                 feat1: torch.Tensor | None = None, flow_prior: FlowPrior | None = None,
                 sources: NhwcSources | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """As `IFNet.forward` for one pair: (frame (N, 3, H, W), flow (N, 4, H, W)), here NCHW
-        views of channels-last memory, N the number of times t. The inputs (and features) are
-        only read to make `sources` when none are given."""
+        """As `IFNet.forward` for one pair: (frame (N, C, H, W), flow (N, 4, H, W)), here NCHW
+        views of channels-last memory, N the number of times t, C the inputs' channels (3, or
+        4 for premultiplied RGBA, whose alpha only the final blend moves). The inputs (and
+        features) are only read to make `sources` when none are given."""
         if sources is None:
             if img0.shape[0] != 1:
                 raise ValueError("the pyramid path takes one pair (several t), not a batch")
             if self.model.config.head_channels:
-                feat0 = self.model.encode(img0) if feat0 is None else feat0
-                feat1 = self.model.encode(img1) if feat1 is None else feat1
+                feat0 = self.model.encode(img0[:, :3]) if feat0 is None else feat0
+                feat1 = self.model.encode(img1[:, :3]) if feat1 is None else feat1
             sources = self.sources(img0, img1, feat0, feat1)
         times = t.float().view(-1) if isinstance(t, torch.Tensor) else torch.tensor([float(t)])
         n = times.numel()
@@ -361,7 +366,7 @@ def _round_trip(state: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 def blend(sources: NhwcSources, flow: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Both frames warped by the final flow (n, H, W, 4) and mixed by sigmoid(mask)
-    (n, H, W, 1): (n, H, W, 3) float32 (a view of a 4-channel buffer)."""
+    (n, H, W, 1): (n, H, W, sources.channels) float32 (a view of a 4-channel buffer)."""
     n, height, width, _ = flow.shape
     grid = sample_grid(height, width)
     frame = torch.empty((n, height, width, PART), dtype=torch.float32)
@@ -371,4 +376,4 @@ def blend(sources: NhwcSources, flow: torch.Tensor, mask: torch.Tensor) -> torch
             coordinates = grid + flow[b, :, :, 2 * k:2 * k + 2]
             remap(sources.fine[k][0], coordinates.numpy(), warped[k].numpy())
         torch.lerp(warped[1], warped[0], torch.sigmoid(mask[b]), out=frame[b])
-    return frame[..., :3]
+    return frame[..., :sources.channels]
