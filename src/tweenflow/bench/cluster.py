@@ -76,14 +76,14 @@ def run_configs(clip: Path, folder: Path, engine: str, rounds: int,
     return times
 
 
-def isolated(argv: list[str]) -> int:
-    """This benchmark again, in a new network namespace with only loopback up."""
+def isolated(argv: list[str], module: str = "tweenflow.bench.cluster") -> int:
+    """`python -m MODULE --inside ARGV` in a new network namespace with only loopback up."""
     ray_tmp = tempfile.mkdtemp(prefix="r", dir="/tmp")     # Ray's socket paths must be short
     env = dict(os.environ, RAY_AUTH_MODE="disabled", RAY_USAGE_STATS_ENABLED="0",
                RAY_TMPDIR=ray_tmp, OMP_NUM_THREADS="1")
     try:
         return subprocess.call(["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"',
-                                "sh", sys.executable, "-m", "tweenflow.bench.cluster",
+                                "sh", sys.executable, "-m", module,
                                 "--inside", *argv], env=env)
     finally:
         shutil.rmtree(ray_tmp, ignore_errors=True)

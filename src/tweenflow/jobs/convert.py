@@ -42,6 +42,9 @@ class JobResult(VideoResult):
     segments_reused: int = 0              # finished by an earlier, interrupted run
     segments_by_worker: dict[str, int] = field(default_factory=dict)
     segments_retried: int = 0             # given to another worker after one failed
+    # peak resident memory (bytes) of each process that ran segments in this run, keyed
+    # "WORKER pid PID" (WORKER: a Ray node id, or "local" for this process)
+    peak_rss_by_process: dict[str, int] = field(default_factory=dict)
 
 
 def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike, *,
@@ -177,6 +180,9 @@ def _run_segments(job: _Job, output_path: Path, fingerprint: dict[str, Any], run
                 finished[done.number] = done
                 result.segments_by_worker[done.worker] = \
                     result.segments_by_worker.get(done.worker, 0) + 1
+                process = f"{done.worker} pid {done.pid}"
+                result.peak_rss_by_process[process] = max(
+                    done.peak_rss, result.peak_rss_by_process.get(process, 0))
         finally:
             result.segments_retried = getattr(runner, "retried", 0)
             if bar is not progress:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import ray
 from ray import exceptions as ray_errors
 
+from tweenflow.allocator import keep_freed_memory
 from tweenflow.engines.base import Engine
 from tweenflow.errors import ClusterError, TweenflowError
 from tweenflow.jobs.segment import EngineSpec, SegmentOutput, SegmentTask, run_segment
@@ -36,6 +37,7 @@ class SegmentWorker:
     """One engine per spec, loaded on first use and kept for the next segments."""
 
     def __init__(self) -> None:
+        keep_freed_memory()   # batch work, as the CLI's process (see tweenflow.allocator)
         self.engines: dict[tuple[EngineSpec, bool], Engine] = {}
 
     def run(self, task: SegmentTask) -> SegmentOutput:
@@ -76,8 +78,9 @@ class RayRunner:
 
     def _start_workers(self, count: int) -> None:
         while len(self.workers) < count:
-            self.workers.append(SegmentWorker.options(num_cpus=self.cpus_per_worker,
-                                                      max_restarts=0).remote())
+            self.workers.append(SegmentWorker.options(
+                num_cpus=self.cpus_per_worker, max_restarts=0,
+                runtime_env={"env_vars": {"MALLOC_ARENA_MAX": "2"}}).remote())
 
     def run(self, tasks: Iterable[Callable[[], SegmentTask]],
             on_frame: Callable[[], None] | None = None) -> Iterator[SegmentOutput]:

@@ -7,6 +7,9 @@ the segments once), plus the counts for the summary.
 """
 from __future__ import annotations
 
+import os
+import resource
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -81,6 +84,8 @@ class SegmentOutput:
     input_end: Fraction = Fraction(0)       # for the last segment: the input's end time
     duration_out: Fraction = Fraction(0)    # for the last segment: the output's duration
     worker: str = "local"                   # where it ran (a Ray node id, or "local")
+    pid: int = 0                            # the process that ran it
+    peak_rss: int = 0                       # that process's peak resident memory (bytes) so far
 
 
 def run_segment(task: SegmentTask, engine: Engine,
@@ -118,7 +123,15 @@ def run_segment(task: SegmentTask, engine: Engine,
     return SegmentOutput(segment.number, packets, extradata, time_base, result.frames_in,
                          result.frames_out,
                          result.interpolated, result.scene_cuts, result.duplicates_dropped,
-                         result.input_end, result.duration_out)
+                         result.input_end, result.duration_out, pid=os.getpid(),
+                         peak_rss=peak_rss())
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory so far, in bytes (shared pages it touched, such as
+    Ray's object store, included)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024     # KiB on Linux
 
 
 def _window_frames(task: SegmentTask):
