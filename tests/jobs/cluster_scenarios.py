@@ -51,15 +51,43 @@ def kill_when_started(cluster: Cluster, node, target: Path, stopped: dict) -> No
     stopped["at"] = len(list(work_folder_for(target).glob("segment_*.json")))
 
 
+def watch_worker_environments(seen: dict, stop: threading.Event) -> None:
+    """MALLOC_ARENA_MAX as each Ray segment worker process was started with, by pid."""
+    while not stop.is_set():
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and entry.name not in seen \
+                        and b"SegmentWorker" in (entry / "cmdline").read_bytes():
+                    environment = (entry / "environ").read_bytes().split(b"\0")
+                    seen[entry.name] = next((item.split(b"=", 1)[1].decode()
+                                             for item in environment
+                                             if item.startswith(b"MALLOC_ARENA_MAX=")), None)
+            except OSError:          # gone meanwhile
+                continue
+        time.sleep(0.2)
+
+
 def main(folder: Path, source: Path) -> None:
     cluster = Cluster(initialize_head=True, head_node_args=HEAD)
     try:
         second = cluster.add_node(**NODE)
         report: dict = {"second_node": second.node_id}
-        result = convert_video(source, folder / "two_nodes.mp4", ray=cluster.address,
-                               **OPTIONS)
+        seen: dict = {}
+        stop = threading.Event()
+        watcher = threading.Thread(target=watch_worker_environments, args=(seen, stop))
+        watcher.start()
+        try:
+            result = convert_video(source, folder / "two_nodes.mp4", ray=cluster.address,
+                                   **OPTIONS)
+        finally:
+            stop.set()
+            watcher.join()
         report["two_nodes"] = {"by_worker": result.segments_by_worker,
-                               "segments": result.segments}
+                               "segments": result.segments,
+                               "peak_rss": result.peak_rss_by_process,
+                               # glibc arenas of the processes that ran segments
+                               "arena_max": [seen.get(key.rsplit(" ", 1)[1], "unseen")
+                                             for key in result.peak_rss_by_process]}
         report["listeners"] = tcp_listeners()
         stopped: dict = {}
         killer = threading.Thread(target=kill_when_started,

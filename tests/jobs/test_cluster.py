@@ -64,6 +64,12 @@ def test_two_nodes_and_a_lost_node_give_the_frames_of_one_machine(tmp_path, ray_
     assert two["segments"] == local.segments == 15
     assert len(two["by_worker"]) == 2 and sum(two["by_worker"].values()) == 15
     assert report["second_node"] in two["by_worker"]
+    # one process per node ran segments, reported its peak memory, and ran with glibc's
+    # arenas capped (else each segment's frames land in another of up to 16 arenas, and a
+    # worker's memory grows with the number of segments it runs)
+    assert len(two["peak_rss"]) == 2 and all(peak > 50 * 2 ** 20
+                                             for peak in two["peak_rss"].values())
+    assert two["arena_max"] == ["2", "2"]
     assert_same_video(tmp_path / "local.mp4", tmp_path / "two_nodes.mp4")
     lost = report["node_lost"]
     assert lost["killed_after"] is not None and lost["retried"] >= 1

@@ -12,6 +12,7 @@ from tests.interrupt import popen_interruptible
 from tests.jobs.test_segmented import assert_same_video
 from tests.video.conftest import moving_frames, write_video
 from tweenflow import convert_video
+from tweenflow.engines.base import Runtime
 from tweenflow.jobs.local import LocalRunner
 from tweenflow.jobs.manifest import WorkFolder, work_folder_for
 from tweenflow.video import pipeline
@@ -118,3 +119,30 @@ def test_second_run_on_the_same_output_refuses(long_video, tmp_path):
     assert completed.returncode == 2 and len(lines) == 1, completed.stderr
     assert "another tweenflow run is writing this output" in lines[0]
     assert not target.exists()
+
+
+def test_other_threads_start_the_file_over(long_video, tmp_path):
+    """Thread counts change rife4's pixels by a level here and there (torch splits some sums
+    by thread), so the manifest holds the threads and a resume with others starts over."""
+    import cv2
+    import torch
+    saved = cv2.getNumThreads(), torch.get_num_threads()
+    target = tmp_path / "out.mp4"
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            convert_video(long_video, target, multi=2, engine="classical",
+                          runtime=Runtime(threads=1), segment_seconds=Fraction(2, 5),
+                          runner=StopAfter(2))
+    finally:
+        cv2.setNumThreads(saved[0])
+        torch.set_num_threads(saved[1])
+    manifest = json.loads((work_folder_for(target) / "manifest.json").read_text())
+    assert manifest["options"]["threads"] == 1
+    completed = subprocess.run(
+        [sys.executable, "-m", "tweenflow", "video", str(long_video), "-o", str(target),
+         "--multi", "2", "--engine", "classical", "--segment-seconds", "0.4", "--threads", "2",
+         "-q"], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert "--threads changed since the interrupted run; starting this file over" \
+        in completed.stderr
+    assert target.exists() and not work_folder_for(target).exists()
