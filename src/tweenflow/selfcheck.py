@@ -40,6 +40,9 @@ MAX_ERROR = 24
 # odd sizes on either side, long thin frames, and an ordinary small frame.
 CHECK_SIZES = ((8, 8), (48, 64), (64, 48), (33, 65), (65, 33), (64, 200), (200, 64), (96, 160))
 CHECK_TIMES = (0.25, 0.75)     # with render_many (batched); t = 0.5 also alone with render
+# What the checks cover, part of each verdict's key: a verdict made by an older set of checks
+# is checked again. 2: the last pair also as premultiplied RGBA (engines that carry alpha).
+CHECK_SET = 2
 # Environment variables that change which kernels run (part of the machine's identity).
 KERNEL_ENVIRONMENT = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY",
                       "ONEDNN_DEFAULT_FPMATH_MODE", "DNNL_DEFAULT_FPMATH_MODE")
@@ -88,11 +91,23 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     return 100.0 if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse))
 
 
+def with_alpha(frame: np.ndarray) -> np.ndarray:
+    """A check frame as premultiplied RGBA uint8: alpha from its own green channel (so it moves
+    with the texture), in [1/4, 1]."""
+    alpha = 0.25 + 0.75 * frame[..., 1:2].astype(np.float32) / 255
+    rgba = np.concatenate([frame.astype(np.float32) * alpha, alpha * 255], axis=2)
+    return np.rint(rgba).astype(np.uint8)
+
+
 def check_frames(engine) -> list[list[np.ndarray]]:
     """An engine's frames for every check pair: t = 0.5 alone (`render`), then CHECK_TIMES in
-    one call (`render_many`, which batches)."""
+    one call (`render_many`, which batches); for an engine that carries alpha, the last pair
+    once more as premultiplied RGBA (`with_alpha`)."""
+    pairs = check_pairs()
+    if getattr(engine, "carries_alpha", False):
+        pairs.append((with_alpha(pairs[-1][0]), with_alpha(pairs[-1][1])))
     frames = []
-    for frame0, frame1 in check_pairs():
+    for frame0, frame1 in pairs:
         state = engine.prepare(frame0, frame1)
         frames.append([engine.render(state, 0.5)] + engine.render_many(state, list(CHECK_TIMES)))
     return frames
@@ -255,7 +270,7 @@ def choose(subject: str, candidates: Sequence[str], measure_path: Callable[[str]
     fresh = False
     chosen = candidates[-1]
     for candidate in candidates[:-1]:
-        key = f"{subject} {candidate}"
+        key = f"{subject} {candidate} (checks {CHECK_SET})"
         agreement = cached_verdict(store, machine, key)
         if agreement is None:
             agreement = measure_path(candidate)

@@ -56,9 +56,10 @@ def test_sprite_edge_at_half_time_matches_the_sprite_moved_half_way(engines, nam
     band = edge_band(truth[..., 3] / 255.0)
     got, want = over_checkerboard(middle), over_checkerboard(truth)
     error = np.abs(got - want)[band]
-    assert error.mean() < 0.01, error.mean()   # measured 0.001 (classical), 0.003 (rife4)
+    # measured 0.0008 (classical), 0.0012 (rife4; 0.0029 when it rendered the matte apart)
+    assert error.mean() < 0.01, error.mean()
     # a halo is green (the hidden background colour) or dark at the rim: neither appears
-    assert (got[..., 1] - want[..., 1])[band].max() < 0.15     # measured 0.02, 0.05
+    assert (got[..., 1] - want[..., 1])[band].max() < 0.15     # measured 0.019, 0.026
     # alpha moved with the colour: the matte's centre is half way
     columns = np.nonzero(middle[36, :, 3] > 127)[0]
     assert abs((columns[0] + columns[-1]) / 2 - (40 + MOTION / 2)) <= 1.0

@@ -44,7 +44,9 @@ def test_fast_paths_agree_with_eager_fp32_under_an_isa_cap(isa, aten, needs):
         COVERED.append(f"{isa}: skipped, this CPU lacks {', '.join(sorted(missing))}")
         pytest.skip(f"this CPU has no {isa} ({', '.join(sorted(missing))} missing)")
     env = {**os.environ, "ONEDNN_MAX_CPU_ISA": isa, "ATEN_CPU_CAPABILITY": aten,
-           "ONEDNN_VERBOSE": "1", "PYTHONPATH": str(REPO)}
+           "ONEDNN_VERBOSE": "1",
+           # this checkout's tests and sources, whichever tweenflow the venv has installed
+           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "src")])}
     result = subprocess.run([sys.executable, "-m", "tests.engines.isa_probe"], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -1,13 +1,13 @@
 """`python -m tweenflow.bench quality|...`: dispatch to one benchmark."""
 import sys
 
-from tweenflow.bench import (cluster, cluster_memory, dedup, large_motion, large_motion_cost, quality, scenes,
-                             speed, streams)
+from tweenflow.bench import (alpha, cluster, cluster_memory, dedup, large_motion,
+                             large_motion_cost, quality, scenes, speed, streams)
 
 BENCHMARKS = {"quality": quality.main, "speed": speed.main, "large_motion": large_motion.main,
               "large_motion_cost": large_motion_cost.main, "streams": streams.main,
               "scenes": scenes.main, "dedup": dedup.main, "cluster": cluster.main,
-              "cluster_memory": cluster_memory.main}
+              "cluster_memory": cluster_memory.main, "alpha": alpha.main}
 
 if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
     print(f"usage: python -m tweenflow.bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from tweenflow.engines.base import Engine, MotionField
@@ -43,18 +44,23 @@ def premultiplied(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def premultiplied_rgba(frame: np.ndarray) -> np.ndarray:
     """A straight-alpha RGBA frame (any sample type) as premultiplied RGBA float32 in [0, 1]."""
-    colour, alpha = premultiplied(frame)
-    return np.concatenate([colour / np.float32(full_scale(frame.dtype)), alpha], axis=2)
+    values = frame.astype(np.float32)
+    values *= np.float32(1.0 / full_scale(frame.dtype))
+    values[..., :3] *= values[..., 3:4]
+    return values
 
 
-def straight(colour: np.ndarray, alpha: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Premultiplied colour (H, W, 3) and alpha (H, W, 1), float32 in [0, 1], as a
-    straight-alpha RGBA frame of `dtype` (colour / alpha, 0 where transparent)."""
-    alpha = np.clip(alpha, 0.0, 1.0)
-    rgb = colour / np.maximum(alpha, TRANSPARENT)
-    rgb[np.broadcast_to(alpha < TRANSPARENT, rgb.shape)] = 0
+def straight_rgba(frame: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """A premultiplied RGBA frame, float32 (H, W, 4) in [0, 1], as a straight-alpha RGBA frame
+    of `dtype`: colour / alpha (0 where transparent), clipped to [0, 1]."""
+    alpha = np.clip(frame[..., 3], 0.0, 1.0)
+    inverse = np.float32(1.0) / np.maximum(alpha, np.float32(TRANSPARENT))
+    inverse[alpha < TRANSPARENT] = 0
+    # one product for all four channels (the alpha's factor 1), then the clipped alpha
+    rgba = frame * cv2.merge([inverse, inverse, inverse, np.ones_like(inverse)])
+    rgba[..., 3] = alpha
     # a premultiplied colour above its alpha (an engine that sharpens) saturates
-    return from_float(np.concatenate([np.clip(rgb, 0.0, 1.0), alpha], axis=2), dtype, 1.0)
+    return from_float(np.clip(rgba, 0.0, 1.0, out=rgba), dtype, 1.0)
 
 
 class AlphaEngine(Engine):
@@ -95,10 +101,12 @@ class AlphaEngine(Engine):
         if not state.rgba:
             return frames
         if state.matte is None:
-            return [straight(frame[..., :3], frame[..., 3:4], state.dtype) for frame in frames]
+            return [straight_rgba(frame, state.dtype) for frame in frames]
         mattes = self.engine.render_many(state.matte, times, motion)
         scale = np.float32(full_scale(state.dtype))
-        return [straight(colour.astype(np.float32) / scale,
-                         matte.astype(np.float32).mean(axis=2, keepdims=True) / scale,
-                         state.dtype)
-                for colour, matte in zip(frames, mattes)]
+        straight = []
+        for colour, matte in zip(frames, mattes):
+            alpha = matte.astype(np.float32).mean(axis=2, keepdims=True)
+            rgba = np.concatenate([colour.astype(np.float32), alpha], axis=2) / scale
+            straight.append(straight_rgba(rgba, state.dtype))
+        return straight
