@@ -165,3 +165,19 @@ def test_a_carried_alpha_moves_with_the_colour_and_leaves_the_colour_unchanged(e
     # The alpha field moved by the colour's (2, -1) at t = 0.5: measured 0.0013-0.0026 (RIFE),
     # < 0.0001 (classical and its composites); left where it was: 0.059, cross-faded: 0.035.
     assert error.mean() < 0.01, error.mean()
+
+
+def test_fusion_judges_outliers_on_the_colour_and_averages_the_alpha():
+    from tweenflow.engines.fusion import robust_mean, robust_mean_reference
+    rng = np.random.default_rng(4)
+    colour = rng.integers(0, 200, (40, 60, 3))
+    members = [np.dstack([colour + rng.integers(0, 8, colour.shape), np.full((40, 60), a)])
+               .astype(np.uint8) for a in (100, 110, 120, 250)]
+    members.append(np.dstack([np.full((40, 60, 3), 255), np.full((40, 60), 120)])
+                   .astype(np.uint8))                      # a colour outlier: left out
+    for fast_or_plain in (robust_mean, robust_mean_reference):
+        mean = fast_or_plain(members)
+        # the member whose alpha alone stands out (250) stays in: outliers are judged on RGB
+        assert np.allclose(mean[..., 3], (100 + 110 + 120 + 250) / 4)
+        assert np.array_equal(mean[..., :3], robust_mean([m[..., :3] for m in members[:4]]))
+    assert np.array_equal(robust_mean(members), robust_mean_reference(members))
