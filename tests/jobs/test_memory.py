@@ -1,10 +1,12 @@
 """Memory of a segmented run stays flat in the video's length: the driver holds no finished
-segment's frames, and every process that ran segments reports its peak."""
+segment's frames, and every process that ran segments reports its peak (and its times)."""
 import gc
 import os
 import resource
 import weakref
 from fractions import Fraction
+
+import pytest
 
 from tests.video.conftest import moving_frames, write_video
 from tweenflow import convert_video
@@ -40,10 +42,22 @@ def test_the_driver_keeps_no_finished_segment_in_memory(tmp_path):
     assert runner.alive == [0] * 7
 
 
-def test_each_process_that_ran_segments_reports_its_peak(tmp_path):
+def test_each_process_that_ran_segments_reports_its_peak_and_times(tmp_path):
     source = write_video(tmp_path / "clip.mp4", moving_frames(30))
     result = convert_video(source, tmp_path / "out.mp4", multi=2, engine="classical",
                            segment_seconds=Fraction(2, 5))
     assert list(result.peak_rss_by_process) == [f"local pid {os.getpid()}"]
     peak = result.peak_rss_by_process[f"local pid {os.getpid()}"]
     assert 10 * 2 ** 20 < peak <= resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    timings = result.timings
+    assert set(timings) == {"open", "read", "mux", "total"}
+    assert timings["read"] > 0 and timings["mux"] > 0
+    assert timings["total"] > timings["read"] + timings["mux"] + timings["open"]
+    runs = result.segment_timings
+    assert [run["number"] for run in runs] == list(range(result.segments)) == [0, 1, 2]
+    assert sum(run["frames_out"] for run in runs) == result.frames_out
+    assert all(0 <= run["setup"] < run["seconds"] for run in runs)
+    for run in runs:
+        assert 0 < run["seconds"] <= run["round_trip"] and run["cpu"] > 0
+        assert run["round_trip"] == pytest.approx(run["setup"] + run["seconds"], abs=0.05)
+    assert sum(run["round_trip"] for run in runs) < timings["total"]

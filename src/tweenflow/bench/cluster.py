@@ -38,8 +38,9 @@ def timed(function, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def run_configs(clip: Path, folder: Path, engine: str, rounds: int,
-                segment_seconds: Fraction) -> dict[str, list[float]]:
+def run_configs(clip: Path, folder: Path, engine: str, rounds: int, segment_seconds: Fraction
+                ) -> tuple[dict[str, list[float]], dict[str, list]]:
+    """Wall times of each configuration by round, and the segment runs' results."""
     from ray.cluster_utils import Cluster
 
     from tweenflow.jobs.convert import convert_video
@@ -47,14 +48,16 @@ def run_configs(clip: Path, folder: Path, engine: str, rounds: int,
     options = dict(multi=2, engine=engine, runtime=Runtime(threads=1), overwrite=True)
     times: dict[str, list[float]] = {name: [] for name in
                                      ("one-piece", "segmented", "ray 1 node", "ray 2 nodes")}
+    results: dict[str, list] = {name: [] for name in times}
     # warm-up: imports, the engine's first-use checks, x264 (not part of any configuration)
     pipeline.convert_video(clip, folder / "warm.mp4", max_frames=4, **options)
     for round_number in range(rounds):
         seconds, _ = timed(pipeline.convert_video, clip, folder / "one.mp4", **options)
         times["one-piece"].append(seconds)
-        seconds, _ = timed(convert_video, clip, folder / "seg.mp4",
-                           segment_seconds=segment_seconds, **options)
+        seconds, result = timed(convert_video, clip, folder / "seg.mp4",
+                                segment_seconds=segment_seconds, **options)
         times["segmented"].append(seconds)
+        results["segmented"].append(result)
         cluster = Cluster(initialize_head=True, head_node_args={**NODE,
                                                                 "include_dashboard": False})
         try:
@@ -62,18 +65,40 @@ def run_configs(clip: Path, folder: Path, engine: str, rounds: int,
                                     ray=cluster.address, segment_seconds=segment_seconds,
                                     **options)
             times["ray 1 node"].append(seconds)
+            results["ray 1 node"].append(result)
             cluster.add_node(**NODE)
             seconds, result = timed(convert_video, clip, folder / "ray2.mp4",
                                     ray=cluster.address, segment_seconds=segment_seconds,
                                     **options)
             times["ray 2 nodes"].append(seconds)
+            results["ray 2 nodes"].append(result)
             print(f"  round {round_number + 1}: "
                   + ", ".join(f"{name} {values[-1]:.1f} s" for name, values in times.items())
                   + f"; segments per node {sorted(result.segments_by_worker.values())}",
                   file=sys.stderr, flush=True)
         finally:
             cluster.shutdown()
-    return times
+    return times, results
+
+
+def breakdown(name: str, result) -> list[str]:
+    """Table rows: where one run's time went, the driver's share and each worker's."""
+    timings = result.timings
+    rows = [f"| {name} | driver | {timings['total']:.1f} | open {timings['open']:.1f}, read "
+            f"packets {timings['read']:.1f}, mux {timings['mux']:.1f} | | | | |"]
+    by_process: dict[str, list[dict]] = {}
+    for run in result.segment_timings:
+        by_process.setdefault(run["process"], []).append(run)
+    for number, runs in enumerate(by_process.values(), start=1):
+        setup = sum(run["setup"] for run in runs)
+        busy = sum(run["seconds"] for run in runs)
+        cpu = sum(run["cpu"] for run in runs)
+        round_trip = sum(run["round_trip"] for run in runs)
+        frames = sum(run["frames_out"] for run in runs)
+        rows.append(f"| {name} | worker {number} ({len(runs)} segments, {frames} frames) | "
+                    f"{round_trip:.1f} | | {setup:.1f} | {busy:.1f} | "
+                    f"{round_trip - setup - busy:.1f} | {cpu / busy:.2f} |")
+    return rows
 
 
 def isolated(argv: list[str], module: str = "tweenflow.bench.cluster") -> int:
@@ -109,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="tweenflow-bench-") as name:
         folder = Path(name)
         clip = looped_clip(SAMPLE, folder / "clip.mp4", args.seconds)
-        times = run_configs(clip, folder, args.engine, args.rounds, args.segment_seconds)
+        times, results = run_configs(clip, folder, args.engine, args.rounds,
+                                     args.segment_seconds)
     median = {name: statistics.median(values) for name, values in times.items()}
     print(f"\n{args.seconds:g} s of 1280x720 at 29.97 fps, --multi 2, --engine {args.engine}, "
           f"--segment-seconds {args.segment_seconds}, 1 torch thread per worker, "
@@ -119,6 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds in median.items():
         print(f"| {name} | {seconds:.1f} | {seconds / median['one-piece']:.3f}x | "
               f"{seconds / median['ray 1 node']:.3f}x |")
+    print("\nWhere the time went (last round; s). A worker's time is from the driver handing "
+          "out its segments to their outputs being back: building the engine, the segments "
+          "(decode, render, encode), and the rest (the worker process starting and importing, "
+          "moving packets); cores: its CPU time over the segments' wall time.\n")
+    print("| configuration | who | wall | driver: | engine build | segments | start, "
+          "transfer | cores |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name in ("segmented", "ray 1 node", "ray 2 nodes"):
+        print("\n".join(breakdown(name, results[name][-1])))
     print(f"\nscaling 1 -> 2 nodes: {median['ray 1 node'] / median['ray 2 nodes']:.2f}x "
           f"(target >= 1.8x)")
     print(f"segmented vs one-piece: {100 * (median['segmented'] / median['one-piece'] - 1):+.1f}%"

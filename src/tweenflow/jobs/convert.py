@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -45,6 +46,11 @@ class JobResult(VideoResult):
     # peak resident memory (bytes) of each process that ran segments in this run, keyed
     # "WORKER pid PID" (WORKER: a Ray node id, or "local" for this process)
     peak_rss_by_process: dict[str, int] = field(default_factory=dict)
+    # where the time went (s): "open" (starting or reaching the runner), "read" (this process
+    # reading the segments' packets), "mux" (joining them), "total"; and, for each segment run
+    # now, its SegmentOutput's timings with its number and process
+    timings: dict[str, float] = field(default_factory=dict)
+    segment_timings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike, *,
@@ -71,6 +77,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     progress: True for a bar, or an object with update(n) (e.g. a shared tqdm).
     runner: an open runner to reuse (convert_many shares one across files).
     """
+    started = time.perf_counter()
     retime = retime_from(fps, multi, slowmo)
     input_path, output_path = Path(input_path), Path(output_path)
     spec = _engine_spec(engine, scale, runtime, flow_preset)
@@ -95,7 +102,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     held_threshold = parse_dedup(dedup)
     pipeline.check_output(input_path, output_path, overwrite)
     info = probe(input_path, input_fps, stream)
-    result = JobResult()
+    result = JobResult(timings={"open": 0.0, "read": 0.0, "mux": 0.0})
     settings, notes = encoder_settings(encoding, output_path.suffix.lower(), info.high_depth,
                                        info.alpha, info.hdr)
     result.notes += notes
@@ -119,13 +126,17 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     own_runner = runner is None
     if own_runner:
         # an unreachable cluster fails before any work
+        opening = time.perf_counter()
         runner = open_runner(ray, engine, spec.runtime.threads)
+        result.timings["open"] = time.perf_counter() - opening
     try:
-        return _run_segments(job, output_path, fingerprint, runner, progress, max_frames,
-                             slowmo_audio, result)
+        _run_segments(job, output_path, fingerprint, runner, progress, max_frames,
+                      slowmo_audio, result)
     finally:
         if own_runner:
             runner.close()
+    result.timings["total"] = time.perf_counter() - started
+    return result
 
 
 @dataclass
@@ -166,7 +177,12 @@ def _run_segments(job: _Job, output_path: Path, fingerprint: dict[str, Any], run
         pending = [segment for segment in plan if segment.number not in finished]
 
         def make_task(segment: Segment) -> Callable[[], SegmentTask]:
-            return lambda: job.task(segment)
+            def read() -> SegmentTask:
+                reading = time.perf_counter()
+                task = job.task(segment)
+                result.timings["read"] += time.perf_counter() - reading
+                return task
+            return read
 
         bar = _progress_bar(progress, _estimate(job.times, job.retime, info), finished)
         per_frame = isinstance(runner, LocalRunner)
@@ -183,6 +199,10 @@ def _run_segments(job: _Job, output_path: Path, fingerprint: dict[str, Any], run
                 process = f"{done.worker} pid {done.pid}"
                 result.peak_rss_by_process[process] = max(
                     done.peak_rss, result.peak_rss_by_process.get(process, 0))
+                result.segment_timings.append(
+                    {"number": done.number, "process": process, "setup": done.setup_seconds,
+                     "seconds": done.seconds, "cpu": done.cpu_seconds,
+                     "round_trip": done.round_trip_seconds, "frames_out": done.frames_out})
         finally:
             result.segments_retried = getattr(runner, "retried", 0)
             if bar is not progress:
@@ -190,7 +210,9 @@ def _run_segments(job: _Job, output_path: Path, fingerprint: dict[str, Any], run
         _sum_counts(result, [finished[segment.number] for segment in plan])
         carrying = pipeline.carry_streams(info, output_path, job.retime, max_frames,
                                           slowmo_audio, result)
+        muxing = time.perf_counter()
         _mux(work, plan, finished, output_path, info, job.output, carrying.carried)
+        result.timings["mux"] = time.perf_counter() - muxing
         work.finish()
     return result
 

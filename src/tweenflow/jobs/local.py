@@ -1,6 +1,7 @@
 """The in-process runner: segments one after another in this process, with one engine."""
 from __future__ import annotations
 
+import time
 from typing import Callable, Iterable, Iterator
 
 from tweenflow.engines.alpha import AlphaEngine
@@ -21,7 +22,12 @@ class LocalRunner:
             ) -> Iterator[SegmentOutput]:
         for make_task in tasks:
             task = make_task()
-            output = run_segment(task, self._engine_for(task.engine, task.info.alpha), on_frame)
+            started = time.perf_counter()
+            engine = self._engine_for(task.engine, task.info.alpha)
+            setup = time.perf_counter() - started
+            output = run_segment(task, engine, on_frame)
+            output.setup_seconds = setup
+            output.round_trip_seconds = time.perf_counter() - started
             yield output
 
     def _engine_for(self, spec: EngineSpec, alpha: bool) -> Engine:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
@@ -42,9 +43,12 @@ class SegmentWorker:
 
     def run(self, task: SegmentTask) -> SegmentOutput:
         key = (task.engine, task.info.alpha)
+        started = time.perf_counter()
         if key not in self.engines:
             self.engines[key] = task.engine.create(task.info.alpha)
+        setup = time.perf_counter() - started
         output = run_segment(task, self.engines[key])
+        output.setup_seconds = setup
         output.worker = ray.get_runtime_context().get_node_id()
         output.packets = list(output.packets)
         return output
@@ -90,7 +94,7 @@ class RayRunner:
         idle = deque(self.workers)
         attempts: dict[int, int] = {}
         shipped: dict[int, Any] = {}       # segment number -> its task in the object store
-        running: dict[Any, tuple[Any, Any, SegmentTask]] = {}
+        running: dict[Any, tuple[Any, Any, SegmentTask, float]] = {}
         while queue or running:
             while queue and idle:
                 item = queue.popleft()
@@ -99,9 +103,10 @@ class RayRunner:
                 if number not in shipped:
                     shipped[number] = ray.put(task)
                 worker = idle.popleft()
-                running[worker.run.remote(shipped[number])] = (worker, item, task)
+                running[worker.run.remote(shipped[number])] = (worker, item, task,
+                                                                time.perf_counter())
             ready, _ = ray.wait(list(running), num_returns=1)
-            worker, item, task = running.pop(ready[0])
+            worker, item, task, handed_out = running.pop(ready[0])
             number = task.segment.number
             try:
                 output = ray.get(ready[0])
@@ -121,6 +126,7 @@ class RayRunner:
                 continue
             idle.append(worker)
             shipped.pop(number, None)
+            output.round_trip_seconds = time.perf_counter() - handed_out
             yield output
 
     def _retry(self, queue: deque, task: SegmentTask, attempts: dict[int, int],

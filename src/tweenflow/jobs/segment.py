@@ -11,6 +11,7 @@ import os
 import resource
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -86,6 +87,13 @@ class SegmentOutput:
     worker: str = "local"                   # where it ran (a Ray node id, or "local")
     pid: int = 0                            # the process that ran it
     peak_rss: int = 0                       # that process's peak resident memory (bytes) so far
+    # where the time went (s): building the engine first (a worker's first segment), the
+    # segment itself (decode, render, encode) and that process's CPU time meanwhile (all
+    # threads); round_trip: from the runner handing it out to its output being back
+    setup_seconds: float = 0.0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    round_trip_seconds: float = 0.0
 
 
 def run_segment(task: SegmentTask, engine: Engine,
@@ -94,6 +102,7 @@ def run_segment(task: SegmentTask, engine: Engine,
     three run concurrently as in the one-piece pipeline (bounded queues between them)."""
     segment = task.segment
     result = VideoResult()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory(prefix="tweenflow-segment-") as folder:
         path = Path(folder) / f"segment_{segment.number:05d}.mp4"
         info = task.info
@@ -124,7 +133,8 @@ def run_segment(task: SegmentTask, engine: Engine,
                          result.frames_out,
                          result.interpolated, result.scene_cuts, result.duplicates_dropped,
                          result.input_end, result.duration_out, pid=os.getpid(),
-                         peak_rss=peak_rss())
+                         peak_rss=peak_rss(), seconds=time.perf_counter() - started,
+                         cpu_seconds=time.process_time() - cpu_started)
 
 
 def peak_rss() -> int:
