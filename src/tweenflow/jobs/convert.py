@@ -232,8 +232,10 @@ def _threads_used(spec: EngineSpec) -> int:
     """The engine's CPU threads. They change pixels: torch splits some sums by thread, so rife4
     at 2 threads differs from 1 by up to 2 levels on ~0.1% of values (classical does not, but
     one rule for all engines): a resume with other threads starts over."""
-    import torch
-    return spec.runtime.threads or torch.get_num_threads()
+    if spec.runtime.threads:
+        return spec.runtime.threads
+    import torch        # only then: a --ray driver never needs torch (~180 MB)
+    return torch.get_num_threads()
 
 
 def _one_piece(input_path: Path, output_path: Path, retime: Retime, engine: str | Engine,
