@@ -8,6 +8,10 @@ per worker, each configuration timed end to end (decode, engine, encode, mux):
   ray 1 node     --ray on a local cluster: one node with 1 CPU (one worker)
   ray 2 nodes    --ray on a local cluster: two nodes with 1 CPU each (two workers)
 
+--pin-nodes pins each node's processes (raylet, its workers and agents) to a core of its own,
+as separate 1-CPU machines would be; without it a 1-CPU node's worker still runs its decoder and
+encoder threads on the other core. The driver is never pinned.
+
 Ray clusters are started here with only loopback (the benchmark re-runs itself in a network
 namespace of its own with `unshare -n` when it can; RAY_AUTH_MODE=disabled, no dashboard).
 Rounds are interleaved and the median is reported; other jobs on the machine show up as noise.
@@ -22,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -38,9 +43,51 @@ def timed(function, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def run_configs(clip: Path, folder: Path, engine: str, rounds: int, segment_seconds: Fraction
-                ) -> tuple[dict[str, list[float]], dict[str, list]]:
-    """Wall times of each configuration by round, and the segment runs' results."""
+@contextmanager
+def on_core(core: int | None):
+    """Processes started inside (from this thread) run on `core` only; None: anywhere."""
+    if core is None:
+        yield
+        return
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {sorted(cores)[core % len(cores)]})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, cores)
+
+
+def ray_processes_cpu() -> float:
+    """CPU seconds so far of this process's descendants (the clusters' raylets, GCS, agents)
+    other than the segment workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            worker = b"SegmentWorker" in (entry / "cmdline").read_bytes()
+        except OSError:            # gone meanwhile
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        if not worker:
+            cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    ours, found = {os.getpid()}, True
+    while found:
+        found = False
+        for pid, parent in parents.items():
+            if parent in ours and pid not in ours:
+                ours.add(pid)
+                found = True
+    return sum(cpu.get(pid, 0.0) for pid in ours if pid != os.getpid())
+
+
+def run_configs(clip: Path, folder: Path, engine: str, rounds: int, segment_seconds: Fraction,
+                pin_nodes: bool = False) -> tuple[dict[str, list[float]], dict[str, list]]:
+    """Wall times of each configuration by round, and the segment runs' results with the CPU
+    seconds Ray's own processes used meanwhile (0 in-process)."""
     from ray.cluster_utils import Cluster
 
     from tweenflow.jobs.convert import convert_video
@@ -57,21 +104,21 @@ def run_configs(clip: Path, folder: Path, engine: str, rounds: int, segment_seco
         seconds, result = timed(convert_video, clip, folder / "seg.mp4",
                                 segment_seconds=segment_seconds, **options)
         times["segmented"].append(seconds)
-        results["segmented"].append(result)
-        cluster = Cluster(initialize_head=True, head_node_args={**NODE,
-                                                                "include_dashboard": False})
+        results["segmented"].append((result, 0.0))
+        with on_core(0 if pin_nodes else None):
+            cluster = Cluster(initialize_head=True,
+                              head_node_args={**NODE, "include_dashboard": False})
         try:
-            seconds, result = timed(convert_video, clip, folder / "ray1.mp4",
-                                    ray=cluster.address, segment_seconds=segment_seconds,
-                                    **options)
-            times["ray 1 node"].append(seconds)
-            results["ray 1 node"].append(result)
-            cluster.add_node(**NODE)
-            seconds, result = timed(convert_video, clip, folder / "ray2.mp4",
-                                    ray=cluster.address, segment_seconds=segment_seconds,
-                                    **options)
-            times["ray 2 nodes"].append(seconds)
-            results["ray 2 nodes"].append(result)
+            for name, nodes in (("ray 1 node", 1), ("ray 2 nodes", 2)):
+                if nodes == 2:
+                    with on_core(1 if pin_nodes else None):
+                        cluster.add_node(**NODE)
+                before = ray_processes_cpu()
+                seconds, result = timed(convert_video, clip, folder / f"ray{nodes}.mp4",
+                                        ray=cluster.address, segment_seconds=segment_seconds,
+                                        **options)
+                times[name].append(seconds)
+                results[name].append((result, ray_processes_cpu() - before))
             print(f"  round {round_number + 1}: "
                   + ", ".join(f"{name} {values[-1]:.1f} s" for name, values in times.items())
                   + f"; segments per node {sorted(result.segments_by_worker.values())}",
@@ -81,11 +128,12 @@ def run_configs(clip: Path, folder: Path, engine: str, rounds: int, segment_seco
     return times, results
 
 
-def breakdown(name: str, result) -> list[str]:
+def breakdown(name: str, result, ray_cpu: float) -> list[str]:
     """Table rows: where one run's time went, the driver's share and each worker's."""
     timings = result.timings
     rows = [f"| {name} | driver | {timings['total']:.1f} | open {timings['open']:.1f}, read "
-            f"packets {timings['read']:.1f}, mux {timings['mux']:.1f} | | | | |"]
+            f"packets {timings['read']:.1f}, mux {timings['mux']:.1f}; Ray's own processes "
+            f"{ray_cpu:.1f} CPU-s | | | | |"]
     by_process: dict[str, list[dict]] = {}
     for run in result.segment_timings:
         by_process.setdefault(run["process"], []).append(run)
@@ -120,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="clip length (s)")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--segment-seconds", type=Fraction, default=Fraction(10))
+    parser.add_argument("--pin-nodes", action="store_true",
+                        help="each Ray node's processes on a core of their own")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     argv = list(argv if argv is not None else sys.argv[1:])
@@ -135,10 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(name)
         clip = looped_clip(SAMPLE, folder / "clip.mp4", args.seconds)
         times, results = run_configs(clip, folder, args.engine, args.rounds,
-                                     args.segment_seconds)
+                                     args.segment_seconds, args.pin_nodes)
     median = {name: statistics.median(values) for name, values in times.items()}
     print(f"\n{args.seconds:g} s of 1280x720 at 29.97 fps, --multi 2, --engine {args.engine}, "
           f"--segment-seconds {args.segment_seconds}, 1 torch thread per worker, "
+          f"{'nodes pinned to a core each, ' if args.pin_nodes else ''}"
           f"median of {args.rounds} round(s)\n")
     print("| configuration | wall time (s) | vs one-piece | vs ray 1 node |")
     print("| --- | --- | --- | --- |")
@@ -153,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
           "transfer | cores |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in ("segmented", "ray 1 node", "ray 2 nodes"):
-        print("\n".join(breakdown(name, results[name][-1])))
+        print("\n".join(breakdown(name, *results[name][-1])))
     print(f"\nscaling 1 -> 2 nodes: {median['ray 1 node'] / median['ray 2 nodes']:.2f}x "
           f"(target >= 1.8x)")
     print(f"segmented vs one-piece: {100 * (median['segmented'] / median['one-piece'] - 1):+.1f}%"
