@@ -2,10 +2,12 @@
 import sys
 
 from tweenflow.bench import (alpha, cluster, cluster_memory, dedup, large_motion,
-                             large_motion_cost, quality, scenes, speed, streams)
+                             large_motion_cost, large_motion_study, quality, scenes, speed,
+                             streams)
 
 BENCHMARKS = {"quality": quality.main, "speed": speed.main, "large_motion": large_motion.main,
-              "large_motion_cost": large_motion_cost.main, "streams": streams.main,
+              "large_motion_cost": large_motion_cost.main,
+              "large_motion_study": large_motion_study.main, "streams": streams.main,
               "scenes": scenes.main, "dedup": dedup.main, "cluster": cluster.main,
               "cluster_memory": cluster_memory.main, "alpha": alpha.main}
 
