@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import one_error_line, run_cli as run, shifted_pair, texture
+from tests.conftest import SHARED_DATA, one_error_line, run_cli as run, shifted_pair, texture
 from tweenflow import read_image
 
 
@@ -71,6 +71,21 @@ def test_flow_preset_gives_the_classical_engine_with_that_preset(pair, tmp_path,
     np.testing.assert_array_equal(read_image(out), expected)
 
 
+def test_large_motion_placement_gives_auto_with_placement(tmp_path):
+    from tweenflow import interpolate
+    from tweenflow.engines.base import create_engine
+    clip = SHARED_DATA / "multi_gap" / "bear"          # 426x240, about 29 px apart
+    a, b = clip / "00000.png", clip / "00016.png"
+    frame0, frame1 = read_image(a), read_image(b)
+    out = tmp_path / "mid.png"
+    result = run("interpolate", str(a), str(b), "-o", str(out), "--large-motion", "placement")
+    assert result.returncode == 0, result.stderr
+    engine = create_engine("auto", large_motion="placement")
+    assert engine.prepare(frame0, frame1).large_motion    # the pair does take that branch
+    expected, = interpolate(frame0, frame1, 0.5, engine=engine)
+    np.testing.assert_array_equal(read_image(out), expected)
+
+
 def test_engines_lists_every_engine():
     result = run("engines")
     assert result.returncode == 0
@@ -95,6 +110,8 @@ def test_engines_lists_every_engine():
     ("t_and_n", "not allowed with"),
     ("preset_not_classical", "--flow-preset applies to --engine classical, not rife4"),
     ("bad_preset", "invalid choice"),
+    ("large_motion_not_auto", "--large-motion applies to --engine auto, not rife4"),
+    ("bad_large_motion", "invalid choice"),
 ])
 def test_errors_are_one_line_and_nonzero(pair, tmp_path, case, expected):
     a, b = pair
@@ -116,6 +133,9 @@ def test_errors_are_one_line_and_nonzero(pair, tmp_path, case, expected):
                                  "--flow-preset", "fast"],
         "bad_preset": [str(a), str(b), "-o", out, "--engine", "classical",
                        "--flow-preset", "quick"],
+        "large_motion_not_auto": [str(a), str(b), "-o", out, "--engine", "rife4",
+                                  "--large-motion", "placement"],
+        "bad_large_motion": [str(a), str(b), "-o", out, "--large-motion", "mush"],
     }[case]
     before = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     overwrite = [] if case == "exists" else ["-y"]  # -y must not make any other case pass

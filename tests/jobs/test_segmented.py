@@ -67,3 +67,18 @@ def test_real_video_cut_between_keyframes(tmp_path):
     cut = convert_video(source, tmp_path / "cut.mp4", segment_seconds=Fraction(1, 2), **options)
     assert cut.segments == 2 and counts(cut) == counts(one)
     assert_same_video(tmp_path / "one.mp4", tmp_path / "cut.mp4")
+
+
+def test_large_motion_option_builds_auto_with_that_engine(tmp_path):
+    from tweenflow.engines.base import create_engine
+    from tweenflow.engines.placement import PlacementEngine
+    from tweenflow.jobs.convert import _engine_spec
+    spec = _engine_spec("auto", 1.0, None, None, "placement")
+    assert isinstance(spec.create().large_motion, PlacementEngine)
+    source = write_video(tmp_path / "pan.mp4", moving_frames(4, step=8))
+    by_name = convert_video(source, tmp_path / "by_name.mp4", multi=2, engine="auto",
+                            large_motion="placement", crf=0)
+    engine = create_engine("auto", large_motion="placement")
+    convert_video(source, tmp_path / "by_engine.mp4", multi=2, engine=engine, crf=0)
+    assert by_name.frames_out == 8
+    assert_same_video(tmp_path / "by_name.mp4", tmp_path / "by_engine.mp4")

@@ -168,7 +168,10 @@ def test_unwritable_or_wrong_outputs(pan_video, tmp_path, target, message):
                                              (["--multi", "2", "--dedup", "sometimes"],
                                               "use auto, off or a threshold"),
                                              (["--multi", "2", "--dedup", "-3"], "0-255"),
-                                             (["--multi", "2", "--dedup", "nan"], "0-255")])
+                                             (["--multi", "2", "--dedup", "nan"], "0-255"),
+                                             (["--multi", "2", "--large-motion", "placement"],
+                                              "--large-motion applies to --engine auto, "
+                                              "not classical")])
 def test_bad_options(pan_video, tmp_path, option, message):
     one_error_line(tweenflow(pan_video, "-o", tmp_path / "out.mp4", *option), message)
     assert not (tmp_path / "out.mp4").exists() and leftovers(tmp_path) == []

@@ -18,11 +18,10 @@ import numpy as np
 
 from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, register
 from tweenflow.engines.fusion import fusion_of, member_engines
-from tweenflow.engines.motion_size import LARGE_MOTION_PIXELS, motion_size
+from tweenflow.engines.motion_size import (LARGE_MOTION_ENGINES, LARGE_MOTION_PIXELS,
+                                           motion_size)
 from tweenflow.engines.placement import build_placement
 from tweenflow.errors import EngineError
-
-LARGE_MOTION_ENGINES = ("fusion", "placement")
 
 
 @dataclass

@@ -15,6 +15,8 @@ MEASURE_LONG_SIDE = 320
 # Pixels of motion (95th percentile, input pixels) from which a pair counts as large motion:
 # from here on the large-motion strategies win clearly (BENCHMARKS.md, "Large motion").
 LARGE_MOTION_PIXELS = 16.0
+# What the default engine (auto) may send such pairs to (engines/auto.py).
+LARGE_MOTION_ENGINES = ("fusion", "placement")
 
 
 def motion_size(frame0: np.ndarray, frame1: np.ndarray, percentile: float = 95.0) -> float:

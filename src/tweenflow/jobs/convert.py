@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from tqdm import tqdm
 
+from tweenflow.engines.motion_size import LARGE_MOTION_ENGINES
 from tweenflow.engines.base import Engine, Runtime
 from tweenflow.errors import ClusterError, InputError, TweenflowError
 from tweenflow.jobs.local import LocalRunner
@@ -57,7 +58,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                   fps: Fraction | str | None = None, multi: int | None = None,
                   slowmo: int | None = None, engine: str | Engine = "auto",
                   scale: float = 1.0, runtime: Runtime | None = None,
-                  flow_preset: str | None = None,
+                  flow_preset: str | None = None, large_motion: str | None = None,
                   scene_cut_threshold: float | None = scenes.DEFAULT_SCENE_CUT_THRESHOLD,
                   dedup: str | float | None = "auto", input_fps: Fraction = Fraction(24),
                   max_frames: int | None = None, codec: str = "h264", crf: int | None = None,
@@ -74,13 +75,15 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     True uses RAY_ADDRESS or a Ray started for this run; a string is a Ray address ("auto",
     "HOST:PORT", "ray://HOST:10001"). Image folders (in or out) run in one piece here.
     flow_preset: the classical engine's DIS preset (with engine="classical").
+    large_motion: what far-apart pairs go to with engine="auto" ("fusion", the default, or
+    "placement").
     progress: True for a bar, or an object with update(n) (e.g. a shared tqdm).
     runner: an open runner to reuse (convert_many shares one across files).
     """
     started = time.perf_counter()
     retime = retime_from(fps, multi, slowmo)
     input_path, output_path = Path(input_path), Path(output_path)
-    spec = _engine_spec(engine, scale, runtime, flow_preset)
+    spec = _engine_spec(engine, scale, runtime, flow_preset, large_motion)
     if ray and spec.runtime.threads is None:     # one thread per worker: workers fill the CPUs
         spec = dataclasses.replace(spec, runtime=dataclasses.replace(spec.runtime, threads=1))
     encoding = Encoding(codec, crf, preset, pix_fmt, lossless)
@@ -115,6 +118,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                           nominal_rate(retime, info.rate), settings)
     options = {"mode": retime.mode, "value": retime.value, "engine": spec.name,
                "scale": scale, "tile": spec.runtime.tile, "flow_preset": flow_preset,
+               "large_motion": large_motion,
                "scene_threshold": scene_cut_threshold, "dedup": held_threshold,
                "max_frames": max_frames, "stream": stream, "codec": codec, "crf": crf,
                "preset": preset, "pix_fmt": pix_fmt, "lossless": lossless,
@@ -218,13 +222,19 @@ def _run_segments(job: _Job, output_path: Path, fingerprint: dict[str, Any], run
 
 
 def _engine_spec(engine: str | Engine, scale: float, runtime: Runtime | None,
-                 flow_preset: str | None) -> EngineSpec:
+                 flow_preset: str | None, large_motion: str | None = None) -> EngineSpec:
     runtime = runtime or Runtime()
     if isinstance(engine, Engine):
         return EngineSpec(type(engine).__name__, scale, runtime)
     if flow_preset is not None and engine != "classical":
         raise InputError(f"--flow-preset applies to --engine classical, not {engine}")
-    options = (("preset", flow_preset),) if flow_preset is not None else ()
+    if large_motion is not None and engine != "auto":
+        raise InputError(f"--large-motion applies to --engine auto, not {engine}")
+    if large_motion is not None and large_motion not in LARGE_MOTION_ENGINES:
+        raise InputError(f"unknown --large-motion {large_motion!r}; use "
+                         f"{' or '.join(LARGE_MOTION_ENGINES)}")
+    options = ((("preset", flow_preset),) if flow_preset is not None else ()) + (
+        (("large_motion", large_motion),) if large_motion is not None else ())
     return EngineSpec(engine, scale, runtime, options)
 
 
