@@ -6,6 +6,8 @@ converted with --multi 2 in segments (default 10 s), one torch thread per worker
   in-process   the in-process segment runner (the default of `tweenflow video`): the driver is
                the worker
   ray          --ray on a local 1-node cluster with 2 CPUs (two workers, one per CPU)
+  ray-uncapped the same with the workers' malloc arenas left at glibc's default (what
+               RayRunner.WORKER_ENV prevents; not run unless asked for)
 
 Each run is a fresh interpreter. Every process that runs segments reports its own peak resident
 memory at the end of each segment (ru_maxrss: Ray's object store pages it touched included);
@@ -32,7 +34,7 @@ from tweenflow.bench.cluster import NODE, isolated
 from tweenflow.bench.video import SAMPLE, looped_clip
 from tweenflow.engines.base import Runtime
 
-MODES = ("in-process", "ray")
+MODES = ("in-process", "ray", "ray-uncapped")
 MIB = 1024 * 1024
 
 
@@ -43,16 +45,24 @@ def child(mode: str, clip: Path, output: Path, engine: str, segment_seconds: Fra
     options = dict(multi=2, engine=engine, runtime=Runtime(threads=1), overwrite=True,
                    segment_seconds=segment_seconds)
     cluster = None
-    if mode == "ray":
+    if mode.startswith("ray"):
         from ray.cluster_utils import Cluster
+
+        from tweenflow.jobs.ray_runner import RayRunner
         cluster = Cluster(initialize_head=True,
                           head_node_args={**NODE, "num_cpus": 2, "include_dashboard": False})
         options["ray"] = cluster.address
+        if mode == "ray-uncapped":
+            class Uncapped(RayRunner):
+                WORKER_ENV: dict = {}
+            options["runner"] = Uncapped(cluster.address, cpus_per_worker=1)
     try:
         started = time.perf_counter()
         result = convert_video(clip, output, **options)
         seconds = time.perf_counter() - started
     finally:
+        if "runner" in options:
+            options["runner"].close()
         if cluster is not None:
             cluster.shutdown()
     driver = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -85,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, nargs=2, default=[5.0, 60.0],
                         help="the short and the long clip (s)")
     parser.add_argument("--segment-seconds", type=Fraction, default=Fraction(10))
-    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES[:2]))
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -95,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                                Fraction(segment_seconds))))
         return 0
     argv = list(argv if argv is not None else sys.argv[1:])
-    if not args.inside and "ray" in args.modes:
+    if not args.inside and any(mode.startswith("ray") for mode in args.modes):
         if shutil.which("unshare") and os.geteuid() == 0:
             return isolated(argv, "tweenflow.bench.cluster_memory")
         print("note: not root or no unshare: Ray runs in this network namespace",

@@ -58,6 +58,12 @@ class RayRunner:
     """address: as Ray takes it ("auto", "HOST:PORT", "ray://HOST:10001"); None: RAY_ADDRESS,
     else a Ray started for this runner and stopped by close()."""
 
+    # The workers' environment. A Ray worker has ~25 threads of its own, so glibc gives it up
+    # to 16 malloc arenas; each segment's new decoder and encoder threads then use other
+    # arenas than the last segment's, which keep their peak: +100 MB per segment at 720p
+    # (BENCHMARKS.md, "Segments and Ray"). Two arenas keep a worker's memory flat.
+    WORKER_ENV = {"MALLOC_ARENA_MAX": "2"}
+
     def __init__(self, address: str | None = None, cpus_per_worker: float = 1,
                  workers: int | None = None):
         address = address or os.environ.get("RAY_ADDRESS") or None
@@ -84,7 +90,7 @@ class RayRunner:
         while len(self.workers) < count:
             self.workers.append(SegmentWorker.options(
                 num_cpus=self.cpus_per_worker, max_restarts=0,
-                runtime_env={"env_vars": {"MALLOC_ARENA_MAX": "2"}}).remote())
+                runtime_env={"env_vars": dict(self.WORKER_ENV)}).remote())
 
     def run(self, tasks: Iterable[Callable[[], SegmentTask]],
             on_frame: Callable[[], None] | None = None) -> Iterator[SegmentOutput]:
