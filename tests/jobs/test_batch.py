@@ -3,6 +3,8 @@ import subprocess
 import sys
 from fractions import Fraction
 
+import pytest
+
 from tests.video.conftest import moving_frames, read_video, write_video
 from tweenflow import convert_many
 from tweenflow.images import write_image
@@ -67,3 +69,24 @@ def test_batch_errors(tmp_path):
          str(tmp_path / "out"), "--multi", "2", "--ext", "avi"],
         capture_output=True, text=True, timeout=120)
     assert completed.returncode == 2 and "--ext .avi" in completed.stderr
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--multi", "2", "--engine", "rife4", "--large-motion", "placement"],
+     "--large-motion applies to --engine auto, not rife4"),
+    (["--multi", "2", "--engine", "rife4", "--flow-preset", "fast"],
+     "--flow-preset applies to --engine classical, not rife4"),
+    (["--multi", "2", "--max-frames", "1"], "--max-frames must be at least 2"),
+    (["--multi", "1"], "at least 2"),
+    (["--multi", "2", "--dedup", "sometimes"], "use auto, off or a threshold"),
+    (["--multi", "2", "--slowmo-audio", "pitch"], "--slowmo-audio"),
+])
+def test_options_wrong_for_every_file_are_one_line_before_any_file(tmp_path, options, message):
+    source = write_video(tmp_path / "a.mp4", moving_frames(4))
+    completed = subprocess.run(
+        [sys.executable, "-m", "tweenflow", "batch", str(source), "-o", str(tmp_path / "out"),
+         *options], capture_output=True, text=True, timeout=120)
+    lines = completed.stderr.strip().splitlines()
+    assert completed.returncode == 2 and len(lines) == 1, completed.stderr
+    assert message in lines[0]
+    assert not (tmp_path / "out").exists()        # refused before anything was made

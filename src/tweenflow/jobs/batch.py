@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from tweenflow.errors import InputError, OutputError, TweenflowError
 from tweenflow.images import IMAGE_SUFFIXES
-from tweenflow.jobs.convert import convert_video, open_runner
+from tweenflow.jobs.convert import check_options, convert_video, open_runner
 from tweenflow.video.encoding import VIDEO_SUFFIXES
 from tweenflow.video.pipeline import VideoResult
 from tweenflow.video.reader import probe
@@ -69,6 +69,7 @@ def convert_many(inputs: Iterable[str | os.PathLike], output_folder: str | os.Pa
     suffix = suffix if suffix.startswith(".") else f".{suffix}"
     if suffix.lower() not in VIDEO_SUFFIXES:
         raise OutputError(f"--ext {suffix}: use one of {', '.join(sorted(VIDEO_SUFFIXES))}")
+    check_options(**options)     # options wrong for every file: one line, before any file
     files = find_inputs(inputs)
     output_folder = Path(output_folder)
     try:

@@ -18,8 +18,8 @@ from typing import Any, Callable
 
 from tqdm import tqdm
 
-from tweenflow.engines.motion_size import LARGE_MOTION_ENGINES
 from tweenflow.engines.base import Engine, Runtime
+from tweenflow.engines.motion_size import LARGE_MOTION_ENGINES
 from tweenflow.errors import ClusterError, InputError, TweenflowError
 from tweenflow.jobs.local import LocalRunner
 from tweenflow.jobs.manifest import WorkFolder, fingerprint_of
@@ -219,6 +219,22 @@ def _run_segments(job: _Job, output_path: Path, fingerprint: dict[str, Any], run
         result.timings["mux"] = time.perf_counter() - muxing
         work.finish()
     return result
+
+
+def check_options(*, fps: Fraction | str | None = None, multi: int | None = None,
+                  slowmo: int | None = None, engine: str | Engine = "auto", scale: float = 1.0,
+                  runtime: Runtime | None = None, flow_preset: str | None = None,
+                  large_motion: str | None = None, dedup: str | float | None = "auto",
+                  max_frames: int | None = None, slowmo_audio: str | None = None,
+                  **file_options: Any) -> None:
+    """The checks of convert_video's options that do not depend on the file (InputError for
+    the first that fails), so a batch can refuse bad options once, before any file."""
+    retime = retime_from(fps, multi, slowmo)
+    _engine_spec(engine, scale, runtime, flow_preset, large_motion)
+    if max_frames is not None and max_frames < 2:
+        raise InputError(f"--max-frames must be at least 2, got {max_frames}")
+    pipeline.check_slowmo_audio(slowmo_audio, retime)
+    parse_dedup(dedup)
 
 
 def _engine_spec(engine: str | Engine, scale: float, runtime: Runtime | None,

@@ -110,8 +110,8 @@ def run_segment(task: SegmentTask, engine: Engine,
                              task.output.rate, info.colour, info.rotation,
                              settings=task.output.settings, keep_packets=True)
         def encode(produced: Iterable[tuple[Fraction, Any]]) -> None:
-            for time, rgb in produced:
-                writer.write(time, rgb)
+            for when, rgb in produced:
+                writer.write(when, rgb)
                 if on_frame is not None:
                     on_frame()
 
