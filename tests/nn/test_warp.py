@@ -1,9 +1,6 @@
 import numpy as np
 import torch
 
-import pytest
-import torch.nn.functional as F
-
 from tweenflow.nn import backward_warp, crop_to, pad_to_multiple
 from tweenflow.nn.padding import padded_size
 

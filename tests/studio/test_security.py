@@ -76,6 +76,7 @@ def test_working_folder_is_removed_when_the_server_stops(client, pair_files):
         root = running.app[WORKSPACE].root
         with httpx.Client(base_url=running.url, timeout=60) as own:
             session = upload(own, *pair_files).json()["session"]
-            job = own.post(f"/api/sessions/{session}/jobs", json={"n": 1}).json()
+            started = own.post(f"/api/sessions/{session}/jobs", json={"n": 1})
+            assert started.status_code < 300, started.text
         assert root.is_dir() and (root / session).is_dir()
     assert not root.exists()

@@ -1,6 +1,5 @@
 """Scene cuts: PySceneDetect's content score on pairs of frames, on real and edited frames."""
 import av
-import cv2
 import numpy as np
 import pytest
 
