@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n1280x720 at 29.97 fps, --multi 2, --segment-seconds {args.segment_seconds}, "
           f"1 torch thread per worker; peak RSS (MiB)\n")
     print("| engine | runner | clip | segments | wall time (s) | driver peak | "
-          "worker peaks (segments) |")
+          "worker peaks (segments per node) |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for (engine, mode, seconds), row in rows.items():
         workers = ", ".join(f"{peak / MIB:.0f}" for peak in worker_peaks(row))
