@@ -85,6 +85,8 @@ def main(folder: Path, source: Path) -> None:
         report["two_nodes"] = {"by_worker": result.segments_by_worker,
                                "segments": result.segments,
                                "peak_rss": result.peak_rss_by_process,
+                               "segment_timings": result.segment_timings,
+                               "timings": result.timings,
                                # glibc arenas of the processes that ran segments
                                "arena_max": [seen.get(key.rsplit(" ", 1)[1], "unseen")
                                              for key in result.peak_rss_by_process]}

@@ -70,6 +70,14 @@ def test_two_nodes_and_a_lost_node_give_the_frames_of_one_machine(tmp_path, ray_
     assert len(two["peak_rss"]) == 2 and all(peak > 50 * 2 ** 20
                                              for peak in two["peak_rss"].values())
     assert two["arena_max"] == ["2", "2"]
+    # where the time went: each segment's wall time lies inside its round trip through Ray,
+    # and the run's total covers the slowest worker's round trips
+    runs = two["segment_timings"]
+    assert sorted(run["number"] for run in runs) == list(range(15))
+    assert all(0 < run["seconds"] < run["round_trip"] and run["cpu"] > 0 for run in runs)
+    for process in two["peak_rss"]:
+        assert sum(run["round_trip"] for run in runs if run["process"] == process) \
+            < two["timings"]["total"]
     assert_same_video(tmp_path / "local.mp4", tmp_path / "two_nodes.mp4")
     lost = report["node_lost"]
     assert lost["killed_after"] is not None and lost["retried"] >= 1
