@@ -181,3 +181,16 @@ def test_fusion_judges_outliers_on_the_colour_and_averages_the_alpha():
         assert np.allclose(mean[..., 3], (100 + 110 + 120 + 250) / 4)
         assert np.array_equal(mean[..., :3], robust_mean([m[..., :3] for m in members[:4]]))
     assert np.array_equal(robust_mean(members), robust_mean_reference(members))
+
+
+def test_engines_are_listed_in_one_order_whatever_was_imported_first():
+    import subprocess
+    import sys
+    # placement (and fusion through it) imported before the engines are loaded
+    code = ("import tweenflow.engines.placement\n"
+            "from tweenflow.engines.base import engine_infos\n"
+            "print(','.join(info.name for info in engine_infos()))")
+    listed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert listed.split(",")[:6] == ["classical", "rife4", "rife3", "fusion", "placement",
+                                     "auto"]

@@ -93,9 +93,15 @@ def register(info: EngineInfo) -> None:
     _REGISTRY[info.name] = info
 
 
+# How the built-in engines are listed (CLI, studio), whatever order their modules were
+# imported in; other registered engines follow in registration order.
+LISTING_ORDER = ("classical", "rife4", "rife3", "fusion", "placement", "auto")
+
+
 def engine_infos() -> list[EngineInfo]:
     _load_builtin_engines()
-    return list(_REGISTRY.values())
+    rank = {name: index for index, name in enumerate(LISTING_ORDER)}
+    return sorted(_REGISTRY.values(), key=lambda info: rank.get(info.name, len(rank)))
 
 
 def engine_info(name: str) -> EngineInfo:
