@@ -64,7 +64,7 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--large-motion", default=None, choices=list(LARGE_MOTION_ENGINES),
                         help="--engine auto only: what far-apart frames go to (default fusion: "
                              "best PSNR, soft where engines disagree; placement: one sharp "
-                             "copy, 2-3x faster, 0.25 dB lower)")
+                             "copy, about 3x faster, 0.25 dB lower)")
 
 
 def _add_encoding_options(parser: argparse.ArgumentParser) -> None:
