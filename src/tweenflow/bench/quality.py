@@ -79,8 +79,9 @@ def format_optional(value: float | None, spec: str) -> str:
     return "" if value is None else format(value, spec)
 
 
-def make_engine(name: str, runtime: Runtime) -> Engine:
-    engine = BlendEngine() if name == "blend" else create_engine(name, runtime=runtime)
+def make_engine(name: str, runtime: Runtime, scale: float = 1.0) -> Engine:
+    engine = (BlendEngine() if name == "blend"
+              else create_engine(name, runtime=runtime, scale=scale))
     if hasattr(engine, "path"):       # a RIFE engine: which execution path this machine runs
         print(f"# {name}: {engine.path} (self-check {engine.checks or 'not needed'})",
               flush=True)
@@ -95,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="items per set (quick runs)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--no-ssim", action="store_true")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="the engines' --scale (flow estimated at this fraction of the size; "
+                             "the reference column is for scale 1)")
     parser.add_argument("--json", type=Path, default=None, help="also write all results here")
     args = parser.parse_args(argv)
     runtime = Runtime(threads=args.threads)
@@ -102,11 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     print("| engine | set | PSNR dB | reference dB | SSIM | sharpness | edges | frames | s/frame |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for engine_name in args.engines.split(","):
-        engine = make_engine(engine_name, runtime)
+        engine = make_engine(engine_name, runtime, args.scale)
         for set_name in args.sets.split(","):
             result = evaluate(engine, set_name, args.data, args.limit, not args.no_ssim)
             results[f"{engine_name}/{set_name}"] = result
-            reference = REFERENCE.get((engine_name, set_name))
+            reference = REFERENCE.get((engine_name, set_name)) if args.scale == 1.0 else None
             print(f"| {engine_name} | {set_name} | {result['psnr']:.2f} | "
                   f"{'' if reference is None else f'{reference:.2f}'} | "
                   f"{format_optional(result['ssim'], '.4f')} | "
