@@ -36,6 +36,9 @@ OPUS_RATE = 48000
 def output_codec(supported: set[str]) -> str | None:
     """The encoder for new audio in a container holding `supported` codecs (None: none fits)."""
     return next((codec for codec in OUTPUT_CODECS if codec in supported), None)
+
+
+# Clicks in the click train that atempo_lag measures the chain's lag on.
 CALIBRATION_CLICKS = 24
 
 
