@@ -3,13 +3,14 @@ import sys
 
 from tweenflow.bench import (alpha, cluster, cluster_memory, dedup, large_motion,
                              large_motion_cost, large_motion_study, quality, scenes, speed,
-                             streams)
+                             streams, stretch_study)
 
 BENCHMARKS = {"quality": quality.main, "speed": speed.main, "large_motion": large_motion.main,
               "large_motion_cost": large_motion_cost.main,
               "large_motion_study": large_motion_study.main, "streams": streams.main,
               "scenes": scenes.main, "dedup": dedup.main, "cluster": cluster.main,
-              "cluster_memory": cluster_memory.main, "alpha": alpha.main}
+              "cluster_memory": cluster_memory.main, "alpha": alpha.main,
+              "stretch_study": stretch_study.main}
 
 if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
     print(f"usage: python -m tweenflow.bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)
