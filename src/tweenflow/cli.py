@@ -11,7 +11,7 @@ import numpy as np
 from tweenflow import api, weights
 from tweenflow.allocator import keep_freed_memory
 from tweenflow.engines.motion_size import LARGE_MOTION_ENGINES
-from tweenflow.engines.base import Engine, Runtime, create_engine, engine_infos
+from tweenflow.engines.base import Engine, Runtime, create_engine, engine_infos, engine_options
 from tweenflow.engines.classical import DIS_PRESETS
 from tweenflow.engines.tiled import MIN_TILE
 from tweenflow.errors import InputError, OutputError, TweenflowError
@@ -106,17 +106,10 @@ def _engine(args: argparse.Namespace) -> Engine | str:
     """The engine the options name: an Engine when --flow-preset (classical) or
     --large-motion (auto) is given, else the name (weights are only loaded once the inputs
     have been checked)."""
-    if args.large_motion is not None:
-        if args.engine != "auto":
-            raise InputError(f"--large-motion applies to --engine auto, not {args.engine}")
-        return create_engine("auto", scale=args.scale, runtime=_runtime(args),
-                             large_motion=args.large_motion)
-    if args.flow_preset is None:
+    options = engine_options(args.engine, args.flow_preset, args.large_motion)
+    if not options:
         return args.engine
-    if args.engine != "classical":
-        raise InputError(f"--flow-preset applies to --engine classical, not {args.engine}")
-    return create_engine("classical", scale=args.scale, runtime=_runtime(args),
-                         preset=args.flow_preset)
+    return create_engine(args.engine, scale=args.scale, runtime=_runtime(args), **options)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,8 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from tweenflow.errors import EngineError
+from tweenflow.engines.motion_size import LARGE_MOTION_ENGINES
+from tweenflow.errors import EngineError, InputError
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,22 @@ def engine_info(name: str) -> EngineInfo:
         known = ", ".join(sorted(_REGISTRY))
         raise EngineError(f"unknown engine {name!r}; choose one of: {known}")
     return _REGISTRY[name]
+
+
+def engine_options(name: str, flow_preset: str | None = None,
+                   large_motion: str | None = None) -> dict[str, str]:
+    """create_engine's extra options from `--flow-preset` (classical only) and
+    `--large-motion` (auto only); None: not given. InputError for one given with another
+    engine, or an unknown large-motion engine."""
+    if flow_preset is not None and name != "classical":
+        raise InputError(f"--flow-preset applies to --engine classical, not {name}")
+    if large_motion is not None and name != "auto":
+        raise InputError(f"--large-motion applies to --engine auto, not {name}")
+    if large_motion is not None and large_motion not in LARGE_MOTION_ENGINES:
+        raise InputError(f"unknown --large-motion {large_motion!r}; use "
+                         f"{' or '.join(LARGE_MOTION_ENGINES)}")
+    options = {"preset": flow_preset, "large_motion": large_motion}
+    return {key: value for key, value in options.items() if value is not None}
 
 
 def create_engine(name: str, *, scale: float = 1.0, runtime: Runtime | None = None,

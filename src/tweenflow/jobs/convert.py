@@ -18,8 +18,7 @@ from typing import Any, Callable
 
 from tqdm import tqdm
 
-from tweenflow.engines.base import Engine, Runtime
-from tweenflow.engines.motion_size import LARGE_MOTION_ENGINES
+from tweenflow.engines.base import Engine, Runtime, engine_options
 from tweenflow.errors import ClusterError, InputError, TweenflowError
 from tweenflow.jobs.local import LocalRunner
 from tweenflow.jobs.manifest import WorkFolder, fingerprint_of
@@ -96,8 +95,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                           overwrite=overwrite, stream=stream, slowmo_audio=slowmo_audio)
     if ray and isinstance(engine, Engine):
         raise InputError("with Ray, give the engine by name (each worker builds its own)")
-    if max_frames is not None and max_frames < 2:
-        raise InputError(f"--max-frames must be at least 2, got {max_frames}")
+    pipeline.check_max_frames(max_frames)
     pipeline.check_slowmo_audio(slowmo_audio, retime)
     # 0.4 as a float is not exactly 0.4: take the decimal it shows
     segment_seconds = Fraction(str(segment_seconds) if isinstance(segment_seconds, float)
@@ -231,8 +229,7 @@ def check_options(*, fps: Fraction | str | None = None, multi: int | None = None
     the first that fails), so a batch can refuse bad options once, before any file."""
     retime = retime_from(fps, multi, slowmo)
     _engine_spec(engine, scale, runtime, flow_preset, large_motion)
-    if max_frames is not None and max_frames < 2:
-        raise InputError(f"--max-frames must be at least 2, got {max_frames}")
+    pipeline.check_max_frames(max_frames)
     pipeline.check_slowmo_audio(slowmo_audio, retime)
     parse_dedup(dedup)
 
@@ -242,15 +239,7 @@ def _engine_spec(engine: str | Engine, scale: float, runtime: Runtime | None,
     runtime = runtime or Runtime()
     if isinstance(engine, Engine):
         return EngineSpec(type(engine).__name__, scale, runtime)
-    if flow_preset is not None and engine != "classical":
-        raise InputError(f"--flow-preset applies to --engine classical, not {engine}")
-    if large_motion is not None and engine != "auto":
-        raise InputError(f"--large-motion applies to --engine auto, not {engine}")
-    if large_motion is not None and large_motion not in LARGE_MOTION_ENGINES:
-        raise InputError(f"unknown --large-motion {large_motion!r}; use "
-                         f"{' or '.join(LARGE_MOTION_ENGINES)}")
-    options = ((("preset", flow_preset),) if flow_preset is not None else ()) + (
-        (("large_motion", large_motion),) if large_motion is not None else ())
+    options = tuple(engine_options(engine, flow_preset, large_motion).items())
     return EngineSpec(engine, scale, runtime, options)
 
 

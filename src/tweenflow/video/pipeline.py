@@ -97,8 +97,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     retime = retime_from(fps, multi, slowmo)
     held_threshold = parse_dedup(dedup)
     check_slowmo_audio(slowmo_audio, retime)
-    if max_frames is not None and max_frames < 2:
-        raise InputError(f"--max-frames must be at least 2, got {max_frames}")
+    check_max_frames(max_frames)
     input_path, output_path = Path(input_path), Path(output_path)
     as_folder = check_output(input_path, output_path, overwrite)
     info = probe(input_path, input_fps, stream)
@@ -147,6 +146,12 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         bar.close()
     result.frames_out = writer.count
     return result
+
+
+def check_max_frames(max_frames: int | None) -> None:
+    """Refuse a --max-frames below 2 (one frame has no pair to interpolate)."""
+    if max_frames is not None and max_frames < 2:
+        raise InputError(f"--max-frames must be at least 2, got {max_frames}")
 
 
 def check_slowmo_audio(slowmo_audio: str | None, retime: Retime) -> None:
