@@ -71,6 +71,19 @@ class StopAfter(LocalRunner):
                 raise KeyboardInterrupt
 
 
+def resume_with_changed(source, target, option, value):
+    """Run the CLI again on an interrupted output (multi 2, classical, 0.4 s segments) with
+    `option` changed: it says so, starts over and finishes (work folder gone)."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "tweenflow", "video", str(source), "-o", str(target),
+         "--multi", "2", "--engine", "classical", "--segment-seconds", "0.4", option, value,
+         "-q"], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert f"{option} changed since the interrupted run; starting this file over" \
+        in completed.stderr
+    assert target.exists() and not work_folder_for(target).exists()
+
+
 def test_changed_option_starts_the_file_over(long_video, tmp_path):
     target = tmp_path / "out.mp4"
     options = dict(multi=2, engine="classical", segment_seconds=Fraction(2, 5))
@@ -84,14 +97,7 @@ def test_changed_option_starts_the_file_over(long_video, tmp_path):
         convert_video(long_video, target, crf=20, runner=StopAfter(1), **options)
     assert len(finished_segments(target)) == 3
     # another crf: the 3 segments are thrown away, with a message
-    completed = subprocess.run(
-        [sys.executable, "-m", "tweenflow", "video", str(long_video), "-o", str(target),
-         "--multi", "2", "--engine", "classical", "--segment-seconds", "0.4", "--crf", "21",
-         "-q"], capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stderr
-    assert "--crf changed since the interrupted run; starting this file over" \
-        in completed.stderr
-    assert target.exists() and not work_folder_for(target).exists()
+    resume_with_changed(long_video, target, "--crf", "21")
 
 
 def test_changed_input_starts_over(long_video, tmp_path):
@@ -138,11 +144,4 @@ def test_other_threads_start_the_file_over(long_video, tmp_path):
         torch.set_num_threads(saved[1])
     manifest = json.loads((work_folder_for(target) / "manifest.json").read_text())
     assert manifest["options"]["threads"] == 1
-    completed = subprocess.run(
-        [sys.executable, "-m", "tweenflow", "video", str(long_video), "-o", str(target),
-         "--multi", "2", "--engine", "classical", "--segment-seconds", "0.4", "--threads", "2",
-         "-q"], capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stderr
-    assert "--threads changed since the interrupted run; starting this file over" \
-        in completed.stderr
-    assert target.exists() and not work_folder_for(target).exists()
+    resume_with_changed(long_video, target, "--threads", "2")
