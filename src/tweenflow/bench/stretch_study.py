@@ -4,9 +4,9 @@
 
 `--slowmo-audio stretch` runs atempo, which reaches 1/N only as a chain of 0.5x stages, each a
 WSOLA pass with a ~42-64 ms window whose timing jitter the next stages multiply. This study
-measures, on a click train over a quiet 220 Hz tone, where each click's onset (first sample
-above half its peak) lands against N times its time, for the atempo chain and for one WSOLA
-pass straight to 1/N (`wsola`, below) with 20 and 10 ms windows: the mean lag (constant, so
+measures, on the click train `atempo_lag` calibrates on (video/audio.py) over a quiet 220 Hz
+tone, where each click's onset (first sample above half its peak) lands against N times its
+time, for the atempo chain and for one WSOLA pass straight to 1/N (`wsola`, below) with 20 and 10 ms windows: the mean lag (constant, so
 compensable, as video/audio.py does for atempo) and the worst jitter around it (not
 compensable). A study for the next step, not the product's stretcher: it does not judge how
 either sounds on speech or music.
@@ -15,36 +15,16 @@ from __future__ import annotations
 
 import argparse
 
-import av
 import numpy as np
 
-from tweenflow.video.audio import _configured_graph, _run_graph, filter_chain
-
-CLICKS = 24
+from tweenflow.video.audio import click_train, onset_offsets, stretched_mono
 
 
-def click_train(rate: int) -> tuple[np.ndarray, list[float]]:
-    """24 clicks (2 ms of 2 kHz) at irregular times over a 220 Hz tone at -26 dB, mono."""
-    times = [0.2 + 0.3 * k + (k * 618 % 1000) / 10000 for k in range(CLICKS)]
-    samples = 0.05 * np.sin(np.arange(int((times[-1] + 0.4) * rate)) * 2 * np.pi * 220 / rate)
-    burst = np.sin(np.arange(rate // 500) * 2 * np.pi * 2000 / rate)
-    for time in times:
-        start = int(time * rate)
-        samples[start:start + len(burst)] = burst
-    return samples.astype(np.float32), times
-
-
-def atempo_chain(samples: np.ndarray, rate: int, factor: int) -> np.ndarray:
-    """The samples made `factor` times longer by the product's atempo chain."""
-    graph = _configured_graph("flt", "mono", rate, filter_chain("stretch", factor, rate))
-    out = []
-    for start in range(0, len(samples), 1024):
-        frame = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="flt",
-                                           layout="mono")
-        frame.sample_rate, frame.pts = rate, start
-        out += [stretched.to_ndarray()[0] for stretched in _run_graph(graph, frame)]
-    out += [stretched.to_ndarray()[0] for stretched in _run_graph(graph, None)]
-    return np.concatenate(out)
+def clicks_over_a_tone(rate: int):
+    """The product's calibration click train (video/audio.py) over a 220 Hz tone at -26 dB."""
+    samples, times = click_train(rate)
+    tone = 0.05 * np.sin(np.arange(len(samples)) * 2 * np.pi * 220 / rate)
+    return (samples + tone).astype(np.float32), times
 
 
 def wsola(samples: np.ndarray, rate: int, factor: int, window_ms: float = 20.0,
@@ -75,21 +55,12 @@ def wsola(samples: np.ndarray, rate: int, factor: int, window_ms: float = 20.0,
     return out[:length] / np.maximum(weight[:length], 1e-3)
 
 
-def onset_errors(stretched: np.ndarray, times: list[float], rate: int, factor: int
-                 ) -> np.ndarray:
+def onset_errors(stretched: np.ndarray, times, rate: int, factor: int) -> np.ndarray:
     """Per click, its onset in `stretched` minus factor x its time, in ms."""
-    level = np.abs(stretched)
-    errors = []
-    for time in times:
-        expected = time * factor * rate
-        low = int(expected - 0.12 * rate * factor)
-        window = level[low:int(expected + 0.12 * rate * factor)]
-        onset = low + int(np.flatnonzero(window > 0.5 * window.max())[0])
-        errors.append((onset - expected) / rate * 1000)
-    return np.array(errors)
+    return -np.array(onset_offsets(stretched, times, rate, factor)) / rate * 1000
 
 
-METHODS = {"atempo chain (the product)": atempo_chain,
+METHODS = {"atempo chain (the product)": stretched_mono,
            "wsola 20 ms": lambda samples, rate, factor: wsola(samples, rate, factor, 20, 5),
            "wsola 10 ms": lambda samples, rate, factor: wsola(samples, rate, factor, 10, 3)}
 
@@ -102,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| rate | N | method | mean lag ms | worst jitter around it ms |")
     print("| --- | --- | --- | --- | --- |")
     for rate in map(int, args.rates.split(",")):
-        samples, times = click_train(rate)
+        samples, times = clicks_over_a_tone(rate)
         for factor in map(int, args.factors.split(",")):
             for name, method in METHODS.items():
                 errors = onset_errors(method(samples, rate, factor), times, rate, factor)

@@ -85,12 +85,9 @@ def _run_graph(graph: av.filter.Graph, frame: av.AudioFrame | None) -> list[av.A
             return frames
 
 
-@lru_cache(maxsize=None)
-def atempo_lag(factor: int, sample_rate: int) -> int:
-    """Samples by which `stretch` output comes early (>= 0): the mean offset of the onsets
-    (first sample above half the peak) of 24 clicks (2 ms, 2 kHz) stretched by the chain, against
-    N times their time. The onset, because that is where a sound is heard to start."""
-    # irregular spacing (0.3-0.4 s), so the clicks fall at every phase of atempo's windows
+def click_train(sample_rate: int) -> tuple[np.ndarray, list[Fraction]]:
+    """CALIBRATION_CLICKS clicks (2 ms of 2 kHz, mono float32) and their times. The spacing is
+    irregular (0.3-0.4 s), so the clicks fall at every phase of a stretcher's windows."""
     click_times = [Fraction(2, 10) + Fraction(3 * k, 10) + Fraction(k * 618 % 1000, 10000)
                    for k in range(CALIBRATION_CLICKS)]
     samples = np.zeros(int((click_times[-1] + Fraction(4, 10)) * sample_rate), np.float32)
@@ -98,6 +95,11 @@ def atempo_lag(factor: int, sample_rate: int) -> int:
     for time in click_times:
         start = int(time * sample_rate)
         samples[start:start + len(burst)] = burst
+    return samples, click_times
+
+
+def stretched_mono(samples: np.ndarray, sample_rate: int, factor: int) -> np.ndarray:
+    """Mono float32 samples made `factor` times longer by the `stretch` chain (atempo)."""
     graph = _configured_graph("flt", "mono", sample_rate,
                               filter_chain("stretch", factor, sample_rate))
     stretched = []
@@ -107,7 +109,14 @@ def atempo_lag(factor: int, sample_rate: int) -> int:
         chunk.sample_rate, chunk.pts = sample_rate, start
         stretched.extend(frame.to_ndarray()[0] for frame in _run_graph(graph, chunk))
     stretched.extend(frame.to_ndarray()[0] for frame in _run_graph(graph, None))
-    level = np.abs(np.concatenate(stretched))
+    return np.concatenate(stretched)
+
+
+def onset_offsets(stretched: np.ndarray, click_times: list[Fraction], sample_rate: int,
+                  factor: int) -> list[float]:
+    """Per click, in samples: `factor` times its time minus its onset (first sample above half
+    the peak near there) in the stretched audio; positive where it comes early."""
+    level = np.abs(stretched)
     offsets = []
     for time in click_times:
         expected = float(time * factor) * sample_rate
@@ -115,6 +124,17 @@ def atempo_lag(factor: int, sample_rate: int) -> int:
         window = level[low:int(expected + 0.12 * sample_rate * factor)]
         onset = low + int(np.flatnonzero(window > 0.5 * window.max())[0])
         offsets.append(expected - onset)
+    return offsets
+
+
+@lru_cache(maxsize=None)
+def atempo_lag(factor: int, sample_rate: int) -> int:
+    """Samples by which `stretch` output comes early (>= 0): the mean offset of the onsets
+    (first sample above half the peak) of 24 clicks (2 ms, 2 kHz) stretched by the chain, against
+    N times their time. The onset, because that is where a sound is heard to start."""
+    samples, click_times = click_train(sample_rate)
+    offsets = onset_offsets(stretched_mono(samples, sample_rate, factor), click_times,
+                            sample_rate, factor)
     return max(0, round(float(np.mean(offsets))))
 
 
