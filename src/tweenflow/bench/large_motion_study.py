@@ -1,6 +1,7 @@
 """Where fusion's accuracy and one network's sharpness can come from (issue 18), measured.
 
     python -m tweenflow.bench large_motion_study [--sets multi_gap8,multi_gap16] [--threads N]
+        [--members "rife4,rife4 mirror,classical,classical mirror"]
 
 Renders every in-between of the sets once with each member engine (rife4, rife3 at full and
 half scale, classical; each also on the mirrored pair), then scores ways of combining the
@@ -12,7 +13,11 @@ members' frames, from the same frames, with PSNR, sharpness and edge agreement (
   members' consensus by colour (the placement engine's rule), or by local structure (normalized
   cross-correlation of the Laplacians with the consensus's);
 - the same choice judged WITH the truth ("oracle"): not an engine, an upper bound on what any
-  selector among those members could reach.
+  selector among those members could reach;
+- the input frames re-placed onto the consensus: a dense flow (OpenCV DIS) from the members'
+  robust mean to each input frame, the ORIGINAL inputs warped along it and blended by how well
+  each reproduces the consensus, so that the consensus says where things are and the inputs
+  bring the detail (with the truth in the consensus's place as the upper bound).
 
 The numbers say which of issue 18's floors a choice among these members can meet at all, and
 which rule comes how close (BENCHMARKS.md, "Sharpness at large motion").
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -32,6 +38,7 @@ from tweenflow.bench import datasets
 from tweenflow.bench.metrics import edge_agreement, moving_area, psnr, sharpness
 from tweenflow.engines.augment import MIRROR, AugmentedEngine
 from tweenflow.engines.base import Engine, Runtime, create_engine
+from tweenflow.engines.classical import DIS_PRESETS, warp_backward
 from tweenflow.engines.fusion import robust_mean
 from tweenflow.engines.placement import place
 
@@ -46,7 +53,22 @@ RIFE4S = ("rife4", "rife4 mirror")
 CLASSICALS = ("classical", "classical mirror")
 FUSION = RIFE4S + ("rife3", "rife3 mirror") + CLASSICALS     # the fusion engine's members
 SELECT_SIGMA = 4.0      # a selector's region: Gaussian window of this sigma (pixels)
-Rule = Callable[[list[np.ndarray], np.ndarray], np.ndarray]   # (members' frames, truth) -> frame
+# Re-placing the inputs onto the consensus (chosen on bear, blocks, cups, juggle; BENCHMARKS.md):
+REPLACE_FLOW_PRESET = "fine"   # classical's DIS preset for the consensus -> input flows
+REPLACE_AGREEMENT_SIGMA = 2.0  # a warped input is judged against the consensus at this low-pass
+
+
+@dataclass
+class InBetween:
+    """What a rule may look at besides the members' frames: the pair, t, and the truth (only
+    the oracle rows use the truth)."""
+    frame0: np.ndarray      # uint8 RGB (H, W, 3)
+    frame1: np.ndarray
+    t: float
+    truth: np.ndarray
+
+
+Rule = Callable[[list[np.ndarray], InBetween], np.ndarray]   # (members' frames, ...) -> frame
 
 
 def _uint8(image: np.ndarray) -> np.ndarray:
@@ -72,12 +94,12 @@ def _take(frames: Sequence[np.ndarray], scores: list[np.ndarray]) -> np.ndarray:
 
 
 def mean_of(count: int) -> Rule:
-    return lambda frames, truth: _uint8(robust_mean(frames[:count]))
+    return lambda frames, target: _uint8(robust_mean(frames[:count]))
 
 
 def nearest_by_colour(sharp: int) -> Rule:
     """One of the first `sharp` frames per region: nearest the consensus of all, by colour."""
-    def rule(frames, truth):
+    def rule(frames, target):
         consensus = robust_mean(frames)
         return _take(frames[:sharp], [-_smooth(np.abs(f.astype(np.float32) - consensus).sum(2))
                                       for f in frames[:sharp]])
@@ -87,7 +109,7 @@ def nearest_by_colour(sharp: int) -> Rule:
 def nearest_by_structure(sharp: int) -> Rule:
     """One of the first `sharp` frames per region: whose Laplacian correlates best (locally
     normalized) with the consensus's."""
-    def rule(frames, truth):
+    def rule(frames, target):
         reference = _laplacian(robust_mean(frames))
         scores = []
         for frame in frames[:sharp]:
@@ -98,15 +120,69 @@ def nearest_by_structure(sharp: int) -> Rule:
     return rule
 
 
-def oracle(frames: list[np.ndarray], truth: np.ndarray) -> np.ndarray:
+def oracle(frames: list[np.ndarray], target: InBetween) -> np.ndarray:
     """Per region, the frame nearest the truth (an upper bound, not an engine)."""
-    reference = truth.astype(np.float32)
+    reference = target.truth.astype(np.float32)
     return _take(frames, [-_smooth(np.abs(f.astype(np.float32) - reference).sum(2))
                           for f in frames])
 
 
 def placement(sharp: int) -> Rule:
-    return lambda frames, truth: place(frames[:sharp], frames)
+    return lambda frames, target: place(frames[:sharp], frames)
+
+
+def _low_pass(image: np.ndarray, sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(image, (0, 0), sigma) if sigma > 0 else image
+
+
+def replaced_inputs(guide: np.ndarray, target: InBetween, match_sigma: float
+                    ) -> list[np.ndarray]:
+    """frame0 and frame1 (float32) backward-warped onto `guide` (float (H, W, 3) in 0-255):
+    each along a DIS flow from the guide's grey levels to the input's, the input low-passed by
+    a Gaussian of `match_sigma` px for the flow only (0: as it is), so that a soft guide is
+    matched by structure rather than by blur. The warped pixels are the original inputs'."""
+    preset, finest = DIS_PRESETS[REPLACE_FLOW_PRESET]
+    guide_grey = cv2.cvtColor(_uint8(guide), cv2.COLOR_RGB2GRAY)
+    warped = []
+    for frame in (target.frame0, target.frame1):
+        dis = cv2.DISOpticalFlow_create(preset)
+        dis.setFinestScale(finest)
+        input_grey = cv2.cvtColor(_uint8(_low_pass(frame.astype(np.float32), match_sigma)),
+                                  cv2.COLOR_RGB2GRAY)
+        flow = dis.calc(guide_grey, input_grey, None)      # guide(x) ~ input(x + flow(x))
+        warped.append(warp_backward(frame.astype(np.float32), flow))
+    return warped
+
+
+def replace_onto_consensus(match_sigma: float, agreement_levels: float,
+                           consensus_weight: float, coarse_sigma: float = 0.0) -> Rule:
+    """The inputs re-placed onto the robust mean of all members (replaced_inputs), blended per
+    pixel with weights (1 - t, t) times e^-(d / agreement_levels), d = mean absolute RGB
+    difference between the low-passed warped input and the low-passed consensus; the consensus
+    itself joins with `consensus_weight` (where both warps fail, it wins). coarse_sigma > 0:
+    the consensus's coarse band plus the blend's fine band (placement's split)."""
+    def rule(frames, target):
+        consensus = robust_mean(frames)
+        warped = replaced_inputs(consensus, target, match_sigma)
+        reference = _low_pass(consensus, REPLACE_AGREEMENT_SIGMA)
+        weights = []
+        for frame, prior in zip(warped, (1 - target.t, target.t)):
+            distance = np.abs(_low_pass(frame, REPLACE_AGREEMENT_SIGMA) - reference).mean(2)
+            weights.append(prior * np.exp(-distance / agreement_levels))
+        weights.append(np.full_like(weights[0], max(consensus_weight, 1e-6)))
+        out = sum(weight[..., None] * frame for weight, frame in zip(weights, warped + [consensus]))
+        out /= sum(weights)[..., None]
+        if coarse_sigma > 0:
+            out = _low_pass(consensus, coarse_sigma) + out - _low_pass(out, coarse_sigma)
+        return _uint8(out)
+    return rule
+
+
+def replace_onto_truth(frames: list[np.ndarray], target: InBetween) -> np.ndarray:
+    """The input nearer in time re-placed onto the truth (an upper bound for the flows and the
+    warp, not an engine)."""
+    warped = replaced_inputs(target.truth.astype(np.float32), target, 0.0)
+    return _uint8(warped[0] if target.t < 0.5 else warped[1])
 
 
 # label -> (members in order, rule)
@@ -124,6 +200,13 @@ ROWS: dict[str, tuple[tuple[str, ...], Rule]] = {
     "oracle among rife4 x2": (RIFE4S, oracle),
     "oracle among rife4 x2, rife3 half": (RIFE4S + ("rife3 half",), oracle),
     "oracle among rife4 x2, rife3 x2": (RIFE4S + ("rife3", "rife3 mirror"), oracle),
+    "inputs re-placed onto consensus of rife4 x2, classical x2: blend, consensus where both fail":
+        (RIFE4S + CLASSICALS, replace_onto_consensus(match_sigma=1.5, agreement_levels=10.0,
+                                                     consensus_weight=np.exp(-1.0))),
+    "inputs re-placed onto the same consensus: its coarse band + the blend's fine band":
+        (RIFE4S + CLASSICALS, replace_onto_consensus(match_sigma=0.0, agreement_levels=3.0,
+                                                     consensus_weight=0.0, coarse_sigma=2.0)),
+    "oracle: input nearer in time re-placed onto the truth": ((), replace_onto_truth),
 }
 
 
@@ -134,12 +217,13 @@ def member_engine(name: str, runtime: Runtime) -> Engine:
 
 
 def render_members(set_name: str, data_dir: Path, runtime: Runtime, names: Sequence[str]
-                   ) -> tuple[dict[str, list[np.ndarray]], list[tuple[np.ndarray, np.ndarray]]]:
+                   ) -> tuple[dict[str, list[np.ndarray]], list[tuple[InBetween, np.ndarray]]]:
     """Every member's frame for every in-between of the set, in one order, and the
-    (truth, moving area) of each."""
+    (in-between, moving area) of each."""
     items = list(datasets.items(set_name, data_dir))
-    targets = [(truth, moving_area(item.frame0, item.frame1))
-               for item in items for _, truth in item.targets]
+    targets = [(InBetween(item.frame0, item.frame1, t, truth),
+                moving_area(item.frame0, item.frame1))
+               for item in items for t, truth in item.targets]
     frames = {}
     for name in names:
         engine = member_engine(name, runtime)
@@ -150,10 +234,11 @@ def render_members(set_name: str, data_dir: Path, runtime: Runtime, names: Seque
 
 
 def score(rule: Rule, members: list[list[np.ndarray]],
-          targets: list[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float, float]:
+          targets: list[tuple[InBetween, np.ndarray]]) -> tuple[float, float, float]:
     psnrs, sharps, edges = [], [], []
-    for index, (truth, area) in enumerate(targets):
-        frame = rule([frames[index] for frames in members], truth)
+    for index, (target, area) in enumerate(targets):
+        truth = target.truth
+        frame = rule([frames[index] for frames in members], target)
         psnrs.append(psnr(frame, truth))
         for values, value in ((sharps, sharpness(frame, truth, area)),
                               (edges, edge_agreement(frame, truth, area))):
@@ -167,19 +252,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", default="multi_gap8,multi_gap16")
     parser.add_argument("--data", type=Path, default=datasets.DEFAULT_DATA)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--members", default=",".join(MEMBERS),
+                        help="render only these members (comma-separated) and score only the "
+                             "rows made of them")
     args = parser.parse_args(argv)
     set_names = args.sets.split(",")
+    members = args.members.split(",")
+    unknown = [name for name in members if name not in MEMBERS]
+    if unknown:
+        parser.error(f"unknown member {unknown[0]!r}; known: {', '.join(MEMBERS)}")
+    rows = {label: row for label, row in ROWS.items() if set(row[0]) <= set(members)}
     runtime = Runtime(threads=args.threads)
     results = {}
     for set_name in set_names:
-        frames, targets = render_members(set_name, args.data, runtime, list(MEMBERS))
-        for label, (names, rule) in ROWS.items():
+        frames, targets = render_members(set_name, args.data, runtime, members)
+        for label, (names, rule) in rows.items():
             results[label, set_name] = score(rule, [frames[name] for name in names], targets)
         del frames
     print("\n| combination | " + " | ".join(f"{s} PSNR | sharpness | edges" for s in set_names)
           + " |")
     print("| --- |" + " --- | --- | --- |" * len(set_names))
-    for label in ROWS:
+    for label in rows:
         cells = [f"{p:.2f} | {s:.2f} | {e:.3f}"
                  for p, s, e in (results[label, set_name] for set_name in set_names)]
         print(f"| {label} | " + " | ".join(cells) + " |")
