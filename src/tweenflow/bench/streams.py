@@ -22,7 +22,7 @@ FRAMES = 250
 
 
 def flash_frames(count: int = FRAMES) -> list[int]:
-    """Irregular gaps (13-27 frames) so no alignment with atempo's windows repeats."""
+    """Irregular gaps (13-27 frames) so no alignment with the stretch's windows repeats."""
     generator = np.random.default_rng(17)
     frames, index = [], 5
     while index < count - 5:

@@ -1,19 +1,20 @@
-"""Slow-motion audio: an audio stream made N times longer with FFmpeg's filters (through PyAV).
+"""Slow-motion audio: an audio stream made N times longer.
 
 Two ways, as `--slowmo-audio` names them:
-- "stretch": `atempo` (WSOLA time stretching) in a chain of factors >= 0.5 (atempo's range), so
-  the pitch is kept;
-- "pitch":   played N times slower like a tape: resampled to N times the rate and relabelled as
-  the original rate (`aresample`, `asetrate`; both exact for a whole N), so the pitch drops.
+- "stretch": the pitch kept, in one pass straight to N times the length (video/stretch.py:
+  harmonic-percussive split, each part stretched by WSOLA with its own window);
+- "pitch":   played N times slower like a tape, with FFmpeg's filters through PyAV: resampled to
+  N times the rate and relabelled as the original rate (`aresample`, `asetrate`; both exact for
+  a whole N), so the pitch drops.
 
-Output timestamps are counted in samples from the first frame's mapped time, never taken from the
-filter, so the stream cannot drift against the video: sample k of the output plays at
-`time_map.to_output(first input time) + k / rate` (+ atempo's lag, below).
+Output timestamps are counted in samples from the first frame's mapped time, never taken from a
+stretcher, so the stream cannot drift against the video: sample k of the output plays at
+`time_map.to_output(first input time) + k / rate` (+ the stretch's lag, below).
 
-atempo's overlap-add windows make a sound start earlier than N times its input time (by about
-half its ~85 ms window at 48 kHz for N = 2, more for longer chains; the same all along the file).
-`atempo_lag` measures that offset once per chain and sample rate on a click train and the
-output is placed that much later, so clicks land on their frames (tests/video/test_audio.py).
+WSOLA's overlapping windows make a sound start a little earlier than N times its input time (a
+few ms, up to about 35 ms at N = 8; the same all along the file). `stretch_lag` measures that
+offset once per factor and sample rate on a click train and the output is placed that much
+later, so clicks land on their frames (tests/video/test_audio.py).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import av
 import numpy as np
 
 from tweenflow.video.schedule import TimeMap
+from tweenflow.video.stretch import TimeStretch
 
 SLOWMO_AUDIO_MODES = ("drop", "stretch", "pitch")
 # Encoders for audio that is made anew, in order of preference: AAC (.mp4, .mov, .mkv), Opus
@@ -38,30 +40,13 @@ def output_codec(supported: set[str]) -> str | None:
     return next((codec for codec in OUTPUT_CODECS if codec in supported), None)
 
 
-# Clicks in the click train that atempo_lag measures the chain's lag on.
+# Clicks in the click train that stretch_lag measures the stretch's lag on.
 CALIBRATION_CLICKS = 24
 
 
-def tempo_chain(factor: int) -> list[Fraction]:
-    """atempo factors whose product is 1/factor, each within atempo's [0.5, 2] (as FFmpeg's
-    docs advise for slowing below half speed)."""
-    remaining = Fraction(1, factor)
-    chain = []
-    while remaining < Fraction(1, 2):
-        chain.append(Fraction(1, 2))
-        remaining *= 2
-    if remaining != 1:
-        chain.append(remaining)
-    return chain
-
-
-def filter_chain(mode: str, factor: int, sample_rate: int) -> list[tuple[str, str]]:
-    """(filter name, arguments) of the graph that makes audio `factor` times longer."""
-    if mode == "stretch":
-        return [("atempo", f"tempo={float(tempo)!r}") for tempo in tempo_chain(factor)]
-    if mode == "pitch":
-        return [("aresample", f"{sample_rate * factor}"), ("asetrate", f"{sample_rate}")]
-    raise ValueError(f"unknown slow-motion audio mode {mode!r}")
+def pitch_filters(factor: int, sample_rate: int) -> list[tuple[str, str]]:
+    """(filter name, arguments) of the graph that plays audio `factor` times slower, like a tape."""
+    return [("aresample", f"{sample_rate * factor}"), ("asetrate", f"{sample_rate}")]
 
 
 def _configured_graph(frame_format: str, layout: str, sample_rate: int,
@@ -99,17 +84,11 @@ def click_train(sample_rate: int) -> tuple[np.ndarray, list[Fraction]]:
 
 
 def stretched_mono(samples: np.ndarray, sample_rate: int, factor: int) -> np.ndarray:
-    """Mono float32 samples made `factor` times longer by the `stretch` chain (atempo)."""
-    graph = _configured_graph("flt", "mono", sample_rate,
-                              filter_chain("stretch", factor, sample_rate))
-    stretched = []
-    for start in range(0, len(samples), 1024):
-        chunk = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="flt",
-                                           layout="mono")
-        chunk.sample_rate, chunk.pts = sample_rate, start
-        stretched.extend(frame.to_ndarray()[0] for frame in _run_graph(graph, chunk))
-    stretched.extend(frame.to_ndarray()[0] for frame in _run_graph(graph, None))
-    return np.concatenate(stretched)
+    """Mono float32 samples made `factor` times longer by `stretch` (video/stretch.py)."""
+    stretch = TimeStretch(1, sample_rate, factor)
+    parts = [stretch.push(samples[None, start:start + 1024])
+             for start in range(0, len(samples), 1024)]
+    return np.concatenate(parts + [stretch.flush()], axis=1)[0]
 
 
 def onset_offsets(stretched: np.ndarray, click_times: list[Fraction], sample_rate: int,
@@ -128,10 +107,10 @@ def onset_offsets(stretched: np.ndarray, click_times: list[Fraction], sample_rat
 
 
 @lru_cache(maxsize=None)
-def atempo_lag(factor: int, sample_rate: int) -> int:
+def stretch_lag(factor: int, sample_rate: int) -> int:
     """Samples by which `stretch` output comes early (>= 0): the mean offset of the onsets
-    (first sample above half the peak) of 24 clicks (2 ms, 2 kHz) stretched by the chain, against
-    N times their time. The onset, because that is where a sound is heard to start."""
+    (first sample above half the peak) of 24 clicks (2 ms, 2 kHz) stretched, against N times
+    their time. The onset, because that is where a sound is heard to start."""
     samples, click_times = click_train(sample_rate)
     offsets = onset_offsets(stretched_mono(samples, sample_rate, factor), click_times,
                             sample_rate, factor)
@@ -155,7 +134,10 @@ class StretchedAudio:
         self.codec = codec
         self.output_rate = OPUS_RATE if codec == "libopus" else self.rate
         self.output_stream = None
-        self.graph = None
+        self.graph = None                       # FFmpeg's filters (pitch; Opus's resampling)
+        self.stretch: TimeStretch | None = None
+        self.to_float: av.AudioResampler | None = None
+        self.layout: str | None = None
         self.next_sample: int | None = None     # output sample count (pts in 1/rate)
         self.ended = False                      # the cut end was reached
 
@@ -210,25 +192,47 @@ class StretchedAudio:
 
     def _filter_and_encode(self, frame: av.AudioFrame | None) -> list[av.Packet]:
         if frame is not None and self.graph is None:
-            self._build_graph(frame)
-            first = frame.pts * Fraction(frame.time_base)
-            self.next_sample = round(self.time_map.to_output(first) * self.output_rate)
-            if self.mode == "stretch" and self.time_map.factor > 1:
-                self.next_sample += round(atempo_lag(self.time_map.factor, self.rate)
-                                          * Fraction(self.output_rate, self.rate))
-        if frame is not None:
-            frame.pts = None      # the filters' own timing is not used (see the module doc)
+            self._start(frame)
         encoded = []
-        for stretched in _run_graph(self.graph, frame):
-            stretched.pts = self.next_sample
-            stretched.time_base = Fraction(1, self.output_rate)
-            self.next_sample += stretched.samples
-            encoded.extend(self.output_stream.encode(stretched))
+        for part in self._stretched(frame) if self.mode == "stretch" else [frame]:
+            if part is not None:
+                part.pts = None      # the filters' own timing is not used (see the module doc)
+            for stretched in _run_graph(self.graph, part):
+                stretched.pts = self.next_sample
+                stretched.time_base = Fraction(1, self.output_rate)
+                self.next_sample += stretched.samples
+                encoded.extend(self.output_stream.encode(stretched))
         return encoded
 
-    def _build_graph(self, frame: av.AudioFrame) -> None:
-        filters = filter_chain(self.mode, self.time_map.factor, self.rate)
-        if self.output_rate != self.rate:
-            filters.append(("aresample", str(self.output_rate)))
-        self.graph = _configured_graph(frame.format.name, frame.layout.name, frame.sample_rate,
-                                       filters)
+    def _stretched(self, frame: av.AudioFrame | None) -> list[av.AudioFrame | None]:
+        """The frame's samples through the time stretch, as frames for the graph (which only
+        resamples for Opus); None (flush) gives the rest, then None to flush the graph."""
+        blocks = [self.stretch.push(part.to_ndarray()) for part in self.to_float.resample(frame)]
+        if frame is None:
+            blocks.append(self.stretch.flush())
+        frames = []
+        for block in blocks:
+            if block.shape[1]:
+                out = av.AudioFrame.from_ndarray(np.ascontiguousarray(block), format="fltp",
+                                                 layout=self.layout)
+                out.sample_rate = self.rate
+                frames.append(out)
+        return frames + ([None] if frame is None else [])
+
+    def _start(self, frame: av.AudioFrame) -> None:
+        """Set up the graph (and the stretch) from the first frame, and where its output goes."""
+        first = frame.pts * Fraction(frame.time_base)
+        self.next_sample = round(self.time_map.to_output(first) * self.output_rate)
+        self.layout = frame.layout.name
+        resample = [("aresample", str(self.output_rate))] if self.output_rate != self.rate else []
+        if self.mode == "stretch":
+            self.to_float = av.AudioResampler(format="fltp", layout=self.layout, rate=self.rate)
+            self.stretch = TimeStretch(len(frame.layout.channels), self.rate,
+                                       self.time_map.factor)
+            self.next_sample += round(stretch_lag(self.time_map.factor, self.rate)
+                                      * Fraction(self.output_rate, self.rate))
+            self.graph = _configured_graph("fltp", self.layout, self.rate, resample)
+        else:
+            self.graph = _configured_graph(frame.format.name, self.layout, frame.sample_rate,
+                                           pitch_filters(self.time_map.factor, self.rate)
+                                           + resample)
