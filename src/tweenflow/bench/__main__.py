@@ -1,7 +1,7 @@
 """`python -m tweenflow.bench quality|...`: dispatch to one benchmark."""
 import sys
 
-from tweenflow.bench import (alpha, cluster, cluster_memory, dedup, large_motion,
+from tweenflow.bench import (alpha, cluster, cluster_memory, dedup, freed_memory, large_motion,
                              large_motion_cost, large_motion_study, quality, scenes, speed,
                              streams, stretch_study)
 
@@ -10,7 +10,7 @@ BENCHMARKS = {"quality": quality.main, "speed": speed.main, "large_motion": larg
               "large_motion_study": large_motion_study.main, "streams": streams.main,
               "scenes": scenes.main, "dedup": dedup.main, "cluster": cluster.main,
               "cluster_memory": cluster_memory.main, "alpha": alpha.main,
-              "stretch_study": stretch_study.main}
+              "stretch_study": stretch_study.main, "freed_memory": freed_memory.main}
 
 if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
     print(f"usage: python -m tweenflow.bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)
