@@ -19,10 +19,10 @@ from tweenflow.video.sample_buffer import SampleBuffer
 FRAME_MS = 43.0         # STFT frame, rounded up to a power of two in samples
 MEDIAN_FRAMES = 17      # harmonic median: frames (about 0.2 s)
 MEDIAN_BINS = 17        # percussive median: bins
-# Percussive only where the percussive median is well above the harmonic one: a click or a hit is
-# far above (it keeps its timing in the short windows either way), while speech's consonants and
-# vowel onsets, which sound rough in 10 ms windows, mostly stay harmonic (BENCHMARKS.md, "Slow-
-# motion audio": 1, 2, 4, 8, 16 measured; 8 chosen).
+# Percussive only where the percussive median is well above the harmonic one: a click is far
+# above at every margin tried, while more of speech (which sounds rough in 10 ms windows) stays
+# harmonic the larger the margin (BENCHMARKS.md, "The stretch: one pass, harmonic and percussive
+# parts apart": 1, 2, 4, 8, 16 measured; 8 chosen).
 SEPARATION = 8.0
 
 

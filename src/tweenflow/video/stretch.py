@@ -8,8 +8,9 @@ follow a period longer than its window); a single long-window one is smooth but 
 transients by up to half its window. So, as in harmonic-percussive time-scale modification
 (Driedger, Mueller, Ewert 2014): split the audio into its harmonic and percussive parts
 (video/hpss.py) and stretch the first with long windows and the second with short ones.
-Measured (BENCHMARKS.md, "Slow-motion audio"): clicks within 3-14 ms of a constant lag at N = 2-8,
-and tones and speech closer to the input's spectrum than the atempo chain at N >= 3.
+Measured (BENCHMARKS.md, "The stretch: one pass, harmonic and percussive parts apart"): clicks
+within 1-14 ms of a constant lag at N = 2-8, and tones and speech closer to the input's spectrum
+than the atempo chain at N >= 3.
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ transients); why not FFmpeg's atempo is said there. (The `audiotsm` package does
 searches each channel's shift on its own, which smears a stereo image, and rounds the input hop
 to whole samples, which drifts 0.4% at N = 3.)
 
-Grain g is the `window`-sample stretch of input around `g * hop / factor` (exact, in whole
+Grain g is the window's length of input around `g * hop / factor` (exact, in whole
 samples, so nothing drifts however long the file), moved by at most `tolerance` samples so that it
 continues the previous grain's waveform best (cross-correlation of the channels' mix, so every
 channel moves together), placed with a periodic Hann window centred at output sample `g * hop`.
@@ -48,7 +48,6 @@ class Wsola:
     def flush(self) -> np.ndarray:
         return self._grains(final=True)
 
-
     def _grains(self, final: bool) -> np.ndarray:
         hop, tolerance, window = self.hop, self.tolerance, 2 * self.hop
         total = self.input.received * self.factor      # output length once all input is in
@@ -75,13 +74,12 @@ class Wsola:
             grain = self.input.read(start, window) * self.taper
             if self.grain > 0:      # grain 0 is centred at output 0: its first half is before it
                 parts.append(self.pending + grain[:, :hop])
+                self.emitted += hop
             self.pending = grain[:, hop:].copy()
             self.previous = start
             self.grain += 1
-            self.input.drop_before(min(self.previous, (self.grain * hop // self.factor) - hop
-                                  - tolerance))
-            if parts:
-                self.emitted += parts[-1].shape[1]
+            next_nominal = self.grain * hop // self.factor - hop
+            self.input.drop_before(min(self.previous, next_nominal - tolerance))
         out = np.concatenate(parts, axis=1) if parts else np.zeros((self.channels, 0), np.float32)
         if final and self.emitted > total:     # the last grain's output past the end
             excess = self.emitted - total
