@@ -122,3 +122,42 @@ def test_unknown_member_is_refused(capsys):
         study.main(["--members", "rife4,rife5"])
     assert exit_info.value.code == 2
     assert "unknown member 'rife5'" in capsys.readouterr().err
+
+
+def _ghosted(frame0: np.ndarray, frame1: np.ndarray) -> np.ndarray:
+    """A double exposure of the two inputs: the failure no input can explain."""
+    return ((frame0.astype(np.uint16) + frame1) // 2).astype(np.uint8)
+
+
+def test_inputs_explain_a_clean_in_between_and_not_a_ghost():
+    frame0, frame1, middle = _moving_pair()
+    target = study.InBetween(frame0, frame1, 0.5, middle)
+    clean = _interior(study.unexplained(middle, target)[..., None]).mean()
+    ghost = _interior(study.unexplained(_ghosted(frame0, frame1), target)[..., None]).mean()
+    assert clean < 1.0
+    assert ghost > 10.0
+
+
+@pytest.mark.parametrize("coarse_sigma", [0.0, 2.0])
+def test_explained_selection_drops_the_ghost_copy(coarse_sigma):
+    frame0, frame1, middle = _moving_pair()
+    ghost = middle.copy()
+    ghost[:, 48:] = _ghosted(frame0, frame1)[:, 48:]   # right half a double exposure
+    rule = study.explained_by_inputs(2, coarse_sigma=coarse_sigma)
+    target = study.InBetween(frame0, frame1, 0.5, middle)
+    # in either order, the clean member's pixels win where the other has the ghost
+    for members in ([ghost, middle], [middle, ghost]):
+        out = rule(members + [middle, middle], target)
+        right = out[8:-8, 64:-16].astype(np.float32)
+        assert np.abs(right - middle[8:-8, 64:-16]).mean() < 1.0
+        assert np.abs(right - ghost[8:-8, 64:-16]).mean() > 5.0
+    if coarse_sigma == 0:   # without the coarse band, every pixel is one member's
+        out = rule([ghost, middle], target)
+        assert np.all(np.all(out == ghost, axis=2) | np.all(out == middle, axis=2))
+
+
+def test_explained_selection_at_t0_gives_frame0():
+    frame0, frame1, _ = _moving_pair()
+    out = study.explained_by_inputs(2)([_ghosted(frame0, frame1), frame0],
+                                       study.InBetween(frame0, frame1, 0.0, frame0))
+    assert np.array_equal(out[8:-8, 16:-16], frame0[8:-8, 16:-16])

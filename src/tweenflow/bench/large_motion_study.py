@@ -17,7 +17,10 @@ members' frames, from the same frames, with PSNR, sharpness and edge agreement (
 - the input frames re-placed onto the consensus: a dense flow (OpenCV DIS) from the members'
   robust mean to each input frame, the ORIGINAL inputs warped along it and blended by how well
   each reproduces the consensus, so that the consensus says where things are and the inputs
-  bring the detail (with the truth in the consensus's place as the upper bound).
+  bring the detail (with the truth in the consensus's place as the upper bound);
+- a selector with no consensus: per region, the sharp member that the inputs explain best (each
+  input warped onto the member along a DIS flow member -> input; a ghost or a tear has no
+  source in either input).
 
 The numbers say which of issue 18's floors a choice among these members can meet at all, and
 which rule comes how close (BENCHMARKS.md, "Sharpness at large motion").
@@ -56,6 +59,9 @@ SELECT_SIGMA = 4.0      # a selector's region: Gaussian window of this sigma (pi
 # Re-placing the inputs onto the consensus (chosen on bear, blocks, cups, juggle; BENCHMARKS.md):
 REPLACE_FLOW_PRESET = "fine"   # classical's DIS preset for the consensus -> input flows
 REPLACE_AGREEMENT_SIGMA = 2.0  # a warped input is judged against the consensus at this low-pass
+# Judging candidates by whether the inputs explain them (sigma chosen on the same half):
+EXPLAIN_FLOW_PRESET = "fine"   # DIS preset for the candidate -> input flows
+EXPLAIN_SIGMA = 8.0            # Gaussian window over which a candidate's residual counts (px)
 
 
 @dataclass
@@ -185,6 +191,42 @@ def replace_onto_truth(frames: list[np.ndarray], target: InBetween) -> np.ndarra
     return _uint8(warped[0] if target.t < 0.5 else warped[1])
 
 
+def unexplained(candidate: np.ndarray, target: InBetween) -> np.ndarray:
+    """float32 (H, W): how badly the inputs explain `candidate` (uint8 RGB) per pixel, before
+    smoothing: frame0 and frame1 each backward-warped onto the candidate along a DIS flow
+    (candidate -> input; sharp to sharp, so well-posed), the residual the smaller of the two
+    (sum of absolute RGB differences; occluded content comes from one side only). A ghost
+    copy, a tear or a smear has no source in either input and stays unexplained."""
+    preset, finest = DIS_PRESETS[EXPLAIN_FLOW_PRESET]
+    candidate_grey = cv2.cvtColor(candidate, cv2.COLOR_RGB2GRAY)
+    residuals = []
+    for frame in (target.frame0, target.frame1):
+        dis = cv2.DISOpticalFlow_create(preset)
+        dis.setFinestScale(finest)
+        flow = dis.calc(candidate_grey, cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), None)
+        warped = warp_backward(frame.astype(np.float32), flow)
+        residuals.append(np.abs(warped - candidate.astype(np.float32)).sum(2))
+    return np.minimum(*residuals)
+
+
+def explained_by_inputs(candidates: int, sigma: float = EXPLAIN_SIGMA,
+                        coarse_sigma: float = 0.0) -> Rule:
+    """Per region, the one of the first `candidates` frames that the inputs explain best
+    (lowest unexplained residual, smoothed by a Gaussian of `sigma` px); no consensus judges.
+    coarse_sigma > 0: the robust mean of all frames' coarse band + the chosen frame's fine
+    band (placement's split)."""
+    def rule(frames, target):
+        chosen = _take(frames[:candidates],
+                       [-_low_pass(unexplained(frame, target), sigma)
+                        for frame in frames[:candidates]])
+        if coarse_sigma <= 0:
+            return chosen
+        chosen = chosen.astype(np.float32)
+        return _uint8(_low_pass(robust_mean(frames), coarse_sigma) + chosen
+                      - _low_pass(chosen, coarse_sigma))
+    return rule
+
+
 # label -> (members in order, rule)
 ROWS: dict[str, tuple[tuple[str, ...], Rule]] = {
     **{name: ((name,), mean_of(1)) for name in MEMBERS},
@@ -207,6 +249,9 @@ ROWS: dict[str, tuple[tuple[str, ...], Rule]] = {
         (RIFE4S + CLASSICALS, replace_onto_consensus(match_sigma=0.0, agreement_levels=3.0,
                                                      consensus_weight=0.0, coarse_sigma=2.0)),
     "oracle: input nearer in time re-placed onto the truth": ((), replace_onto_truth),
+    "select rife4 x2 by what the inputs explain (no consensus)": (RIFE4S, explained_by_inputs(2)),
+    "the same + the coarse band of the mean of rife4 x2, classical x2":
+        (RIFE4S + CLASSICALS, explained_by_inputs(2, coarse_sigma=2.0)),
 }
 
 
