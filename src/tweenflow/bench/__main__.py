@@ -16,8 +16,12 @@ if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
     print(f"usage: python -m tweenflow.bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)
     sys.exit(2)
 # Every table names the machine it was measured on (CPU, kernels, versions).
+from tweenflow.allocator import keep_freed_memory  # noqa: E402
 from tweenflow.doctor import machine_lines  # noqa: E402
 
 for line in machine_lines():
     print(f"# {line}", flush=True)
+# Times as `tweenflow interpolate/video` runs: freed memory kept (BENCHMARKS.md, "Freed memory
+# kept"); `freed_memory` measures both ways in processes of its own.
+print(f"# glibc malloc: freed memory kept: {'yes' if keep_freed_memory() else 'no'}", flush=True)
 sys.exit(BENCHMARKS[sys.argv[1]](sys.argv[2:]))
