@@ -97,3 +97,65 @@ def test_stretched_clicks_land_on_their_flash_frames(tmp_path, suffix, codec, fa
     # and the flashes keep their spacing: N times the input's
     assert flash_times[-1] - flash_times[0] == pytest.approx(
         factor * (FLASHES[-1] - FLASHES[0]) / RATE)
+
+
+def pcm_clip(path, channels, seconds=1, sample_rate=SAMPLE_RATE):
+    """A 32x32 clip at 25 fps with `channels` channels of 16-bit PCM (a 440 Hz tone) in MKV,
+    which stores no channel layout: the decoder reports only a count ("2 channels")."""
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=RATE)
+        video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+        audio = container.add_stream("pcm_s16le", rate=sample_rate)
+        audio.layout = {1: "mono", 2: "stereo", 6: "5.1"}[channels]
+        for index in range(seconds * RATE):
+            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 8 * index, np.uint8), "rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode())
+        tone = 0.3 * np.sin(np.arange(seconds * sample_rate) * 2 * np.pi * 440 / sample_rate)
+        samples = np.tile(tone.astype(np.float32), (channels, 1))
+        for start in range(0, samples.shape[1], 1024):
+            chunk = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, start:start + 1024]),
+                                               format="fltp", layout=audio.layout.name)
+            chunk.sample_rate, chunk.pts = sample_rate, start
+            container.mux(audio.encode(chunk))
+        container.mux(audio.encode())
+    return path
+
+
+@pytest.mark.parametrize("channels, layout", [(1, "mono"), (2, "stereo"), (6, "5.1")])
+@pytest.mark.parametrize("suffix, options, audio", [
+    (".mp4", {"slowmo": 2}, "stretched"),
+    (".mp4", {"slowmo": 2, "slowmo_audio": "pitch"}, "slowed"),
+    (".webm", {"multi": 2}, "re-encoded")])          # PCM into WebM: Opus, at the same speed
+def test_pcm_audio_that_names_no_channel_layout_gets_ffmpegs_default_for_its_count(
+        tmp_path, channels, layout, suffix, options, audio):
+    source = pcm_clip(tmp_path / "pcm.mkv", channels)
+    with av.open(str(source)) as container:            # what this test is about
+        assert container.streams.audio[0].codec_context.layout.name == f"{channels} channels"
+    target = tmp_path / f"out{suffix}"
+    result = convert_video(source, target, engine="classical", scene_cut_threshold=None,
+                           codec="vp9" if suffix == ".webm" else "h264", **options)
+    assert result.audio == audio
+    with av.open(str(target)) as container:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.layout.name == layout
+        decoded = sum(frame.samples for frame in container.decode(stream))
+        seconds = decoded / stream.sample_rate
+    assert seconds == pytest.approx(options.get("slowmo", 1), abs=0.05)
+
+
+def test_lossless_audio_gets_a_bit_rate_the_lossy_encoder_takes(tmp_path):
+    """16-bit stereo PCM runs at 1.5 Mb/s; libopus takes at most 256 kb/s per channel."""
+    source = pcm_clip(tmp_path / "pcm.mov", 2)         # MOV names the layout: only the rate
+    with av.open(str(source)) as container:
+        assert container.streams.audio[0].codec_context.bit_rate > 2 * 256_000
+    target = tmp_path / "slow.webm"
+    result = convert_video(source, target, slowmo=2, engine="classical",
+                           scene_cut_threshold=None, codec="vp9")
+    assert result.audio == "stretched"
+    with av.open(str(target)) as container:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.name == "opus" and stream.codec_context.channels == 2
+        assert sum(frame.samples for frame in container.decode(stream)) / 48000 == \
+            pytest.approx(2, abs=0.05)

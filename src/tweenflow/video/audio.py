@@ -33,11 +33,28 @@ SLOWMO_AUDIO_MODES = ("drop", "stretch", "pitch")
 # (.webm; it only takes 48 kHz here, so the filter chain ends with a resampler).
 OUTPUT_CODECS = ("aac", "libopus")
 OPUS_RATE = 48000
+# The most libopus takes (AAC clamps itself lower): a lossless input's rate (PCM: 768 kb/s per
+# channel at 48 kHz) is no rate for a lossy encoder.
+MAX_BIT_RATE_PER_CHANNEL = 256_000
 
 
 def output_codec(supported: set[str]) -> str | None:
     """The encoder for new audio in a container holding `supported` codecs (None: none fits)."""
     return next((codec for codec in OUTPUT_CODECS if codec in supported), None)
+
+
+# FFmpeg's default layout per channel count (av_channel_layout_default), for streams that give
+# only a count ("2 channels": PCM in AVI, MKV or WAV), which the encoders refuse; ffmpeg's own
+# command line makes the same guess.
+DEFAULT_LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "4.0", 5: "5.0", 6: "5.1", 7: "6.1",
+                   8: "7.1"}
+
+
+def named_layout(layout: av.AudioLayout) -> str:
+    """The layout's name, or FFmpeg's default for its channel count if it names no channels."""
+    if all(channel.name == "NONE" for channel in layout.channels):
+        return DEFAULT_LAYOUTS.get(len(layout.channels), layout.name)
+    return layout.name
 
 
 # Clicks in the click train that stretch_lag measures the stretch's lag on.
@@ -143,8 +160,9 @@ class StretchedAudio:
 
     def add_output_stream(self, container: av.container.OutputContainer) -> av.AudioStream:
         stream = container.add_stream(self.codec, rate=self.output_rate)
-        stream.layout = self.decoder.layout
-        stream.bit_rate = self.decoder.bit_rate or 128_000
+        stream.layout = named_layout(self.decoder.layout)
+        stream.bit_rate = min(self.decoder.bit_rate or 128_000,
+                              MAX_BIT_RATE_PER_CHANNEL * len(self.decoder.layout.channels))
         stream.time_base = Fraction(1, self.output_rate)
         stream.codec_context.time_base = Fraction(1, self.output_rate)
         self.output_stream = stream
@@ -223,7 +241,7 @@ class StretchedAudio:
         """Set up the graph (and the stretch) from the first frame, and where its output goes."""
         first = frame.pts * Fraction(frame.time_base)
         self.next_sample = round(self.time_map.to_output(first) * self.output_rate)
-        self.layout = frame.layout.name
+        self.layout = named_layout(frame.layout)
         resample = [("aresample", str(self.output_rate))] if self.output_rate != self.rate else []
         if self.mode == "stretch":
             self.to_float = av.AudioResampler(format="fltp", layout=self.layout, rate=self.rate)
@@ -233,6 +251,9 @@ class StretchedAudio:
                                       * Fraction(self.output_rate, self.rate))
             self.graph = _configured_graph("fltp", self.layout, self.rate, resample)
         else:
-            self.graph = _configured_graph(frame.format.name, self.layout, frame.sample_rate,
+            relabel = [("aformat", f"channel_layouts={self.layout}")] \
+                if self.layout != frame.layout.name else []
+            self.graph = _configured_graph(frame.format.name, frame.layout.name,
+                                           frame.sample_rate,
                                            pitch_filters(self.time_map.factor, self.rate)
-                                           + resample)
+                                           + resample + relabel)
