@@ -99,13 +99,15 @@ def test_stretched_clicks_land_on_their_flash_frames(tmp_path, suffix, codec, fa
         factor * (FLASHES[-1] - FLASHES[0]) / RATE)
 
 
-def pcm_clip(path, channels, seconds=1, sample_rate=SAMPLE_RATE):
-    """A 32x32 clip at 25 fps with `channels` channels of 16-bit PCM (a 440 Hz tone) in MKV,
-    which stores no channel layout: the decoder reports only a count ("2 channels")."""
+def pcm_clip(path, channels, seconds=1, sample_rate=SAMPLE_RATE, codec="pcm_s16le",
+             spoil=lambda samples: None):
+    """A 32x32 clip at 25 fps with `channels` channels of PCM (a 440 Hz tone; `spoil` may change
+    the float samples in place first); in MKV, which stores no channel layout, the decoder
+    reports only a count ("2 channels")."""
     with av.open(str(path), "w") as container:
         video = container.add_stream("libx264", rate=RATE)
         video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
-        audio = container.add_stream("pcm_s16le", rate=sample_rate)
+        audio = container.add_stream(codec, rate=sample_rate)
         audio.layout = {1: "mono", 2: "stereo", 6: "5.1"}[channels]
         for index in range(seconds * RATE):
             frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 8 * index, np.uint8), "rgb24")
@@ -114,6 +116,7 @@ def pcm_clip(path, channels, seconds=1, sample_rate=SAMPLE_RATE):
         container.mux(video.encode())
         tone = 0.3 * np.sin(np.arange(seconds * sample_rate) * 2 * np.pi * 440 / sample_rate)
         samples = np.tile(tone.astype(np.float32), (channels, 1))
+        spoil(samples)
         for start in range(0, samples.shape[1], 1024):
             chunk = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, start:start + 1024]),
                                                format="fltp", layout=audio.layout.name)
@@ -159,3 +162,20 @@ def test_lossless_audio_gets_a_bit_rate_the_lossy_encoder_takes(tmp_path):
         assert stream.codec_context.name == "opus" and stream.codec_context.channels == 2
         assert sum(frame.samples for frame in container.decode(stream)) / 48000 == \
             pytest.approx(2, abs=0.05)
+
+
+@pytest.mark.parametrize("mode", ["stretch", "pitch"])
+def test_nan_and_inf_samples_become_silence_not_an_encoder_error(tmp_path, mode):
+    """Float PCM can hold NaN and inf; the AAC encoder refuses them (and the stretch would
+    spread one over a second). They are silence in the output; the rest is the tone."""
+    def spoil(samples):
+        samples[:, 24000] = np.nan
+        samples[:, 36000] = np.inf
+    source = pcm_clip(tmp_path / "float.mkv", 2, codec="pcm_f32le", spoil=spoil)
+    result = convert_video(source, tmp_path / "slow.mp4", slowmo=2, engine="classical",
+                           scene_cut_threshold=None, slowmo_audio=mode)
+    assert result.audio == ("stretched" if mode == "stretch" else "slowed")
+    first, samples, rate = decoded_audio(tmp_path / "slow.mp4")
+    assert np.isfinite(samples).all() and len(samples) / rate == pytest.approx(2, abs=0.05)
+    steady = samples[int(0.2 * rate):int(0.8 * rate)]       # before the spoilt samples
+    assert np.sqrt(np.mean(steady ** 2)) == pytest.approx(0.3 / np.sqrt(2), rel=0.1)

@@ -87,6 +87,21 @@ def _run_graph(graph: av.filter.Graph, frame: av.AudioFrame | None) -> list[av.A
             return frames
 
 
+def _finite(frame: av.AudioFrame) -> av.AudioFrame:
+    """The frame with NaN and inf samples (float PCM can hold them) made silent: the encoders
+    refuse them, and the stretch would spread one over a second."""
+    if "flt" not in frame.format.name and "dbl" not in frame.format.name:
+        return frame
+    samples = frame.to_ndarray()
+    if np.isfinite(samples).all():
+        return frame
+    finite = av.AudioFrame.from_ndarray(np.where(np.isfinite(samples), samples, 0),
+                                        format=frame.format.name, layout=frame.layout.name)
+    finite.sample_rate, finite.pts, finite.time_base = \
+        frame.sample_rate, frame.pts, frame.time_base
+    return finite
+
+
 def click_train(sample_rate: int) -> tuple[np.ndarray, list[Fraction]]:
     """CALIBRATION_CLICKS clicks (2 ms of 2 kHz, mono float32) and their times. The spacing is
     irregular (0.3-0.4 s), so the clicks fall at every phase of a stretcher's windows."""
@@ -209,6 +224,8 @@ class StretchedAudio:
         yield part
 
     def _filter_and_encode(self, frame: av.AudioFrame | None) -> list[av.Packet]:
+        if frame is not None:
+            frame = _finite(frame)
         if frame is not None and self.graph is None:
             self._start(frame)
         encoded = []
