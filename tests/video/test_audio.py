@@ -26,14 +26,16 @@ def test_pitch_mode_resamples_by_an_exact_whole_factor():
     assert pitch_filters(3, 44100) == [("aresample", "132300"), ("asetrate", "44100")]
 
 
-def click_clip(path, frames=50, sample_rate=SAMPLE_RATE):
-    """A dark 64x48 clip at 25 fps whose FLASHES frames are white, with an AAC track that has a
-    5 ms 2 kHz click at the start of each flash frame and silence elsewhere."""
+def click_clip(path, frames=50, sample_rate=SAMPLE_RATE, codec="aac", starts=None, chunk=1024):
+    """A dark 64x48 clip at 25 fps whose FLASHES frames are white, with a mono audio track (AAC
+    by default) that has a 5 ms 2 kHz click at the start of each flash frame and silence
+    elsewhere, written in `chunk` samples from each of `starts` (default: one after the other;
+    leaving some out makes a gap in its timestamps, going back an overlap)."""
     with av.open(str(path), "w") as container:
         video = container.add_stream("libx264", rate=RATE)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
         video.options = {"crf": "10", "preset": "ultrafast"}
-        audio = container.add_stream("aac", rate=sample_rate)
+        audio = container.add_stream(codec, rate=sample_rate)
         audio.layout = "mono"
         for index in range(frames):
             level = 235 if index in FLASHES else 30
@@ -46,11 +48,11 @@ def click_clip(path, frames=50, sample_rate=SAMPLE_RATE):
         for index in FLASHES:
             start = index * sample_rate // RATE
             samples[start:start + len(click)] = click
-        for start in range(0, len(samples), 1024):
-            chunk = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="flt",
-                                               layout="mono")
-            chunk.sample_rate, chunk.pts = sample_rate, start
-            container.mux(audio.encode(chunk))
+        for start in range(0, len(samples), chunk) if starts is None else starts:
+            part = av.AudioFrame.from_ndarray(samples[None, start:start + chunk], format="flt",
+                                              layout="mono")
+            part.sample_rate, part.pts = sample_rate, start
+            container.mux(audio.encode(part))
         container.mux(audio.encode())
     return path
 
@@ -97,6 +99,39 @@ def test_stretched_clicks_land_on_their_flash_frames(tmp_path, suffix, codec, fa
     # and the flashes keep their spacing: N times the input's
     assert flash_times[-1] - flash_times[0] == pytest.approx(
         factor * (FLASHES[-1] - FLASHES[0]) / RATE)
+
+
+@pytest.mark.parametrize("suffix, codec, mode, overlap", [
+    (".mp4", "aac", "stretch", 0), (".mp4", "aac", "pitch", 0),
+    (".mkv", "pcm_u8", "pitch", 0),                 # its silence is 128, not 0
+    (".mkv", "pcm_s16le", "stretch", 3000)])
+def test_clicks_after_a_gap_or_an_overlap_in_the_audio_stay_on_their_frames(
+        tmp_path, suffix, codec, mode, overlap):
+    """Output times count samples; a stream missing 0.4 s of audio (the click of frame 20 with
+    it) must not pull what follows 0.8 s early, nor one holding 3000 samples twice push it
+    late. The gap is silent."""
+    chunk = 4096 if overlap else 1024
+    starts = [start for start in range(0, 2 * SAMPLE_RATE, chunk)
+              if not 0.6 * SAMPLE_RATE <= start < 1.0 * SAMPLE_RATE]
+    if overlap:             # the chunks from 1 s on start `overlap` samples before the last ends
+        starts = [start if start < SAMPLE_RATE else start - overlap
+                  for start in range(0, 2 * SAMPLE_RATE, chunk)]
+    source = click_clip(tmp_path / f"gap{suffix}", codec=codec, starts=starts, chunk=chunk)
+    target = tmp_path / "slow.mp4"
+    convert_video(source, target, slowmo=2, engine="classical", scene_cut_threshold=None,
+                  slowmo_audio=mode)
+    times, frames = read_video(target)
+    brightness = np.array([frame.mean() for frame in frames[::2]])
+    flash_times = [float(times[2 * index]) for index in np.flatnonzero(brightness > 200)
+                   if overlap or index != 20]
+    first, samples, rate = decoded_audio(target)
+    onsets = click_onsets(first, samples, rate)
+    assert len(onsets) == len(flash_times) == len(FLASHES) - (0 if overlap else 1)
+    errors = [abs(onset - flash) for onset, flash in zip(onsets, flash_times)]
+    assert max(errors) < 1 / RATE, errors
+    if not overlap:
+        gap = samples[int((1.3 - first) * rate):int((1.9 - first) * rate)]    # output times
+        assert np.abs(gap).max() < 0.05
 
 
 def pcm_clip(path, channels, seconds=1, sample_rate=SAMPLE_RATE, codec="pcm_s16le",

@@ -33,6 +33,9 @@ SLOWMO_AUDIO_MODES = ("drop", "stretch", "pitch")
 # (.webm; it only takes 48 kHz here, so the filter chain ends with a resampler).
 OUTPUT_CODECS = ("aac", "libopus")
 OPUS_RATE = 48000
+# How far an audio frame's time may be from where the samples before it end (container rounding:
+# MKV and FLV keep whole ms) before it counts as a gap (filled with silence) or an overlap (cut).
+TIMESTAMP_SLACK = Fraction(2, 1000)
 # The most libopus takes (AAC clamps itself lower): a lossless input's rate (PCM: 768 kb/s per
 # channel at 48 kHz) is no rate for a lossy encoder.
 MAX_BIT_RATE_PER_CHANNEL = 256_000
@@ -85,6 +88,29 @@ def _run_graph(graph: av.filter.Graph, frame: av.AudioFrame | None) -> list[av.A
             frames.append(graph.pull())
         except (BlockingIOError, EOFError):
             return frames
+
+
+def _samples(frame: av.AudioFrame, begin: int, end: int) -> av.AudioFrame:
+    """Samples begin:end of the frame, as a frame like it."""
+    channels = 1 if frame.format.is_planar else len(frame.layout.channels)
+    samples = frame.to_ndarray()[:, begin * channels:end * channels]
+    part = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples), format=frame.format.name,
+                                      layout=frame.layout.name)
+    part.sample_rate, part.time_base = frame.sample_rate, frame.time_base
+    part.pts = frame.pts + round(Fraction(begin, frame.sample_rate) / Fraction(frame.time_base))
+    return part
+
+
+def _silence(like: av.AudioFrame, count: int, pts: int) -> av.AudioFrame:
+    """`count` samples of silence in the format and layout of `like`, at `pts`."""
+    samples = like.to_ndarray()
+    channels = 1 if like.format.is_planar else len(like.layout.channels)
+    quiet = 128 if like.format.name.startswith("u8") else 0     # unsigned 8-bit is centred
+    silence = av.AudioFrame.from_ndarray(
+        np.full((samples.shape[0], count * channels), quiet, samples.dtype),
+        format=like.format.name, layout=like.layout.name)
+    silence.sample_rate, silence.time_base, silence.pts = like.sample_rate, like.time_base, pts
+    return silence
 
 
 def _finite(frame: av.AudioFrame) -> av.AudioFrame:
@@ -171,6 +197,7 @@ class StretchedAudio:
         self.to_float: av.AudioResampler | None = None
         self.layout: str | None = None
         self.next_sample: int | None = None     # output sample count (pts in 1/rate)
+        self.input_end: Fraction | None = None  # input time where the samples so far end
         self.ended = False                      # the cut end was reached
 
     def add_output_stream(self, container: av.container.OutputContainer) -> av.AudioStream:
@@ -184,21 +211,41 @@ class StretchedAudio:
         return stream
 
     def packets(self, packet: av.Packet) -> list[av.Packet]:
-        encoded = []
-        for frame in self.decoder.decode(packet):
-            for part in self._cut(frame):
-                encoded.extend(self._filter_and_encode(part))
-        return encoded
+        return [encoded for frame in self.decoder.decode(packet)
+                for encoded in self._encoded(frame)]
 
     def flush(self) -> list[av.Packet]:
-        encoded = []
-        for frame in self.decoder.decode(None):
-            for part in self._cut(frame):
-                encoded.extend(self._filter_and_encode(part))
+        encoded = [packet for frame in self.decoder.decode(None)
+                   for packet in self._encoded(frame)]
         if self.graph is not None:
             encoded.extend(self._filter_and_encode(None))
         encoded.extend(self.output_stream.encode(None))
         return encoded
+
+    def _encoded(self, frame: av.AudioFrame) -> list[av.Packet]:
+        return [packet for part in self._cut(frame) for piece in self._contiguous(part)
+                for packet in self._filter_and_encode(piece)]
+
+    def _contiguous(self, frame: av.AudioFrame) -> Iterator[av.AudioFrame]:
+        """The frame, after silence for a gap before it, or without the samples that overlap
+        what came before: output times count samples, so a stream missing packets would pull
+        everything after the gap N times its length early."""
+        start = frame.pts * Fraction(frame.time_base)
+        if self.input_end is None:
+            self.input_end = start
+        offset = start - self.input_end
+        if offset > TIMESTAMP_SLACK:
+            gap = round(offset * frame.sample_rate)
+            for done in range(0, gap, frame.sample_rate):      # a second at a time
+                count = min(frame.sample_rate, gap - done)
+                yield _silence(frame, count, round(self.input_end / Fraction(frame.time_base)))
+                self.input_end += Fraction(count, frame.sample_rate)
+        elif offset < -TIMESTAMP_SLACK:
+            frame = _samples(frame, min(round(-offset * frame.sample_rate), frame.samples),
+                             frame.samples)
+        if frame.samples:
+            self.input_end += Fraction(frame.samples, frame.sample_rate)
+            yield frame
 
     def _cut(self, frame: av.AudioFrame) -> Iterator[av.AudioFrame]:
         """The frame, or its part before the cut end (the samples of the kept video)."""
@@ -211,17 +258,8 @@ class StretchedAudio:
             return
         self.ended = True
         keep = int((end - start) * frame.sample_rate)
-        if keep <= 0:
-            return
-        samples = frame.to_ndarray()
-        planar = frame.format.is_planar
-        trimmed = samples[:, :keep] if planar else samples[:, :keep * len(frame.layout.channels)]
-        part = av.AudioFrame.from_ndarray(np.ascontiguousarray(trimmed), format=frame.format.name,
-                                          layout=frame.layout.name)
-        part.sample_rate = frame.sample_rate
-        part.pts = frame.pts
-        part.time_base = frame.time_base
-        yield part
+        if keep > 0:
+            yield _samples(frame, 0, keep)
 
     def _filter_and_encode(self, frame: av.AudioFrame | None) -> list[av.Packet]:
         if frame is not None:
