@@ -3,6 +3,8 @@ with the slowed frames over the whole file (a click track on a flashing clip). T
 itself: tests/video/test_stretch.py."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 import av
 import numpy as np
 import pytest
@@ -214,3 +216,57 @@ def test_nan_and_inf_samples_become_silence_not_an_encoder_error(tmp_path, mode)
     assert np.isfinite(samples).all() and len(samples) / rate == pytest.approx(2, abs=0.05)
     steady = samples[int(0.2 * rate):int(0.8 * rate)]       # before the spoilt samples
     assert np.sqrt(np.mean(steady ** 2)) == pytest.approx(0.3 / np.sqrt(2), rel=0.1)
+
+
+def switching_clip(path, layouts=("stereo", "mono"), seconds=1):
+    """A 32x32 clip at 25 fps with MP2 audio (a 440 Hz tone) whose channel layout changes every
+    `seconds` (as broadcast recordings switch from stereo to 5.1): each MP2 frame says its own."""
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=RATE)
+        video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+        audio = container.add_stream("mp2", rate=SAMPLE_RATE)
+        audio.layout = layouts[0]
+        for index in range(len(layouts) * seconds * RATE):
+            level = 4 * index % 256
+            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), level, np.uint8), "rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode())
+        tone = 0.3 * np.sin(np.arange(seconds * SAMPLE_RATE) * 2 * np.pi * 440 / SAMPLE_RATE)
+        packets = []
+        for layout in layouts:
+            encoder = av.CodecContext.create("mp2", "w")
+            encoder.sample_rate, encoder.layout, encoder.format = SAMPLE_RATE, layout, "s16"
+            channels = len(av.AudioLayout(layout).channels)
+            samples = np.repeat((tone * 32767).astype(np.int16), channels)    # interleaved
+            for start in range(0, len(tone), 1152):
+                chunk = av.AudioFrame.from_ndarray(
+                    samples[None, start * channels:(start + 1152) * channels], format="s16",
+                    layout=layout)
+                chunk.sample_rate, chunk.pts = SAMPLE_RATE, start
+                packets.extend(encoder.encode(chunk))
+            packets.extend(encoder.encode(None))
+        for index, packet in enumerate(packets):
+            packet.stream, packet.time_base = audio, Fraction(1, SAMPLE_RATE)
+            packet.pts = packet.dts = index * 1152
+            container.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize("mode", ["stretch", "pitch"])
+def test_audio_whose_layout_changes_midway_is_converted_to_the_first_layout(tmp_path, mode):
+    source = switching_clip(tmp_path / "switch.mkv")
+    with av.open(str(source)) as container:            # what this test is about
+        layouts = {frame.layout.name for frame in container.decode(audio=0)}
+    assert layouts == {"stereo", "mono"}
+    target = tmp_path / "slow.mp4"
+    convert_video(source, target, slowmo=2, engine="classical", scene_cut_threshold=None,
+                  slowmo_audio=mode)
+    with av.open(str(target)) as container:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.layout.name == "stereo"
+        samples = np.concatenate([frame.to_ndarray() for frame in container.decode(stream)],
+                                 axis=1)
+    assert samples.shape[1] / SAMPLE_RATE == pytest.approx(4, abs=0.1)
+    for half in (samples[:, 24000:72000], samples[:, 120000:168000]):   # stereo, then mono
+        assert (np.sqrt(np.mean(half ** 2, axis=1)) > 0.1).all()

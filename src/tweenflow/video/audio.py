@@ -177,8 +177,8 @@ def stretch_lag(factor: int, sample_rate: int) -> int:
 
 class StretchedAudio:
     """Decodes one input audio stream, makes it `time_map.factor` times longer and encodes it
-    with `codec` into `output_stream` (made by `add_output_stream`). Feed packets in order to `packets`,
-    then call `flush`; both return the encoded packets ready to mux."""
+    with `codec` into `output_stream` (made by `add_output_stream`). Feed packets in order to
+    `packets`, then call `flush`; both return the encoded packets ready to mux."""
 
     def __init__(self, input_stream: av.audio.stream.AudioStream, mode: str, time_map: TimeMap,
                  codec: str = "aac"):
@@ -198,6 +198,9 @@ class StretchedAudio:
         self.layout: str | None = None
         self.next_sample: int | None = None     # output sample count (pts in 1/rate)
         self.input_end: Fraction | None = None  # input time where the samples so far end
+        self.first_setup: tuple[str, str, int] | None = None    # format, layout, rate
+        self.conform: av.AudioResampler | None = None   # from a later setup to the first
+        self.conform_from: tuple[str, str, int] | None = None
         self.ended = False                      # the cut end was reached
 
     def add_output_stream(self, container: av.container.OutputContainer) -> av.AudioStream:
@@ -217,6 +220,8 @@ class StretchedAudio:
     def flush(self) -> list[av.Packet]:
         encoded = [packet for frame in self.decoder.decode(None)
                    for packet in self._encoded(frame)]
+        for frame in self._conformed(None):
+            encoded.extend(self._filter_and_encode(frame))
         if self.graph is not None:
             encoded.extend(self._filter_and_encode(None))
         encoded.extend(self.output_stream.encode(None))
@@ -224,7 +229,27 @@ class StretchedAudio:
 
     def _encoded(self, frame: av.AudioFrame) -> list[av.Packet]:
         return [packet for part in self._cut(frame) for piece in self._contiguous(part)
-                for packet in self._filter_and_encode(piece)]
+                for conformed in self._conformed(piece)
+                for packet in self._filter_and_encode(conformed)]
+
+    def _conformed(self, frame: av.AudioFrame | None) -> list[av.AudioFrame]:
+        """The frame in the first frame's format, layout and rate, which the filters and the
+        stretch are set up for (a stream may change them midway: broadcasts switch between
+        stereo and 5.1); None: the rest of a conversion under way."""
+        setup = None if frame is None else \
+            (frame.format.name, frame.layout.name, frame.sample_rate)
+        if self.first_setup is None:
+            self.first_setup = setup
+        frames = []
+        if self.conform is not None and setup != self.conform_from:
+            frames, self.conform = self.conform.resample(None), None
+        if frame is None:
+            return frames
+        if setup != self.first_setup and self.conform is None:
+            sample_format, layout, rate = self.first_setup
+            self.conform = av.AudioResampler(format=sample_format, layout=layout, rate=rate)
+            self.conform_from = setup
+        return frames + (self.conform.resample(frame) if self.conform is not None else [frame])
 
     def _contiguous(self, frame: av.AudioFrame) -> Iterator[av.AudioFrame]:
         """The frame, after silence for a gap before it, or without the samples that overlap
