@@ -28,11 +28,11 @@ def test_pitch_mode_resamples_by_an_exact_whole_factor():
     assert pitch_filters(3, 44100) == [("aresample", "132300"), ("asetrate", "44100")]
 
 
-def click_clip(path, frames=50, sample_rate=SAMPLE_RATE, codec="aac", starts=None, chunk=1024):
+def click_clip(path, frames=50, sample_rate=SAMPLE_RATE, codec="aac", starts=None, stamps=None):
     """A dark 64x48 clip at 25 fps whose FLASHES frames are white, with a mono audio track (AAC
     by default) that has a 5 ms 2 kHz click at the start of each flash frame and silence
-    elsewhere, written in `chunk` samples from each of `starts` (default: one after the other;
-    leaving some out makes a gap in its timestamps, going back an overlap)."""
+    elsewhere, written in 1024 samples from each of `starts` (default: one after the other;
+    leaving some out makes a gap), stamped with `stamps` (default: their true times)."""
     with av.open(str(path), "w") as container:
         video = container.add_stream("libx264", rate=RATE)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
@@ -50,10 +50,11 @@ def click_clip(path, frames=50, sample_rate=SAMPLE_RATE, codec="aac", starts=Non
         for index in FLASHES:
             start = index * sample_rate // RATE
             samples[start:start + len(click)] = click
-        for start in range(0, len(samples), chunk) if starts is None else starts:
-            part = av.AudioFrame.from_ndarray(samples[None, start:start + chunk], format="flt",
+        starts = range(0, len(samples), 1024) if starts is None else starts
+        for start, stamp in zip(starts, starts if stamps is None else stamps):
+            part = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="flt",
                                               layout="mono")
-            part.sample_rate, part.pts = sample_rate, start
+            part.sample_rate, part.pts = sample_rate, stamp
             container.mux(audio.encode(part))
         container.mux(audio.encode())
     return path
@@ -103,51 +104,53 @@ def test_stretched_clicks_land_on_their_flash_frames(tmp_path, suffix, codec, fa
         factor * (FLASHES[-1] - FLASHES[0]) / RATE)
 
 
-@pytest.mark.parametrize("suffix, codec, mode, overlap", [
-    (".mp4", "aac", "stretch", 0), (".mp4", "aac", "pitch", 0),
-    (".mkv", "pcm_u8", "pitch", 0),                 # its silence is 128, not 0
-    (".mkv", "pcm_s16le", "stretch", 3000)])
-def test_clicks_after_a_gap_or_an_overlap_in_the_audio_stay_on_their_frames(
-        tmp_path, suffix, codec, mode, overlap):
-    """Output times count samples; a stream missing 0.4 s of audio (the click of frame 20 with
-    it) must not pull what follows 0.8 s early, nor one holding 3000 samples twice push it
-    late. The gap is silent."""
-    chunk = 4096 if overlap else 1024
-    starts = [start for start in range(0, 2 * SAMPLE_RATE, chunk)
-              if not 0.6 * SAMPLE_RATE <= start < 1.0 * SAMPLE_RATE]
-    if overlap:             # the chunks from 1 s on start `overlap` samples before the last ends
-        starts = [start if start < SAMPLE_RATE else start - overlap
-                  for start in range(0, 2 * SAMPLE_RATE, chunk)]
-    source = click_clip(tmp_path / f"gap{suffix}", codec=codec, starts=starts, chunk=chunk)
+@pytest.mark.parametrize("suffix, codec, mode, timing", [
+    (".mp4", "aac", "stretch", "gap"), (".mp4", "aac", "pitch", "gap"),
+    (".mkv", "pcm_u8", "pitch", "gap"),                 # its silence is 128, not 0
+    (".mkv", "pcm_s16le", "stretch", "repeated")])
+def test_clicks_after_a_gap_or_repeated_timestamps_stay_on_their_frames(
+        tmp_path, suffix, codec, mode, timing):
+    """Output times count samples. A stream missing 0.4 s of audio (the click of frame 20 with
+    it) must not pull what follows 0.8 s early; the gap is silent. Timestamps that repeat (every
+    other frame stamped with the time of the one before; Matroska allows it) are no gap and no
+    overlap: every sample is kept, as FFmpeg's command line keeps them."""
+    starts, stamps = list(range(0, 2 * SAMPLE_RATE, 1024)), None
+    if timing == "gap":
+        starts = [start for start in starts if not 0.6 * SAMPLE_RATE <= start < SAMPLE_RATE]
+    else:
+        stamps = [start - 1024 * (index % 2) for index, start in enumerate(starts)]
+    source = click_clip(tmp_path / f"clicks{suffix}", codec=codec, starts=starts, stamps=stamps)
     target = tmp_path / "slow.mp4"
     convert_video(source, target, slowmo=2, engine="classical", scene_cut_threshold=None,
                   slowmo_audio=mode)
     times, frames = read_video(target)
     brightness = np.array([frame.mean() for frame in frames[::2]])
     flash_times = [float(times[2 * index]) for index in np.flatnonzero(brightness > 200)
-                   if overlap or index != 20]
+                   if timing == "repeated" or index != 20]
     first, samples, rate = decoded_audio(target)
     onsets = click_onsets(first, samples, rate)
-    assert len(onsets) == len(flash_times) == len(FLASHES) - (0 if overlap else 1)
+    assert len(onsets) == len(flash_times) == len(FLASHES) - (timing == "gap")
     errors = [abs(onset - flash) for onset, flash in zip(onsets, flash_times)]
     assert max(errors) < 1 / RATE, errors
-    if not overlap:
+    if timing == "gap":
         gap = samples[int((1.3 - first) * rate):int((1.9 - first) * rate)]    # output times
         assert np.abs(gap).max() < 0.05
+    else:
+        assert len(samples) / rate == pytest.approx(4, abs=0.1)
 
 
 def pcm_clip(path, channels, seconds=1, sample_rate=SAMPLE_RATE, codec="pcm_s16le",
-             spoil=lambda samples: None):
+             spoil=lambda samples: None, drift=0.0):
     """A 32x32 clip at 25 fps with `channels` channels of PCM (a 440 Hz tone; `spoil` may change
-    the float samples in place first); in MKV, which stores no channel layout, the decoder
-    reports only a count ("2 channels")."""
+    the float samples in place first; timestamps `drift` times faster than the samples); in
+    MKV, which stores no channel layout, the decoder reports only a count ("2 channels")."""
     with av.open(str(path), "w") as container:
         video = container.add_stream("libx264", rate=RATE)
         video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
         audio = container.add_stream(codec, rate=sample_rate)
         audio.layout = {1: "mono", 2: "stereo", 6: "5.1"}[channels]
         for index in range(seconds * RATE):
-            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 8 * index, np.uint8), "rgb24")
+            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 5 * index, np.uint8), "rgb24")
             frame.pts = index
             container.mux(video.encode(frame))
         container.mux(video.encode())
@@ -157,10 +160,22 @@ def pcm_clip(path, channels, seconds=1, sample_rate=SAMPLE_RATE, codec="pcm_s16l
         for start in range(0, samples.shape[1], 1024):
             chunk = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, start:start + 1024]),
                                                format="fltp", layout=audio.layout.name)
-            chunk.sample_rate, chunk.pts = sample_rate, start
+            chunk.sample_rate, chunk.pts = sample_rate, round(start * (1 + drift))
             container.mux(audio.encode(chunk))
         container.mux(audio.encode())
     return path
+
+
+def test_timestamps_that_drift_ahead_of_the_samples_give_no_dropouts(tmp_path):
+    """Stamps running 0.3% fast (a capture's clock against its sound card's) pass the gap
+    threshold every 0.7 s if summed up; they must not put silence into a tone."""
+    source = pcm_clip(tmp_path / "drift.mkv", 1, seconds=2, drift=0.003)
+    convert_video(source, tmp_path / "slow.mp4", slowmo=2, engine="classical",
+                  scene_cut_threshold=None)
+    first, samples, rate = decoded_audio(tmp_path / "slow.mp4")
+    steady = samples[rate // 2:-rate // 2]
+    level = np.sqrt(np.convolve(steady ** 2, np.ones(rate // 500) / (rate // 500), "valid"))
+    assert level.min() > 0.5 * 0.3 / np.sqrt(2)      # no 2 ms anywhere below half the tone
 
 
 @pytest.mark.parametrize("channels, layout", [(1, "mono"), (2, "stereo"), (6, "5.1")])

@@ -33,8 +33,8 @@ SLOWMO_AUDIO_MODES = ("drop", "stretch", "pitch")
 # (.webm; it only takes 48 kHz here, so the filter chain ends with a resampler).
 OUTPUT_CODECS = ("aac", "libopus")
 OPUS_RATE = 48000
-# How far an audio frame's time may be from where the samples before it end (container rounding:
-# MKV and FLV keep whole ms) before it counts as a gap (filled with silence) or an overlap (cut).
+# How far after the end of the samples before it an audio frame may start (container rounding:
+# MKV and FLV keep whole ms) before the time between counts as a gap, filled with silence.
 TIMESTAMP_SLACK = Fraction(2, 1000)
 # The most libopus takes (AAC clamps itself lower): a lossless input's rate (PCM: 768 kb/s per
 # channel at 48 kHz) is no rate for a lossy encoder.
@@ -252,25 +252,24 @@ class StretchedAudio:
         return frames + (self.conform.resample(frame) if self.conform is not None else [frame])
 
     def _contiguous(self, frame: av.AudioFrame) -> Iterator[av.AudioFrame]:
-        """The frame, after silence for a gap before it, or without the samples that overlap
-        what came before: output times count samples, so a stream missing packets would pull
-        everything after the gap N times its length early."""
+        """The frame, after silence for a gap before it: output times count samples, so a stream
+        missing packets would pull everything after the gap N times its length early.
+
+        A frame a little late (rounded timestamps, or ones that drift from the sample count)
+        only moves the end on with it, so such a stream gets no dropouts; one stamped early is
+        kept whole, as FFmpeg's command line keeps it: timestamps may repeat (Matroska allows
+        it) without any audio twice."""
         start = frame.pts * Fraction(frame.time_base)
         if self.input_end is None:
             self.input_end = start
-        offset = start - self.input_end
-        if offset > TIMESTAMP_SLACK:
-            gap = round(offset * frame.sample_rate)
+        if start - self.input_end > TIMESTAMP_SLACK:
+            gap = round((start - self.input_end) * frame.sample_rate)
             for done in range(0, gap, frame.sample_rate):      # a second at a time
                 count = min(frame.sample_rate, gap - done)
                 yield _silence(frame, count, round(self.input_end / Fraction(frame.time_base)))
                 self.input_end += Fraction(count, frame.sample_rate)
-        elif offset < -TIMESTAMP_SLACK:
-            frame = _samples(frame, min(round(-offset * frame.sample_rate), frame.samples),
-                             frame.samples)
-        if frame.samples:
-            self.input_end += Fraction(frame.samples, frame.sample_rate)
-            yield frame
+        self.input_end = max(self.input_end, start) + Fraction(frame.samples, frame.sample_rate)
+        yield frame
 
     def _cut(self, frame: av.AudioFrame) -> Iterator[av.AudioFrame]:
         """The frame, or its part before the cut end (the samples of the kept video)."""
