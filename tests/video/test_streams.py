@@ -12,6 +12,7 @@ import pytest
 
 from tests.video.conftest import VIDEOS, read_video
 from tests.video.rich_media import ASS_HEADER, FONT_BYTES, write_pgs_mkv, write_rich_mkv
+from tweenflow.video import audio as slowmo_audio
 from tweenflow.video.pipeline import convert_video
 from tweenflow.video.streams import StreamInfo, plan_streams, supported_codecs
 
@@ -221,7 +222,10 @@ def test_nasa_stream_1_converts_the_second_video_stream(tmp_path):
         assert (video.codec_context.width, video.codec_context.height) == (480, 270)
 
 
-def test_audio_the_output_cannot_hold_is_re_encoded_in_sync(tmp_path):
+def test_audio_the_output_cannot_hold_is_re_encoded_in_sync(tmp_path, monkeypatch):
+    def no_stretch(*args):
+        raise AssertionError("audio at its own speed must not go through the time stretch")
+    monkeypatch.setattr(slowmo_audio, "TimeStretch", no_stretch)
     source = tmp_path / "wavpack.mkv"
     with av.open(str(source), "w") as container:
         video = container.add_stream("libx264", rate=25)

@@ -291,7 +291,7 @@ class StretchedAudio:
         if frame is not None and self.graph is None:
             self._start(frame)
         encoded = []
-        for part in self._stretched(frame) if self.mode == "stretch" else [frame]:
+        for part in self._stretched(frame) if self.stretch is not None else [frame]:
             if part is not None:
                 part.pts = None      # the filters' own timing is not used (see the module doc)
             for stretched in _run_graph(self.graph, part):
@@ -322,7 +322,7 @@ class StretchedAudio:
         self.next_sample = round(self.time_map.to_output(first) * self.output_rate)
         self.layout = named_layout(frame.layout)
         resample = [("aresample", str(self.output_rate))] if self.output_rate != self.rate else []
-        if self.mode == "stretch":
+        if self.mode == "stretch" and self.time_map.factor > 1:
             self.to_float = av.AudioResampler(format="fltp", layout=self.layout, rate=self.rate)
             self.stretch = TimeStretch(len(frame.layout.channels), self.rate,
                                        self.time_map.factor)
@@ -332,7 +332,8 @@ class StretchedAudio:
         else:
             relabel = [("aformat", f"channel_layouts={self.layout}")] \
                 if self.layout != frame.layout.name else []
+            # factor 1 (re-encoded for a container that cannot hold the codec): no filter
+            slow = pitch_filters(self.time_map.factor, self.rate) \
+                if self.mode == "pitch" and self.time_map.factor > 1 else []
             self.graph = _configured_graph(frame.format.name, frame.layout.name,
-                                           frame.sample_rate,
-                                           pitch_filters(self.time_map.factor, self.rate)
-                                           + resample + relabel)
+                                           frame.sample_rate, slow + resample + relabel)

@@ -211,7 +211,7 @@ class CarriedStreams:
                 target = output.add_stream_from_template(source)
             elif action.action == "stretch" or source.type == "audio":
                 # slowed (time map factor N) or, for a codec the output cannot hold, re-encoded
-                # as it is (factor 1: an empty filter chain)
+                # as it is (factor 1: no stretch, no filter but a resampler where the rate changes)
                 stretcher = StretchedAudio(source, self.slowmo_audio, self.time_map,
                                            action.target)
                 target = stretcher.add_output_stream(output)
