@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from tests.video.conftest import read_video
-from tweenflow.video.audio import output_codec, pitch_filters
+from tweenflow.video.audio import StretchedAudio, output_codec, pitch_filters
 from tweenflow.video.pipeline import convert_video
+from tweenflow.video.schedule import TimeMap
 
 RATE = 25
 SAMPLE_RATE = 48000
@@ -285,3 +286,27 @@ def test_audio_whose_layout_changes_midway_is_converted_to_the_first_layout(tmp_
     assert samples.shape[1] / SAMPLE_RATE == pytest.approx(4, abs=0.1)
     for half in (samples[:, 24000:72000], samples[:, 120000:168000]):   # stereo, then mono
         assert (np.sqrt(np.mean(half ** 2, axis=1)) > 0.1).all()
+
+
+@pytest.mark.parametrize("mode", ["stretch", "pitch"])
+def test_audio_frames_without_timestamps_continue_where_the_last_ended(tmp_path, mode):
+    """Matroska stamps only the first of laced audio frames: the others decode with no time.
+    They are kept (not silence), each placed after the samples before it."""
+    source = pcm_clip(tmp_path / "tone.mkv", 1, seconds=2, codec="pcm_s16le")
+    target = tmp_path / "slow.mp4"
+    with av.open(str(source)) as reader, av.open(str(target), "w") as writer:
+        stream = reader.streams.audio[0]
+        stretcher = StretchedAudio(stream, mode, TimeMap(start=Fraction(0), factor=2))
+        stretcher.add_output_stream(writer)
+        for index, packet in enumerate(reader.demux(stream)):
+            if packet.size and index % 2:
+                packet.pts = packet.dts = None
+            for encoded in stretcher.packets(packet) if packet.size else []:
+                writer.mux(encoded)
+        for encoded in stretcher.flush():
+            writer.mux(encoded)
+    first, samples, rate = decoded_audio(target)
+    assert len(samples) / rate == pytest.approx(4.0, abs=0.1)
+    steady = samples[rate // 2:-rate // 2]
+    level = np.sqrt(np.convolve(steady ** 2, np.ones(rate // 500) / (rate // 500), "valid"))
+    assert level.min() > 0.5 * 0.3 / np.sqrt(2)      # no 2 ms anywhere below half the tone

@@ -228,9 +228,25 @@ class StretchedAudio:
         return encoded
 
     def _encoded(self, frame: av.AudioFrame) -> list[av.Packet]:
+        if frame.pts is None:
+            self._place_after_previous(frame)
         return [packet for part in self._cut(frame) for piece in self._contiguous(part)
                 for conformed in self._conformed(piece)
                 for packet in self._filter_and_encode(conformed)]
+
+    def _place_after_previous(self, frame: av.AudioFrame) -> None:
+        """A frame decoded without a timestamp (Matroska stamps only the first of laced audio
+        frames) continues where the samples so far end, or starts the stream."""
+        time_base = Fraction(frame.time_base or self.input_stream.time_base
+                             or Fraction(1, frame.sample_rate))
+        if self.input_end is not None:
+            start = self.input_end
+        else:
+            stream_start = self.input_stream.start_time
+            start = stream_start * Fraction(self.input_stream.time_base) \
+                if stream_start is not None else Fraction(0)
+        frame.time_base = time_base
+        frame.pts = round(start / time_base)
 
     def _conformed(self, frame: av.AudioFrame | None) -> list[av.AudioFrame]:
         """The frame in the first frame's format, layout and rate, which the filters and the
@@ -274,7 +290,7 @@ class StretchedAudio:
     def _cut(self, frame: av.AudioFrame) -> Iterator[av.AudioFrame]:
         """The frame, or its part before the cut end (the samples of the kept video)."""
         end = self.time_map.end
-        if self.ended or frame.pts is None:
+        if self.ended:
             return
         start = frame.pts * Fraction(frame.time_base)
         if end is None or start + Fraction(frame.samples, frame.sample_rate) <= end:
