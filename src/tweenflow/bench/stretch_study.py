@@ -34,7 +34,8 @@ import av
 import numpy as np
 
 from tweenflow.bench import datasets
-from tweenflow.video.audio import _configured_graph, _run_graph, click_train, onset_offsets
+from tweenflow.video.audio import (_configured_graph, _run_graph, click_train, onset_offsets,
+                                   streamed_mono, stretched_mono)
 from tweenflow.video.stretch import TimeStretch
 from tweenflow.video.wsola import Wsola
 
@@ -63,17 +64,11 @@ def atempo_chain(samples: np.ndarray, rate: int, factor: int) -> np.ndarray:
     return np.concatenate(out)
 
 
-def streamed(stretcher, samples: np.ndarray, chunk: int = 1024) -> np.ndarray:
-    parts = [stretcher.push(samples[None, start:start + chunk])
-             for start in range(0, len(samples), chunk)]
-    return np.concatenate(parts + [stretcher.flush()], axis=1)[0]
-
-
 METHODS = {
     "atempo chain (before)": atempo_chain,
-    "wsola 10 ms": lambda x, rate, n: streamed(Wsola(1, rate, n, 10, 3), x),
-    "wsola 60 ms": lambda x, rate, n: streamed(Wsola(1, rate, n, 60, 15), x),
-    "harmonic-percussive (the product)": lambda x, rate, n: streamed(TimeStretch(1, rate, n), x),
+    "wsola 10 ms": lambda x, rate, n: streamed_mono(Wsola(1, rate, n, 10, 3), x),
+    "wsola 60 ms": lambda x, rate, n: streamed_mono(Wsola(1, rate, n, 60, 15), x),
+    "harmonic-percussive (the product)": stretched_mono,
 }
 
 

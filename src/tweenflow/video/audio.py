@@ -27,6 +27,7 @@ import numpy as np
 
 from tweenflow.video.schedule import TimeMap
 from tweenflow.video.stretch import TimeStretch
+from tweenflow.video.wsola import Wsola
 
 SLOWMO_AUDIO_MODES = ("drop", "stretch", "pitch")
 # Encoders for audio that is made anew, in order of preference: AAC (.mp4, .mov, .mkv), Opus
@@ -141,12 +142,17 @@ def click_train(sample_rate: int) -> tuple[np.ndarray, list[Fraction]]:
     return samples, click_times
 
 
+def streamed_mono(stretcher: TimeStretch | Wsola, samples: np.ndarray) -> np.ndarray:
+    """Mono float32 samples through a one-channel streamed stretcher, pushed 1024 at a time
+    as a decoder gives them, then flushed."""
+    parts = [stretcher.push(samples[None, start:start + 1024])
+             for start in range(0, len(samples), 1024)]
+    return np.concatenate(parts + [stretcher.flush()], axis=1)[0]
+
+
 def stretched_mono(samples: np.ndarray, sample_rate: int, factor: int) -> np.ndarray:
     """Mono float32 samples made `factor` times longer by `stretch` (video/stretch.py)."""
-    stretch = TimeStretch(1, sample_rate, factor)
-    parts = [stretch.push(samples[None, start:start + 1024])
-             for start in range(0, len(samples), 1024)]
-    return np.concatenate(parts + [stretch.flush()], axis=1)[0]
+    return streamed_mono(TimeStretch(1, sample_rate, factor), samples)
 
 
 def onset_offsets(stretched: np.ndarray, click_times: list[Fraction], sample_rate: int,
