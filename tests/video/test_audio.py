@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from tests.video.conftest import read_video
-from tweenflow.video.audio import StretchedAudio, output_codec, pitch_filters
+from tweenflow.video.audio import (OPUS_LAYOUTS, StretchedAudio, array_frame, encoder_layout,
+                                   frame_array, output_codec, pitch_filters)
 from tweenflow.video.pipeline import convert_video
 from tweenflow.video.schedule import TimeMap
 
@@ -23,6 +24,49 @@ def test_new_audio_is_aac_where_it_fits_else_opus():
     assert output_codec({"aac", "libopus", "h264"}) == "aac"
     assert output_codec({"libopus", "vp9"}) == "libopus"
     assert output_codec({"h264"}) is None
+
+
+def test_more_than_eight_channels_go_to_opus_which_holds_them():
+    assert output_codec({"aac", "libopus"}, channels=8) == "aac"
+    assert output_codec({"aac", "libopus"}, channels=16) == "libopus"
+    assert output_codec({"aac"}, channels=16) is None
+
+
+@pytest.mark.parametrize("layout, opus", [
+    ("stereo", "stereo"), ("5.1", "5.1"), ("7.1", "7.1"),
+    ("5.1(side)", "5.1"), ("5.0(side)", "5.0"), ("quad(side)", "quad"),   # side pair as back
+    ("2.1", "5.1"), ("3.1", "5.1"),          # held in the smallest layout with an LFE
+    ("6.1(back)", "6.1"),                    # back pair as 6.1's side pair, BC as BC
+    ("7.1(wide)", "7.1"), ("downmix", "stereo")])      # no layout holds them: remixed
+def test_opus_encodes_each_layout_in_one_of_its_own(layout, opus):
+    assert encoder_layout("libopus", layout) == (opus, {})
+    assert encoder_layout("aac", layout) == (layout, {})
+    codec = av.CodecContext.create("libopus", "w")          # and libopus takes it
+    codec.sample_rate, codec.layout, codec.format = 48000, opus, "flt"
+    codec.open()
+
+
+def test_opus_keeps_more_than_eight_channels_unpositioned():
+    assert encoder_layout("libopus", "16 channels") == ("16 channels", {"mapping_family": "255"})
+    assert "16 channels" not in OPUS_LAYOUTS
+
+
+@pytest.mark.parametrize("layout", ["stereo", "7.1", "16 channels"])
+@pytest.mark.parametrize("format_name", ["fltp", "s16p", "flt"])
+def test_samples_of_frames_with_eight_channels_or_more_round_trip(layout, format_name):
+    """PyAV 18's to_ndarray reads past the planes of a planar frame with 8 or more channels
+    (a segfault on 7.1 audio); frame_array and array_frame go through the packed format."""
+    channels = len(av.AudioLayout(layout).channels)
+    planar = av.AudioFormat(format_name).is_planar
+    values = np.arange(channels * 100).reshape(channels, 100) % 1000
+    samples = (values / 1000).astype(np.float32) if "flt" in format_name else \
+        values.astype(np.int16)
+    if not planar:
+        samples = np.ascontiguousarray(samples.T).reshape(1, -1)
+    frame = array_frame(samples, format_name, layout, 48000)
+    assert (frame.format.name, frame.layout.name, frame.samples, frame.sample_rate) == \
+        (format_name, layout, 100, 48000)
+    np.testing.assert_array_equal(frame_array(frame), samples)
 
 
 def test_pitch_mode_resamples_by_an_exact_whole_factor():
@@ -310,3 +354,81 @@ def test_audio_frames_without_timestamps_continue_where_the_last_ended(tmp_path,
     steady = samples[rate // 2:-rate // 2]
     level = np.sqrt(np.convolve(steady ** 2, np.ones(rate // 500) / (rate // 500), "valid"))
     assert level.min() > 0.5 * 0.3 / np.sqrt(2)      # no 2 ms anywhere below half the tone
+
+
+def tone_clip(path, layout, seconds=1, sample_rate=SAMPLE_RATE):
+    """A 32x32 clip at 25 fps with float PCM audio in `layout` (MOV and MKV name it): channel k
+    holds a tone of channel_tone(layout, k) Hz."""
+    channels = len(av.AudioLayout(layout).channels)
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=RATE)
+        video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+        audio = container.add_stream("pcm_f32le", rate=sample_rate)
+        audio.layout = layout
+        for index in range(seconds * RATE):
+            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 5 * index, np.uint8), "rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode())
+        time = np.arange(seconds * sample_rate) / sample_rate
+        samples = np.stack([0.2 * np.sin(2 * np.pi * channel_tone(layout, k) * time)
+                            for k in range(channels)]).astype(np.float32)
+        for start in range(0, samples.shape[1], 1024):
+            chunk = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(samples[:, start:start + 1024].T).reshape(1, -1),
+                format="flt", layout=layout)
+            chunk.sample_rate, chunk.pts = sample_rate, start
+            container.mux(audio.encode(chunk))
+        container.mux(audio.encode())
+    return path
+
+
+def channel_tone(layout, k):
+    """A tone per channel; an LFE channel's is low (AAC low-passes that channel)."""
+    return 80 if av.AudioLayout(layout).channels[k].name == "LFE" else 300 + 150 * k
+
+
+def channel_tones(path):
+    """{channel name (or index where unnamed): its loudest frequency (Hz), or None if silent},
+    the layout's name, and the length in seconds, of the first audio stream."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        chunks = [frame_array(frame) for frame in container.decode(stream)]
+        rate = stream.sample_rate
+        layout = stream.codec_context.layout
+    planar = chunks[0].shape[0] == len(layout.channels) > 1
+    samples = np.concatenate(chunks, 1) if planar else \
+        np.concatenate(chunks, 1).reshape(-1, len(layout.channels)).T
+    middle = samples[:, samples.shape[1] // 4:3 * samples.shape[1] // 4]
+    tones = {}
+    for index, (channel, signal) in enumerate(zip(layout.channels, middle)):
+        name = channel.name if channel.name != "NONE" else index
+        spectrum = np.abs(np.fft.rfft(signal))
+        tones[name] = None if np.sqrt(np.mean(signal ** 2)) < 0.01 else \
+            float(np.argmax(spectrum) * rate / len(signal))
+    return tones, layout.name, samples.shape[1] / rate
+
+
+@pytest.mark.parametrize("layout, suffix, expected", [
+    ("5.1(side)", ".webm", "5.1"),      # what AC-3 and DTS 5.1 decode as; libopus refused it
+    ("2.1", ".webm", "5.1"),
+    ("7.1", ".mp4", "7.1"),             # 8 planes: PyAV's to_ndarray segfaulted on them
+    ("7.1", ".webm", "7.1"),
+    ("16 channels", ".mkv", "16 channels")])   # beyond AAC: Opus, channels unpositioned
+@pytest.mark.parametrize("mode", ["stretch", "pitch"])
+def test_every_channel_keeps_its_place_in_slowed_audio(tmp_path, layout, suffix, expected, mode):
+    source = tone_clip(tmp_path / "tones.mov", layout)
+    target = tmp_path / f"slow{suffix}"
+    result = convert_video(source, target, slowmo=2, engine="classical", slowmo_audio=mode,
+                           scene_cut_threshold=None, codec="vp9" if suffix == ".webm" else "h264")
+    assert result.audio == ("stretched" if mode == "stretch" else "slowed")
+    tones, out_layout, seconds = channel_tones(target)
+    assert out_layout == expected and seconds == pytest.approx(2, abs=0.06)
+    pitch = 0.5 if mode == "pitch" else 1.0
+    names = [c.name if c.name != "NONE" else k
+             for k, c in enumerate(av.AudioLayout(layout).channels)]
+    for k, name in enumerate(names):
+        placed = name if name in tones else {"SL": "BL", "SR": "BR"}[name]
+        assert tones[placed] == pytest.approx(channel_tone(layout, k) * pitch, abs=3), name
+    assert all(tone is None for name, tone in tones.items()      # added channels are silent
+               if name not in names and name not in ("BL", "BR"))

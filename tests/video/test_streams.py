@@ -81,6 +81,16 @@ def test_plan_for_slowmo_stretches_audio_and_drops_other_video_streams():
     assert other[0].action == "drop" and 5 not in other
 
 
+def test_plan_sends_audio_of_more_than_eight_channels_to_opus_or_says_why_not():
+    many = [StreamInfo(0, "video", "h264", "h264"),
+            StreamInfo(1, "audio", "pcm_f32le", "pcm_f32le", channels=16)]
+    plan = plan_streams(many, 0, ".mp4", supported_codecs(".mp4"), True, "stretch")
+    assert (plan[0].action, plan[0].target) == ("stretch", "libopus")
+    plan = plan_streams(many, 0, ".mp4", {"h264", "aac"}, True, "stretch")     # no Opus
+    assert plan[0].note() == ("left out stream #1 (audio pcm_f32le): no audio encoder for .mp4 "
+                              "takes 16 channels (Opus does: write .mkv or .webm)")
+
+
 @pytest.fixture(scope="module")
 def rich_mkv(tmp_path_factory):
     return write_rich_mkv(tmp_path_factory.mktemp("rich") / "rich.mkv")

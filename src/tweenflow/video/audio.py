@@ -34,6 +34,8 @@ SLOWMO_AUDIO_MODES = ("drop", "stretch", "pitch")
 # (.webm; it only takes 48 kHz here, so the filter chain ends with a resampler).
 OUTPUT_CODECS = ("aac", "libopus")
 OPUS_RATE = 48000
+# The most channels the encoders give positions to (AAC's and Opus's 7.1); AAC takes no more.
+MAX_POSITIONED_CHANNELS = 8
 # How far after the end of the samples before it an audio frame may start (container rounding:
 # MKV and FLV keep whole ms) before the time between counts as a gap, filled with silence.
 TIMESTAMP_SLACK = Fraction(2, 1000)
@@ -42,9 +44,11 @@ TIMESTAMP_SLACK = Fraction(2, 1000)
 MAX_BIT_RATE_PER_CHANNEL = 256_000
 
 
-def output_codec(supported: set[str]) -> str | None:
-    """The encoder for new audio in a container holding `supported` codecs (None: none fits)."""
-    return next((codec for codec in OUTPUT_CODECS if codec in supported), None)
+def output_codec(supported: set[str], channels: int = 2) -> str | None:
+    """The encoder for new audio of `channels` channels in a container holding `supported`
+    codecs (None: none fits). AAC takes at most 8 channels; Opus takes up to 255."""
+    usable = OUTPUT_CODECS if channels <= MAX_POSITIONED_CHANNELS else ("libopus",)
+    return next((codec for codec in usable if codec in supported), None)
 
 
 # FFmpeg's default layout per channel count (av_channel_layout_default), for streams that give
@@ -59,6 +63,40 @@ def named_layout(layout: av.AudioLayout) -> str:
     if all(channel.name == "NONE" for channel in layout.channels):
         return DEFAULT_LAYOUTS.get(len(layout.channels), layout.name)
     return layout.name
+
+
+# The layouts libopus encodes as surround (mapping family 1, the Vorbis channel orders); it
+# refuses any other (FFmpeg trac #5718: 5.1(side), the usual 5.1 of AC-3 and DTS, among them).
+OPUS_LAYOUTS = ("mono", "stereo", "3.0", "quad", "5.0", "5.1", "6.1", "7.1")
+# Opus's surround layouts have side or back channels, seldom both: a layout's side pair plays
+# as the back pair where there is no back pair (FFmpeg's resampler maps them so, gain 1).
+_SIDE_AS_BACK = {"SL": "BL", "SR": "BR", "BL": "SL", "BR": "SR"}
+# Opus's channel mapping family 255: channels without positions, any count up to 255.
+OPUS_DISCRETE = {"mapping_family": "255"}
+
+
+def _channel_names(layout: str) -> list[str]:
+    return [channel.name for channel in av.AudioLayout(layout).channels]
+
+
+def encoder_layout(codec: str, layout: str) -> tuple[str, dict[str, str]]:
+    """(layout, encoder options) in which `codec` encodes audio of `layout` (a named one):
+    for Opus, the smallest of its surround layouts that holds every channel in its place (a
+    side pair as the back pair where the layout has only one of them: 5.1(side) -> 5.1; 2.1
+    -> 5.1, its LFE kept), else the one with as many channels (FFmpeg's resampler remixes: 7.1
+    (wide) -> 7.1), and more than 8 channels unpositioned (mapping family 255, every channel
+    kept). Any other encoder: the layout as it is."""
+    if codec != "libopus" or layout in OPUS_LAYOUTS:
+        return layout, {}
+    names = _channel_names(layout)
+    if len(names) > MAX_POSITIONED_CHANNELS:
+        return layout, dict(OPUS_DISCRETE)
+    for candidate in OPUS_LAYOUTS:
+        held = set(_channel_names(candidate))
+        if all(name in held or (_SIDE_AS_BACK.get(name) in held
+                                and _SIDE_AS_BACK[name] not in names) for name in names):
+            return candidate, {}
+    return OPUS_LAYOUTS[len(names) - 1], {}
 
 
 # Clicks in the click train that stretch_lag measures the stretch's lag on.
@@ -91,26 +129,67 @@ def _run_graph(graph: av.filter.Graph, frame: av.AudioFrame | None) -> list[av.A
             return frames
 
 
+# FFmpeg keeps this many channel planes in a frame itself (AV_NUM_DATA_POINTERS); PyAV 18
+# miscounts the planes of a planar frame with more (7.1 in fltp: 9 planes), so its to_ndarray
+# reads past them (a segfault) and its from_ndarray fails. Such frames go through the packed
+# format of the same samples, which has one plane, converted by FFmpeg's resampler.
+_FRAME_PLANES = 8
+
+
+def _via_packed(format_name: str, channels: int) -> bool:
+    return av.AudioFormat(format_name).is_planar and channels >= _FRAME_PLANES
+
+
+def frame_array(frame: av.AudioFrame) -> np.ndarray:
+    """The frame's samples as `AudioFrame.to_ndarray` gives them ((channels, n) planar, (1, n *
+    channels) packed), also for planar frames of 8 channels or more."""
+    channels = len(frame.layout.channels)
+    if not _via_packed(frame.format.name, channels):
+        return frame.to_ndarray()
+    packed = av.AudioResampler(format=frame.format.packed.name, layout=frame.layout.name,
+                               rate=frame.sample_rate)
+    interleaved = np.concatenate([part.to_ndarray() for part in packed.resample(frame)], 1)
+    return np.ascontiguousarray(interleaved.reshape(-1, channels).T)
+
+
+def array_frame(samples: np.ndarray, format_name: str, layout: str,
+                sample_rate: int) -> av.AudioFrame:
+    """`AudioFrame.from_ndarray` (samples shaped as `frame_array` gives them) at `sample_rate`,
+    also for planar frames of 8 channels or more."""
+    channels = len(av.AudioLayout(layout).channels)
+    if not _via_packed(format_name, channels):
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples), format=format_name,
+                                           layout=layout)
+        frame.sample_rate = sample_rate
+        return frame
+    packed_format = av.AudioFormat(format_name).packed.name
+    packed = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples.T).reshape(1, -1),
+                                        format=packed_format, layout=layout)
+    packed.sample_rate = sample_rate
+    planar = av.AudioResampler(format=format_name, layout=layout, rate=sample_rate)
+    (frame,) = planar.resample(packed)
+    frame.pts = None
+    return frame
+
+
 def _samples(frame: av.AudioFrame, begin: int, end: int) -> av.AudioFrame:
     """Samples begin:end of the frame, as a frame like it."""
     channels = 1 if frame.format.is_planar else len(frame.layout.channels)
-    samples = frame.to_ndarray()[:, begin * channels:end * channels]
-    part = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples), format=frame.format.name,
-                                      layout=frame.layout.name)
-    part.sample_rate, part.time_base = frame.sample_rate, frame.time_base
+    samples = frame_array(frame)[:, begin * channels:end * channels]
+    part = array_frame(samples, frame.format.name, frame.layout.name, frame.sample_rate)
+    part.time_base = frame.time_base
     part.pts = frame.pts + round(Fraction(begin, frame.sample_rate) / Fraction(frame.time_base))
     return part
 
 
 def _silence(like: av.AudioFrame, count: int, pts: int) -> av.AudioFrame:
     """`count` samples of silence in the format and layout of `like`, at `pts`."""
-    samples = like.to_ndarray()
+    samples = frame_array(like)
     channels = 1 if like.format.is_planar else len(like.layout.channels)
     quiet = 128 if like.format.name.startswith("u8") else 0     # unsigned 8-bit is centred
-    silence = av.AudioFrame.from_ndarray(
-        np.full((samples.shape[0], count * channels), quiet, samples.dtype),
-        format=like.format.name, layout=like.layout.name)
-    silence.sample_rate, silence.time_base, silence.pts = like.sample_rate, like.time_base, pts
+    silence = array_frame(np.full((samples.shape[0], count * channels), quiet, samples.dtype),
+                          like.format.name, like.layout.name, like.sample_rate)
+    silence.time_base, silence.pts = like.time_base, pts
     return silence
 
 
@@ -119,13 +198,12 @@ def _finite(frame: av.AudioFrame) -> av.AudioFrame:
     refuse them, and the stretch would spread one over a second."""
     if "flt" not in frame.format.name and "dbl" not in frame.format.name:
         return frame
-    samples = frame.to_ndarray()
+    samples = frame_array(frame)
     if np.isfinite(samples).all():
         return frame
-    finite = av.AudioFrame.from_ndarray(np.where(np.isfinite(samples), samples, 0),
-                                        format=frame.format.name, layout=frame.layout.name)
-    finite.sample_rate, finite.pts, finite.time_base = \
-        frame.sample_rate, frame.pts, frame.time_base
+    finite = array_frame(np.where(np.isfinite(samples), samples, 0), frame.format.name,
+                         frame.layout.name, frame.sample_rate)
+    finite.pts, finite.time_base = frame.pts, frame.time_base
     return finite
 
 
@@ -201,7 +279,8 @@ class StretchedAudio:
         self.graph = None                       # FFmpeg's filters (pitch; Opus's resampling)
         self.stretch: TimeStretch | None = None
         self.to_float: av.AudioResampler | None = None
-        self.layout: str | None = None
+        self.layout: str | None = None          # the first frame's (named)
+        self.encode_layout: str | None = None   # the encoder's (encoder_layout)
         self.next_sample: int | None = None     # output sample count (pts in 1/rate)
         self.input_end: Fraction | None = None  # input time where the samples so far end
         self.first_setup: tuple[str, str, int] | None = None    # format, layout, rate
@@ -210,10 +289,12 @@ class StretchedAudio:
         self.ended = False                      # the cut end was reached
 
     def add_output_stream(self, container: av.container.OutputContainer) -> av.AudioStream:
-        stream = container.add_stream(self.codec, rate=self.output_rate)
-        stream.layout = named_layout(self.decoder.layout)
+        self.encode_layout, options = encoder_layout(self.codec,
+                                                     named_layout(self.decoder.layout))
+        stream = container.add_stream(self.codec, rate=self.output_rate, options=options)
+        stream.layout = self.encode_layout
         stream.bit_rate = min(self.decoder.bit_rate or 128_000,
-                              MAX_BIT_RATE_PER_CHANNEL * len(self.decoder.layout.channels))
+                              MAX_BIT_RATE_PER_CHANNEL * len(stream.layout.channels))
         stream.time_base = Fraction(1, self.output_rate)
         stream.codec_context.time_base = Fraction(1, self.output_rate)
         self.output_stream = stream
@@ -326,16 +407,13 @@ class StretchedAudio:
     def _stretched(self, frame: av.AudioFrame | None) -> list[av.AudioFrame | None]:
         """The frame's samples through the time stretch, as frames for the graph (which only
         resamples for Opus); None (flush) gives the rest, then None to flush the graph."""
-        blocks = [self.stretch.push(part.to_ndarray()) for part in self.to_float.resample(frame)]
+        blocks = [self.stretch.push(frame_array(part)) for part in self.to_float.resample(frame)]
         if frame is None:
             blocks.append(self.stretch.flush())
         frames = []
         for block in blocks:
             if block.shape[1]:
-                out = av.AudioFrame.from_ndarray(np.ascontiguousarray(block), format="fltp",
-                                                 layout=self.layout)
-                out.sample_rate = self.rate
-                frames.append(out)
+                frames.append(array_frame(block, "fltp", self.layout, self.rate))
         return frames + ([None] if frame is None else [])
 
     def _start(self, frame: av.AudioFrame) -> None:
@@ -344,16 +422,18 @@ class StretchedAudio:
         self.next_sample = round(self.time_map.to_output(first) * self.output_rate)
         self.layout = named_layout(frame.layout)
         resample = [("aresample", str(self.output_rate))] if self.output_rate != self.rate else []
+        # to the encoder's layout: a relabel (channels named by count) or a remix (Opus)
+        relabel = [("aformat", f"channel_layouts={self.encode_layout}")] \
+            if self.encode_layout != frame.layout.name else []
         if self.mode == "stretch" and self.time_map.factor > 1:
             self.to_float = av.AudioResampler(format="fltp", layout=self.layout, rate=self.rate)
             self.stretch = TimeStretch(len(frame.layout.channels), self.rate,
                                        self.time_map.factor)
             self.next_sample += round(stretch_lag(self.time_map.factor, self.rate)
                                       * Fraction(self.output_rate, self.rate))
-            self.graph = _configured_graph("fltp", self.layout, self.rate, resample)
+            self.graph = _configured_graph("fltp", self.layout, self.rate,
+                                           resample + relabel)
         else:
-            relabel = [("aformat", f"channel_layouts={self.layout}")] \
-                if self.layout != frame.layout.name else []
             # factor 1 (re-encoded for a container that cannot hold the codec): no filter
             slow = pitch_filters(self.time_map.factor, self.rate) \
                 if self.mode == "pitch" and self.time_map.factor > 1 else []

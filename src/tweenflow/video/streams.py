@@ -39,6 +39,7 @@ class StreamInfo:
     muxer_codec: str
     language: str = ""
     cover_art: bool = False     # a video stream holding one still (attached picture)
+    channels: int = 0           # audio: its channel count
 
     def describe(self) -> str:
         language = f", {self.language}" if self.language and self.language != "und" else ""
@@ -84,11 +85,14 @@ def plan_streams(streams: list[StreamInfo], video_index: int, suffix: str,
                 action = StreamAction(stream, "copy") if fits else \
                     StreamAction(stream, "drop", reason=cannot_hold)
         elif stream.kind == "audio":
-            encoder = output_codec(supported)
+            encoder = output_codec(supported, stream.channels)
             if slowmo and slowmo_audio == "drop":
                 action = StreamAction(stream, "drop", reason="--slowmo-audio drop")
             elif (slowmo or not fits) and encoder is None:
-                action = StreamAction(stream, "drop", reason=f"no audio encoder for {suffix}")
+                many = output_codec(supported) is not None
+                action = StreamAction(stream, "drop", reason=(
+                    f"no audio encoder for {suffix} takes {stream.channels} channels (Opus "
+                    "does: write .mkv or .webm)") if many else f"no audio encoder for {suffix}")
             elif slowmo:
                 action = StreamAction(stream, "stretch", target=encoder)
             else:
@@ -133,7 +137,8 @@ def describe_streams(container: av.container.InputContainer) -> list[StreamInfo]
         muxer_codec = context.codec.name if context is not None else codec
         described.append(StreamInfo(
             stream.index, stream.type, codec, muxer_codec, stream.metadata.get("language", ""),
-            bool(stream.disposition & av.stream.Disposition.attached_pic)))
+            bool(stream.disposition & av.stream.Disposition.attached_pic),
+            context.channels if stream.type == "audio" and context is not None else 0))
     return described
 
 
