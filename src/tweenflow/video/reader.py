@@ -24,6 +24,12 @@ _RGB_SAFE_COLORSPACES = {1, 4, 5, 6, 7, 9}   # matrices swscale converts (6 = SM
 # within 0.01 levels on average.
 CONVERSION_FLAGS = (Interpolation.BILINEAR | Interpolation.ACCURATE_RND
                     | Interpolation.FULL_CHR_H_INT | Interpolation.FULL_CHR_H_INP)
+# The same for 16-bit RGB out, with a bicubic chroma filter: swscale's bilinear one (two taps)
+# from vertically subsampled chroma (4:2:0, 4:4:0, NV12, P010) to 16-bit RGB with full chroma
+# interpolation puts colours 30-50 levels off (green lost), so every 10-bit HEVC/AV1 input was
+# read wrong; bicubic is within 0.2 levels there and equals bilinear on 4:2:2 and 4:4:4.
+HIGH_DEPTH_CONVERSION_FLAGS = (Interpolation.BICUBIC | Interpolation.ACCURATE_RND
+                               | Interpolation.FULL_CHR_H_INT | Interpolation.FULL_CHR_H_INP)
 
 
 @dataclass(frozen=True)
@@ -215,4 +221,5 @@ def to_rgb(frame: av.VideoFrame, colour: ColourInfo, high_depth: bool = False,
     return frame.reformat(format=layout, src_colorspace=colour.colorspace,
                           dst_colorspace=colour.colorspace,
                           src_color_range=colour.color_range, dst_color_range=FULL_RANGE,
-                          interpolation=CONVERSION_FLAGS).to_ndarray()
+                          interpolation=HIGH_DEPTH_CONVERSION_FLAGS if high_depth
+                          else CONVERSION_FLAGS).to_ndarray()
