@@ -124,3 +124,24 @@ def test_a_codec_without_alpha_drops_it_with_a_note(tmp_path):
     assert any(note.startswith("alpha dropped: h264 cannot store it") for note in result.notes)
     got_format, _ = decoded_rgba(tmp_path / "out.mp4")
     assert got_format == "yuv420p"
+
+
+# `tweenflow video` runs files in segments (tweenflow.convert_video): ProRes could not go in a
+# segment's own temporary file (a traceback), and VP9 keeps its alpha in packet side data,
+# which a segment's packets do not carry (the alpha was lost on the way in and out)
+@pytest.mark.parametrize("codec,suffix", [("prores", ".mov"), ("vp9", ".webm")])
+def test_the_segmented_conversion_keeps_alpha(tmp_path, codec, suffix):
+    from tweenflow import convert_video as convert_in_segments
+    if codec == "prores":
+        source = write_alpha_video(tmp_path / "in.mov", sprite_frames(3, np.uint16),
+                                   "prores_ks", "yuva444p10le", {"profile": "4"})
+    else:
+        source = write_alpha_video(tmp_path / "in.webm", sprite_frames(3), "libvpx-vp9",
+                                   "yuva420p", {"crf": "10", "b": "0"})
+    target = tmp_path / f"out{suffix}"
+    result = convert_in_segments(source, target, multi=2, engine="classical", codec=codec,
+                                 **({"crf": 10} if codec == "vp9" else {}))
+    assert result.interpolated == 2
+    got_format, frames = decoded_rgba(target, "libvpx-vp9" if codec == "vp9" else None)
+    assert got_format == ("yuva420p" if codec == "vp9" else "yuva444p12le")
+    check_moved_alpha(frames)

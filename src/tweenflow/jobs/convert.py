@@ -86,13 +86,14 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     if ray and spec.runtime.threads is None:     # one thread per worker: workers fill the CPUs
         spec = dataclasses.replace(spec, runtime=dataclasses.replace(spec.runtime, threads=1))
     encoding = Encoding(codec, crf, preset, pix_fmt, lossless)
+    one_piece_options = dict(scene_cut_threshold=scene_cut_threshold, dedup=dedup,
+                             input_fps=input_fps, max_frames=max_frames, codec=codec, crf=crf,
+                             preset=preset, pix_fmt=pix_fmt, lossless=lossless,
+                             overwrite=overwrite, stream=stream, slowmo_audio=slowmo_audio)
     segmentable = input_path.is_file() and output_path.suffix.lower() in VIDEO_SUFFIXES
     if not segmentable:
         return _one_piece(input_path, output_path, retime, engine, spec, ray, progress,
-                          scene_cut_threshold=scene_cut_threshold, dedup=dedup,
-                          input_fps=input_fps, max_frames=max_frames, codec=codec, crf=crf,
-                          preset=preset, pix_fmt=pix_fmt, lossless=lossless,
-                          overwrite=overwrite, stream=stream, slowmo_audio=slowmo_audio)
+                          "image folders are", **one_piece_options)
     if ray and isinstance(engine, Engine):
         raise InputError("with Ray, give the engine by name (each worker builds its own)")
     pipeline.check_max_frames(max_frames)
@@ -106,6 +107,11 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     result = JobResult(timings={"open": 0.0, "read": 0.0, "mux": 0.0})
     settings, notes = encoder_settings(encoding, output_path.suffix.lower(), info.high_depth,
                                        info.alpha, info.hdr)
+    if info.alpha_in_side_data or (settings.has_alpha and settings.codec.name == "vp9"):
+        # VP9 keeps its alpha in packet side data, which a segment's plain packets cannot
+        # carry (PyAV makes no side data from bytes)
+        return _one_piece(input_path, output_path, retime, engine, spec, ray, progress,
+                          "VP9 videos with alpha are", **one_piece_options)
     result.notes += notes
     index = index_frames(info)
     times = _checked_times(info, index, max_frames)
@@ -254,8 +260,10 @@ def _threads_used(spec: EngineSpec) -> int:
 
 
 def _one_piece(input_path: Path, output_path: Path, retime: Retime, engine: str | Engine,
-               spec: EngineSpec, ray: Any, progress: Any, **options: Any) -> VideoResult:
-    """Image folders in or out: the one-piece pipeline, in this process."""
+               spec: EngineSpec, ray: Any, progress: Any, what: str, **options: Any
+               ) -> VideoResult:
+    """Image folders in or out, VP9 alpha: the one-piece pipeline, in this process. what:
+    the inputs that need it, for the note with --ray (\"image folders are\")."""
     if isinstance(engine, str) and spec.options:    # else the pipeline builds it after its checks
         engine = spec.create()
     value: Any = retime.value
@@ -263,8 +271,7 @@ def _one_piece(input_path: Path, output_path: Path, retime: Retime, engine: str 
     result = pipeline.convert_video(input_path, output_path, engine=engine,
                                     progress=progress is True, **options, **kwargs)
     if ray:
-        result.notes.append("image folders are converted in one piece on this machine "
-                            "(not on Ray)")
+        result.notes.append(f"{what} converted in one piece on this machine (not on Ray)")
     if not (progress is None or isinstance(progress, bool)):
         progress.update(result.frames_out)
     return result

@@ -104,7 +104,8 @@ def run_segment(task: SegmentTask, engine: Engine,
     result = VideoResult()
     started, cpu_started = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory(prefix="tweenflow-segment-") as folder:
-        path = Path(folder) / f"segment_{segment.number:05d}.mp4"
+        # Matroska holds every codec of the table (an MP4 refused ProRes: a traceback)
+        path = Path(folder) / f"segment_{segment.number:05d}.mkv"
         info = task.info
         writer = VideoWriter(path, info.width, info.height, task.output.time_base,
                              task.output.rate, info.colour, info.rotation,

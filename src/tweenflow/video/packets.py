@@ -65,8 +65,9 @@ class Packet:
 
 @dataclass(frozen=True)
 class PacketWindow:
-    """What a decoder elsewhere needs: the codec, its extradata and the packets, in decode
-    order, from a keyframe on."""
+    """What a decoder elsewhere needs: the codec and the parameters the container gives it
+    (extradata; pixel format, bits per pixel and fourcc, without which QuickTime RLE, Ut Video
+    and raw video cannot open) and the packets, in decode order, from a keyframe on."""
 
     codec: str
     extradata: bytes | None
@@ -74,6 +75,9 @@ class PacketWindow:
     height: int
     time_base: Fraction
     packets: list[Packet]
+    pix_fmt: str | None = None
+    bits_per_coded_sample: int = 0
+    codec_tag: str = ""
 
 
 def index_frames(info: VideoInfo) -> FrameIndex:
@@ -122,7 +126,8 @@ def read_window(info: VideoInfo, index: FrameIndex, begin: int, end: int) -> Pac
             if len(packets) == len(wanted):
                 break
         window = PacketWindow(context.name, context.extradata, context.width, context.height,
-                              index.time_base, packets)
+                              index.time_base, packets, context.pix_fmt,
+                              context.bits_per_coded_sample, context.codec_tag)
     except av.error.FFmpegError as error:
         raise InputError(f"{info.path}: cannot read packets: {error.strerror or error}") from None
     finally:
@@ -143,6 +148,11 @@ def decode_window(info: VideoInfo, window: PacketWindow,
     if window.extradata:
         context.extradata = window.extradata
     context.width, context.height = window.width, window.height
+    if window.pix_fmt:
+        context.pix_fmt = window.pix_fmt
+    context.bits_per_coded_sample = window.bits_per_coded_sample
+    if window.codec_tag:
+        context.codec_tag = window.codec_tag
     context.thread_count = 1      # as in reader.read_frames: the cores belong to the engine
     time_base = window.time_base
     try:

@@ -60,6 +60,7 @@ class VideoInfo:
     high_depth: bool = False     # more than 8 bits per sample: frames decode as uint16
     alpha: bool = False          # an alpha channel: frames decode as RGBA
     hdr: HdrMetadata = HdrMetadata()
+    alpha_in_side_data: bool = False    # VP9 with alpha: the alpha rides in packet side data
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
         return VideoInfo(path, context.width, context.height, Fraction(stream.time_base),
                          Fraction(rate), stream.frames or None, colour, rotation,
                          bool(container.streams.audio), False, stream.index, high_depth,
-                         alpha, hdr)
+                         alpha, hdr, alpha and _vp9_alpha(stream))
     except av.error.FFmpegError as error:
         raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
     finally:
@@ -187,13 +188,18 @@ def decode(container: av.container.InputContainer, stream: av.video.stream.Video
            ) -> Iterator[av.VideoFrame]:
     """The stream's frames. VP9 with alpha (WebM/MKV "alpha_mode") is decoded by libvpx, which
     reads the alpha layer that FFmpeg's own VP9 decoder ignores."""
-    if stream.codec_context.name != "vp9" or stream.metadata.get("alpha_mode") != "1":
+    if not _vp9_alpha(stream):
         yield from container.decode(stream)
         return
     context = av.CodecContext.create("libvpx-vp9", "r")
     context.thread_count = 1
     for packet in container.demux(stream):
         yield from context.decode(packet)
+
+
+def _vp9_alpha(stream: av.video.stream.VideoStream) -> bool:
+    """VP9 with an alpha layer (Matroska BlockAdditional side data, "alpha_mode" 1)."""
+    return stream.codec_context.name == "vp9" and stream.metadata.get("alpha_mode") == "1"
 
 
 def _like_first(rgb: np.ndarray, info: VideoInfo, image: Path) -> np.ndarray:
