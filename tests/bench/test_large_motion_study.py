@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from tweenflow.bench import large_motion_study as study
+from tweenflow.engines.fusion import robust_mean
 
 
 def _frames(seed: int = 0):
@@ -34,6 +35,26 @@ def test_selectors_keep_one_members_pixels():
         from_first = np.all(out == noisy, axis=2)
         from_second = np.all(out == shifted, axis=2)
         assert np.all(from_first | from_second)    # never a mix: every pixel is one member's
+
+
+def test_majority_takes_the_member_most_others_agree_with():
+    """Three members agree on the truth in the left half, where the fourth is shifted; in the
+    right half two are noisy in different ways: the choice never mixes members, takes an
+    agreeing member on the left, and the chosen frame's fine band sits on the mean's coarse
+    band with coarse_sigma."""
+    truth, noisy = _frames(4)
+    shifted = np.roll(truth, 5, axis=1)
+    other_noise = _frames(5)[1]
+    members = [shifted, truth.copy(), truth.copy(), truth.copy()]
+    members[1][:, 32:], members[2][:, 32:] = noisy[:, 32:], other_noise[:, 32:]
+    out = study.by_majority(4)(members, study.InBetween(truth, truth, 0.5, truth))
+    assert np.array_equal(out[:, :20], truth[:, :20])
+    assert np.all(np.any([np.all(out == m, axis=2) for m in members], axis=0))
+    flat = [np.full((48, 64, 3), level, np.uint8) for level in (96, 98, 100, 102, 104, 107)]
+    mixed = study.by_majority(4, coarse_sigma=2.0)(flat, study.InBetween(truth, truth, 0.5,
+                                                                          truth))
+    level = float(robust_mean(flat)[0, 0, 0])       # the others' coarse band: all flat
+    assert level not in (100, 102) and np.all(np.abs(mixed.astype(float) - level) <= 0.5)
 
 
 def test_mean_uses_only_the_first_members():

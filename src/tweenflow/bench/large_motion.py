@@ -62,6 +62,8 @@ STRATEGIES: dict[str, Callable[[Runtime], Engine]] = {
     "rife4 direct": _rife4("never"),
     "rife4 recursive": _rife4("always"),
     "rife4": _rife4("auto"),
+    "rife4 resampled once": lambda runtime: create_engine("rife4", runtime=runtime,
+                                                          resample_once=True),
     "rife4 + mirror": _augmented("rife4", [IDENTITY, MIRROR]),
     "rife4 + mirror + reverse": _augmented(
         "rife4", [IDENTITY, MIRROR, REVERSE, Augmentation(mirror=True, reverse=True)]),

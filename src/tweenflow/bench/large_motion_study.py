@@ -4,7 +4,8 @@
         [--members "rife4,rife4 mirror,classical,classical mirror"]
 
 Renders every in-between of the sets once with each member engine (rife4, rife3 at full and
-half scale, classical; each also on the mirrored pair), then scores ways of combining the
+half scale, classical; each also on the mirrored pair; rife4 also on the reversed pair and both,
+and rife4 and rife3 with their recursion resampled once), then scores ways of combining the
 members' frames, from the same frames, with PSNR, sharpness and edge agreement (bench.metrics):
 
 - each member alone, and the outlier-robust mean (fusion's rule) of several member sets: what
@@ -21,6 +22,10 @@ members' frames, from the same frames, with PSNR, sharpness and edge agreement (
 - a selector with no consensus: per region, the sharp member that the inputs explain best (each
   input warped onto the member along a DIS flow member -> input; a ghost or a tear has no
   source in either input).
+- a selector by majority among four rife4 runs (as is, mirrored, reversed, both): per region
+  the run nearest the other three;
+- rife4's and rife3's recursion with each frame rendered once from the inputs
+  (`resample_once`), alone, averaged and as placement's and fusion's members.
 
 The numbers say which of issue 18's floors a choice among these members can meet at all, and
 which rule comes how close (BENCHMARKS.md, "Sharpness at large motion").
@@ -39,20 +44,29 @@ import numpy as np
 from tweenflow.api import render_times
 from tweenflow.bench import datasets
 from tweenflow.bench.metrics import edge_agreement, moving_area, psnr, sharpness
-from tweenflow.engines.augment import MIRROR, AugmentedEngine
+from tweenflow.engines.augment import (IDENTITY, MIRROR, REVERSE, Augmentation,
+                                       AugmentedEngine)
 from tweenflow.engines.base import Engine, Runtime, create_engine
 from tweenflow.engines.classical import DIS_PRESETS, warp_backward
 from tweenflow.engines.fusion import robust_mean
 from tweenflow.engines.placement import place
 
-# member name -> (engine, scale, mirrored)
+MIRROR_REVERSE = Augmentation(mirror=True, reverse=True)
+HALF, ONCE = {"scale": 0.5}, {"resample_once": True}
+# member name -> (engine, its options, augmentation)
 MEMBERS = {
-    "rife4": ("rife4", 1.0, False), "rife4 mirror": ("rife4", 1.0, True),
-    "rife3": ("rife3", 1.0, False), "rife3 mirror": ("rife3", 1.0, True),
-    "rife3 half": ("rife3", 0.5, False), "rife3 half mirror": ("rife3", 0.5, True),
-    "classical": ("classical", 1.0, False), "classical mirror": ("classical", 1.0, True),
+    "rife4": ("rife4", {}, IDENTITY), "rife4 mirror": ("rife4", {}, MIRROR),
+    "rife3": ("rife3", {}, IDENTITY), "rife3 mirror": ("rife3", {}, MIRROR),
+    "rife3 half": ("rife3", HALF, IDENTITY), "rife3 half mirror": ("rife3", HALF, MIRROR),
+    "classical": ("classical", {}, IDENTITY), "classical mirror": ("classical", {}, MIRROR),
+    "rife4 reverse": ("rife4", {}, REVERSE), "rife4 mirror reverse": ("rife4", {}, MIRROR_REVERSE),
+    # a recursion's frames rendered from the inputs (RifeEngine's resample_once)
+    "rife4 once": ("rife4", ONCE, IDENTITY), "rife4 once mirror": ("rife4", ONCE, MIRROR),
+    "rife3 once": ("rife3", ONCE, IDENTITY), "rife3 once mirror": ("rife3", ONCE, MIRROR),
 }
 RIFE4S = ("rife4", "rife4 mirror")
+RIFE4X4 = RIFE4S + ("rife4 reverse", "rife4 mirror reverse")
+RIFE4_ONCE = ("rife4 once", "rife4 once mirror")
 CLASSICALS = ("classical", "classical mirror")
 FUSION = RIFE4S + ("rife3", "rife3 mirror") + CLASSICALS     # the fusion engine's members
 SELECT_SIGMA = 4.0      # a selector's region: Gaussian window of this sigma (pixels)
@@ -131,6 +145,29 @@ def oracle(frames: list[np.ndarray], target: InBetween) -> np.ndarray:
     reference = target.truth.astype(np.float32)
     return _take(frames, [-_smooth(np.abs(f.astype(np.float32) - reference).sum(2))
                           for f in frames])
+
+
+def _on_coarse_band(chosen: np.ndarray, frames: list[np.ndarray], sigma: float) -> np.ndarray:
+    """The chosen frame's fine band on the coarse band (Gaussian, `sigma` px) of the robust mean
+    of all frames: placement's split (sigma 0: the chosen frame as it is)."""
+    if sigma <= 0:
+        return chosen
+    chosen = chosen.astype(np.float32)
+    return _uint8(_low_pass(robust_mean(frames), sigma) + chosen - _low_pass(chosen, sigma))
+
+
+def by_majority(count: int, coarse_sigma: float = 0.0) -> Rule:
+    """One of the first `count` frames per region: the one nearest all the others (the sum of
+    its colour distances to them, smoothed), so that the place most of them agree on wins
+    without a blurred consensus as the judge. coarse_sigma > 0: the robust mean of all frames'
+    coarse band + the chosen frame's fine band (placement's split)."""
+    def rule(frames, target):
+        candidates = [frame.astype(np.float32) for frame in frames[:count]]
+        chosen = _take(frames[:count], [-_smooth(sum(np.abs(frame - other).sum(2)
+                                                     for other in candidates))
+                                        for frame in candidates])
+        return _on_coarse_band(chosen, frames, coarse_sigma)
+    return rule
 
 
 def placement(sharp: int) -> Rule:
@@ -219,11 +256,7 @@ def explained_by_inputs(candidates: int, sigma: float = EXPLAIN_SIGMA,
         chosen = _take(frames[:candidates],
                        [-_low_pass(unexplained(frame, target), sigma)
                         for frame in frames[:candidates]])
-        if coarse_sigma <= 0:
-            return chosen
-        chosen = chosen.astype(np.float32)
-        return _uint8(_low_pass(robust_mean(frames), coarse_sigma) + chosen
-                      - _low_pass(chosen, coarse_sigma))
+        return _on_coarse_band(chosen, frames, coarse_sigma)
     return rule
 
 
@@ -252,13 +285,22 @@ ROWS: dict[str, tuple[tuple[str, ...], Rule]] = {
     "select rife4 x2 by what the inputs explain (no consensus)": (RIFE4S, explained_by_inputs(2)),
     "the same + the coarse band of the mean of rife4 x2, classical x2":
         (RIFE4S + CLASSICALS, explained_by_inputs(2, coarse_sigma=2.0)),
+    "oracle among rife4 x4 (as is, mirrored, reversed, both)": (RIFE4X4, oracle),
+    "mean: rife4 x4": (RIFE4X4, mean_of(4)),
+    "select rife4 x4 by majority (nearest the others)": (RIFE4X4, by_majority(4)),
+    "the same + the coarse band of the mean of rife4 x4, classical x2":
+        (RIFE4X4 + CLASSICALS, by_majority(4, coarse_sigma=2.0)),
+    "mean: rife4 once x2": (RIFE4_ONCE, mean_of(2)),
+    "placement with rife4 once x2 as the sharp members": (RIFE4_ONCE + CLASSICALS, placement(2)),
+    "mean: fusion's members, rife4 and rife3 resampled once": (
+        RIFE4_ONCE + ("rife3 once", "rife3 once mirror") + CLASSICALS, mean_of(6)),
 }
 
 
 def member_engine(name: str, runtime: Runtime) -> Engine:
-    engine_name, scale, mirrored = MEMBERS[name]
-    engine = create_engine(engine_name, runtime=runtime, scale=scale)
-    return AugmentedEngine(engine, MIRROR) if mirrored else engine
+    engine_name, options, augmentation = MEMBERS[name]
+    engine = create_engine(engine_name, runtime=runtime, **options)
+    return AugmentedEngine(engine, augmentation) if augmentation != IDENTITY else engine
 
 
 def render_members(set_name: str, data_dir: Path, runtime: Runtime, names: Sequence[str]

@@ -171,6 +171,12 @@ def _blend(img0: torch.Tensor, img1: torch.Tensor, flow: torch.Tensor,
     return backward_warp(img0, flow[:, :2]) * alpha + backward_warp(img1, flow[:, 2:4]) * (1 - alpha)
 
 
+def _result(img0: torch.Tensor, img1: torch.Tensor, flow: torch.Tensor, mask: torch.Tensor,
+            with_weight: bool) -> tuple:
+    frame = _blend(img0, img1, flow, mask)
+    return (frame, flow, torch.sigmoid(mask)) if with_weight else (frame, flow)
+
+
 def _swap_directions(flow: torch.Tensor) -> torch.Tensor:
     return torch.cat((flow[:, 2:4], flow[:, :2]), 1)
 
@@ -245,21 +251,22 @@ class IFNet(nn.Module):
     def forward(self, img0: torch.Tensor, img1: torch.Tensor, t: float = 0.5,
                 scale: float = 1.0, feat0: torch.Tensor | None = None,
                 feat1: torch.Tensor | None = None,
-                flow_prior: FlowPrior | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                flow_prior: FlowPrior | None = None, with_weight: bool = False) -> tuple:
         """Predict the frame at time t between img0 and img1.
 
         img0, img1: (N, 3, H, W) float in [0, 1], H and W multiples of pad_multiple / scale;
             or (N, 4, H, W) premultiplied RGBA: the network sees the RGB only, the alpha is
             warped and blended with the final flow and mask like the colour.
         feat0/feat1: precomputed `encode_features` of the RGB (computed here when None).
-        Returns (frame (N, C, H, W), flow (N, 4, H, W)), C the inputs'; v3 models ignore t
-        (always 0.5).
+        Returns (frame (N, C, H, W), flow (N, 4, H, W)), C the inputs'; with_weight: also the
+        blend weight of img0 (N, 1, H, W) in [0, 1]. v3 models ignore t (always 0.5).
         """
         scales = [s / scale for s in self.config.scales]
         carried0, carried1 = img0, img1      # what the final blend warps: all channels
         img0, img1 = img0[:, :3], img1[:, :3]
         if self.config.block_kind == "v3":
-            return self._forward_v3(img0, img1, carried0, carried1, scales, flow_prior)
+            flow, mask = self._forward_v3(img0, img1, scales, flow_prior)
+            return _result(carried0, carried1, flow, mask, with_weight)
         if self.config.head_channels:
             feat0 = self.encode(img0) if feat0 is None else feat0
             feat1 = self.encode(img1) if feat1 is None else feat1
@@ -282,9 +289,9 @@ class IFNet(nn.Module):
                 flow = flow + flow_delta
             if flow_prior is not None:
                 flow = flow_prior.apply(flow, i)
-        return _blend(carried0, carried1, flow, mask), flow
+        return _result(carried0, carried1, flow, mask, with_weight)
 
-    def _forward_v3(self, img0, img1, carried0, carried1, scales, flow_prior):
+    def _forward_v3(self, img0, img1, scales, flow_prior):
         n, _, height, width = img0.shape
         flow = img0.new_zeros((n, 4, height, width))
         mask = img0.new_zeros((n, 1, height, width))
@@ -302,4 +309,4 @@ class IFNet(nn.Module):
             mask = mask + (mask_both[:n] - mask_both[n:]) / 2
             if flow_prior is not None:
                 flow = flow_prior.apply(flow, i)
-        return _blend(carried0, carried1, flow, mask), flow
+        return flow, mask

@@ -309,7 +309,7 @@ class PyramidIFNet:
     def forward(self, img0: torch.Tensor, img1: torch.Tensor, t: float | torch.Tensor = 0.5,
                 scale: float = 1.0, feat0: torch.Tensor | None = None,
                 feat1: torch.Tensor | None = None, flow_prior: FlowPrior | None = None,
-                sources: NhwcSources | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                sources: NhwcSources | None = None, with_weight: bool = False) -> tuple:
         """As `IFNet.forward` for one pair: (frame (N, C, H, W), flow (N, 4, H, W)), here NCHW
         views of channels-last memory, N the number of times t, C the inputs' channels (3, or
         4 for premultiplied RGBA, whose alpha only the final blend moves). The inputs (and
@@ -351,7 +351,8 @@ class PyramidIFNet:
         if scales[-1] != 1:   # the last block ran at another resolution than the input's
             flow, mask = resize_nhwc(flow, height, width), resize_nhwc(mask, height, width)
         frame = blend(sources, flow, mask)
-        return frame.permute(0, 3, 1, 2), flow.permute(0, 3, 1, 2)
+        result = frame.permute(0, 3, 1, 2), flow.permute(0, 3, 1, 2)
+        return result + (torch.sigmoid(mask).permute(0, 3, 1, 2),) if with_weight else result
 
     __call__ = forward
 
