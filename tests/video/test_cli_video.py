@@ -124,6 +124,47 @@ def test_truncated_file_leaves_no_output(pan_video, tmp_path):
     assert not (tmp_path / "out.mp4").exists() and leftovers(tmp_path) == []
 
 
+# Matroska lists no frame count: a file cut short, or damaged so that its demuxer stops early,
+# read as a shorter video and converted "successfully"; its DURATION tag says where it ends
+@pytest.mark.parametrize("damage", ["cut", "overwritten"])
+def test_truncated_or_damaged_matroska_leaves_no_output(tmp_path, damage):
+    source = write_video(tmp_path / "long.mkv", moving_frames(40))
+    data = bytearray(source.read_bytes())
+    middle = len(data) // 2
+    if damage == "cut":
+        data = data[:len(data) * 2 // 3]
+    else:
+        data[middle:middle + 300] = bytes(300)
+    broken = tmp_path / "broken.mkv"
+    broken.write_bytes(bytes(data))
+    completed = tweenflow(broken, "-o", tmp_path / "out.mp4", "--multi", "2")
+    one_error_line(completed, "broken.mkv", "truncated or damaged")
+    assert not (tmp_path / "out.mp4").exists() and leftovers(tmp_path) == []
+
+
+# FFmpeg's DURATION tag is where the track ends (not how long it lasts), and a last frame may
+# show for long: neither is a truncated file
+@pytest.mark.parametrize("first, last_duration", [(3, 40), (0, 3000)])
+def test_complete_matroska_is_not_taken_for_truncated(tmp_path, first, last_duration):
+    source = tmp_path / "complete.mkv"
+    with av.open(str(source), "w") as container:
+        stream = container.add_stream("ffv1", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv444p"
+        stream.time_base = stream.codec_context.time_base = Fraction(1, 1000)
+        for index, frame in enumerate(moving_frames(6)):
+            video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            video_frame.pts = 1000 * first + 40 * index
+            for packet in stream.encode(video_frame):
+                packet.duration = last_duration if index == 5 else 40
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    completed = tweenflow(source, "-o", tmp_path / "out.mp4", "--multi", "2")
+    assert completed.returncode == 0, completed.stderr
+    times, _ = read_video(tmp_path / "out.mp4")
+    assert len(times) == 12 and times[0] == first
+
+
 # FFmpeg drops an mp4 track that has no frames, so a 0-frame file reads as "no video stream"
 @pytest.mark.parametrize("count, message", [(0, "has no video"),
                                             (1, "has only one frame")])

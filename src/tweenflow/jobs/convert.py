@@ -28,7 +28,7 @@ from tweenflow.video import pipeline, scenes
 from tweenflow.video.dedup import parse_dedup
 from tweenflow.video.packets import FrameIndex, av_packet, index_frames, read_window
 from tweenflow.video.pipeline import SPAN_CONTEXT_FRAMES, VideoResult
-from tweenflow.video.reader import VideoInfo, probe
+from tweenflow.video.reader import VideoInfo, check_complete, probe
 from tweenflow.video.schedule import Retime, nominal_rate, output_time_base, retime_from
 from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
 from tweenflow.video.streams import CarriedStreams
@@ -284,6 +284,10 @@ def _checked_times(info: VideoInfo, index: FrameIndex, max_frames: int | None
             and (max_frames is None or len(times) < max_frames):
         raise InputError(f"{info.path}: truncated or damaged: holds {len(times)} of the "
                          f"{info.frame_count} frames the file lists")
+    if times and (max_frames is None or len(times) < max_frames):
+        last_end = times[-1] + 1 / info.rate
+        check_complete(info, last_end if index.end is None
+                       else max(last_end, index.end * index.time_base))
     times = times[:max_frames]
     if len(times) < 2:
         raise InputError(f"{info.path}: has only one frame; at least two are needed")

@@ -31,6 +31,7 @@ class FrameIndex:
     pts: list[int]
     keyframes: list[int]
     decode_order: list[int]
+    end: int | None = None      # the latest pts + duration of any packet (None: no durations)
 
     @property
     def times(self) -> list[Fraction]:
@@ -83,7 +84,7 @@ class PacketWindow:
 def index_frames(info: VideoInfo) -> FrameIndex:
     """Read every packet header of the first video stream (no decoding)."""
     container = open_video(info.path)
-    decode_order, keyframes = [], []
+    decode_order, keyframes, end = [], [], None
     try:
         stream = container.streams[info.stream_index]
         for packet in container.demux(stream):
@@ -92,6 +93,8 @@ def index_frames(info: VideoInfo) -> FrameIndex:
             if packet.pts is None:
                 raise InputError(f"{info.path}: frame {len(decode_order)} has no timestamp")
             decode_order.append(packet.pts)
+            if packet.duration:
+                end = max(end or 0, packet.pts + packet.duration)
             if packet.is_keyframe:
                 keyframes.append(packet.pts)
     except av.error.FFmpegError as error:
@@ -101,7 +104,8 @@ def index_frames(info: VideoInfo) -> FrameIndex:
         container.close()
     if not decode_order:
         raise InputError(f"{info.path}: has no video frames")
-    return FrameIndex(info.time_base, sorted(decode_order), sorted(keyframes), decode_order)
+    return FrameIndex(info.time_base, sorted(decode_order), sorted(keyframes), decode_order,
+                      end)
 
 
 def read_window(info: VideoInfo, index: FrameIndex, begin: int, end: int) -> PacketWindow:

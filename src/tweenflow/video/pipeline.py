@@ -24,7 +24,7 @@ from tweenflow.video import scenes
 from tweenflow.video.audio import SLOWMO_AUDIO_MODES
 from tweenflow.video.dedup import (MAX_HELD_RUN, Drawing, distinct_drawings, looks_same,
                                    parse_dedup)
-from tweenflow.video.reader import TimedFrame, VideoInfo, probe, read_frames
+from tweenflow.video.reader import TimedFrame, VideoInfo, check_complete, probe, read_frames
 from tweenflow.video.schedule import (Retime, interval_outputs, nominal_rate, output_duration,
                                       output_time_base, retime_from)
 from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
@@ -270,6 +270,8 @@ def _retime(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
                          f"{info.frame_count} frames the file lists")
     final = last_decoded[0]
     end = final.time + (final.duration or result.last_gap or 1 / info.rate)
+    if not in_span and (max_frames is None or result.frames_in < max_frames):
+        check_complete(info, end)
     result.input_end = end
     grid = previous.times + [end]
     for pts0, pts1 in zip(grid, grid[1:]):

@@ -18,7 +18,8 @@ from tweenflow.video.encoding import HdrMetadata, hdr_from_side_data
 # Matrix and range when a file does not say: what players assume (SD -> BT.601, HD -> BT.709).
 BT601, BT709 = 5, 1
 LIMITED_RANGE, FULL_RANGE = 1, 2
-_RGB_SAFE_COLORSPACES = {1, 4, 5, 6, 7, 9}   # matrices swscale converts (6 = SMPTE170M = 601)
+_RGB_SAFE_COLORSPACES = {1, 4, 5, 6, 7, 9}
+LISTED_END_SLACK = Fraction(1, 2)   # matrices swscale converts (6 = SMPTE170M = 601)
 # YUV <-> RGB without swscale's default shortcuts: those round down and lose about 1 level of
 # luma per round trip (a visible darkening); with these flags decode + encode is lossless to
 # within 0.01 levels on average.
@@ -61,6 +62,7 @@ class VideoInfo:
     alpha: bool = False          # an alpha channel: frames decode as RGBA
     hdr: HdrMetadata = HdrMetadata()
     alpha_in_side_data: bool = False    # VP9 with alpha: the alpha rides in packet side data
+    listed_end: Fraction | None = None  # where the container says the stream ends (s), if known
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
         return VideoInfo(path, context.width, context.height, Fraction(stream.time_base),
                          Fraction(rate), stream.frames or None, colour, rotation,
                          bool(container.streams.audio), False, stream.index, high_depth,
-                         alpha, hdr, alpha and _vp9_alpha(stream))
+                         alpha, hdr, alpha and _vp9_alpha(stream), _matroska_end(stream))
     except av.error.FFmpegError as error:
         raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
     finally:
@@ -195,6 +197,28 @@ def decode(container: av.container.InputContainer, stream: av.video.stream.Video
     context.thread_count = 1
     for packet in container.demux(stream):
         yield from context.decode(packet)
+
+
+def _matroska_end(stream: av.video.stream.VideoStream) -> Fraction | None:
+    """The end of a Matroska track from its DURATION tag ("HH:MM:SS.nnnnnnnnn"; Matroska lists
+    no frame count). FFmpeg writes the time the track ends, other muxers its length, which is
+    never later: taken as an end time, neither says a complete file is cut short."""
+    text = stream.metadata.get("DURATION", "")
+    try:
+        hours, minutes, seconds = text.split(":")
+        return (int(hours) * 3600 + int(minutes) * 60) + Fraction(seconds)
+    except ValueError:
+        return None
+
+
+def check_complete(info: VideoInfo, end: Fraction) -> None:
+    """Refuse a video whose frames end (`end`, s) well before the end its container lists:
+    cut short, or damaged so that the demuxer stopped early (half a second of slack for
+    rounded tags)."""
+    if info.listed_end is not None and end < info.listed_end - LISTED_END_SLACK:
+        raise InputError(f"{info.path}: truncated or damaged: its frames end at "
+                         f"{float(end):.3f} s but the file says the video lasts to "
+                         f"{float(info.listed_end):.3f} s")
 
 
 def _vp9_alpha(stream: av.video.stream.VideoStream) -> bool:
