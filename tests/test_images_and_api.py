@@ -21,6 +21,21 @@ def test_write_then_read_round_trips(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["b.png"]  # no temporary left behind
 
 
+# Phones store photos as the sensor saw them plus an EXIF orientation; a pair read as stored
+# came out of `interpolate` on its side. Reference: OpenCV's own colour reader applies it.
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied(tmp_path, orientation):
+    from PIL import Image
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(texture(20, 36)).save(path, exif=exif, quality=95)
+    shown = cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    image = read_image(path)
+    assert image.shape == shown.shape == ((20, 36, 3) if orientation < 5 else (36, 20, 3))
+    assert np.array_equal(image, shown)
+
+
 def test_grayscale_is_expanded_to_rgb(tmp_path):
     gray = texture(16, 16)[..., 0]
     cv2.imwrite(str(tmp_path / "g.png"), gray)

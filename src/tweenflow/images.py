@@ -6,6 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from tweenflow.errors import InputError, OutputError
 from tweenflow.outputs import write_bytes_atomically
@@ -13,6 +14,10 @@ from tweenflow.outputs import write_bytes_atomically
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 HIGH_DEPTH_SUFFIXES = {".png", ".tif", ".tiff"}          # formats that store 16-bit samples
 ALPHA_SUFFIXES = {".png", ".tif", ".tiff", ".webp"}       # formats that store alpha
+# EXIF orientation (1-8) -> the stored picture turned as it is shown
+_ORIENTED = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+             5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
+             7: lambda a: np.rot90(a, -1)[::-1], 8: lambda a: np.rot90(a, 1)}
 
 
 def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
@@ -37,6 +42,9 @@ def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
     if image.dtype not in (np.uint8, np.uint16):
         raise InputError(f"{path}: {image.dtype} samples; tweenflow reads 8- and 16-bit images, "
                          f"convert it first")
+    turn = _ORIENTED.get(_exif_orientation(path))
+    if turn is not None:      # as viewers show it (IMREAD_UNCHANGED ignores the orientation)
+        image = np.ascontiguousarray(turn(image))
     if image.ndim == 2:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     channels = image.shape[2]
@@ -58,6 +66,18 @@ def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
             raise InputError(f"{path}: has transparency (alpha channel); flatten it first")
         return np.dstack([rgb, alpha])
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def _exif_orientation(path: Path) -> int:
+    """The EXIF orientation of a JPEG, TIFF or WebP (1, as stored, if none). PNG is not asked:
+    Pillow decodes a whole PNG to look for its EXIF."""
+    try:
+        with Image.open(path) as image:
+            if image.format not in ("JPEG", "MPO", "TIFF", "WEBP"):
+                return 1
+            return int(image.getexif().get(0x0112, 1))
+    except Exception:  # noqa: BLE001 - not for Pillow to judge: OpenCV decoded the file
+        return 1
 
 
 def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:
