@@ -165,6 +165,36 @@ def test_complete_matroska_is_not_taken_for_truncated(tmp_path, first, last_dura
     assert len(times) == 12 and times[0] == first
 
 
+def odd_sized_video(path):
+    with av.open(str(path), "w") as container:      # FFV1 stores 4:2:0 at odd sizes
+        stream = container.add_stream("ffv1", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 63, 47, "yuv420p"
+        for frame in moving_frames(4):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame[:47, :63].copy(),
+                                                                   format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+# 4:2:0 needs even sides: the writer repeats the last column and row, which changed the size
+# without a word
+@pytest.mark.parametrize("options, size", [([], (64, 48)), (["--pix-fmt", "yuv444p"], (63, 47))])
+def test_an_odd_size_is_kept_or_its_padding_said(tmp_path, options, size):
+    source = odd_sized_video(tmp_path / "odd.mkv")
+    completed = tweenflow(source, "-o", tmp_path / "out.mp4", "--multi", "2", *options)
+    assert completed.returncode == 0, completed.stderr
+    with av.open(str(tmp_path / "out.mp4")) as container:
+        frame = next(container.decode(video=0))
+    assert (frame.width, frame.height) == size
+    padded = [line for line in completed.stderr.splitlines() if "63x47" in line]
+    if size == (64, 48):
+        assert len(padded) == 1 and "64x48" in padded[0] and "--pix-fmt yuv444p" in padded[0]
+    else:
+        assert padded == []
+
+
 # FFmpeg drops an mp4 track that has no frames, so a 0-frame file reads as "no video stream"
 @pytest.mark.parametrize("count, message", [(0, "has no video"),
                                             (1, "has only one frame")])

@@ -96,6 +96,16 @@ class EncoderSettings:
         step_w, step_h = (1 << 8) // chroma_w, (1 << 8) // chroma_h
         return -(-width // step_w) * step_w, -(-height // step_h) * step_h
 
+    def padding_notes(self, width: int, height: int) -> list[str]:
+        """A line for the user when frames of that size are padded (none if they fit)."""
+        padded = self.padded_size(width, height)
+        if padded == (width, height):
+            return []
+        full_chroma = self.pix_fmt.replace("420", "444").replace("422", "444")
+        return [f"{width}x{height} written as {padded[0]}x{padded[1]} (last column/row "
+                f"repeated): {self.pix_fmt} needs even sides; --pix-fmt {full_chroma} or "
+                f"--codec ffv1 keeps the size"]
+
 
 @dataclass(frozen=True)
 class HdrMetadata:

@@ -107,7 +107,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         settings, notes = encoder_settings(
             Encoding(codec, crf, preset, pix_fmt, lossless), output_path.suffix.lower(),
             info.high_depth, info.alpha, info.hdr)
-        result.notes += notes
+        result.notes += notes + settings.padding_notes(info.width, info.height)
     if isinstance(engine, str):
         engine = create_engine(engine, scale=scale, runtime=runtime)
     if info.alpha:
