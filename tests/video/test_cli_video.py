@@ -195,6 +195,28 @@ def test_an_odd_size_is_kept_or_its_padding_said(tmp_path, options, size):
         assert padded == []
 
 
+# Frames whose times repeat or go back (broken muxing) are refused naming the file and the
+# times (the message named neither)
+@pytest.mark.parametrize("pts", [[0, 40, 40, 80, 120], [0, 40, 80, 60, 120]])
+@pytest.mark.parametrize("output", ["out.mp4", "frames"])
+def test_repeated_or_backward_times_are_one_line_naming_the_file(tmp_path, pts, output):
+    source = tmp_path / "stamps.mkv"
+    with av.open(str(source), "w") as container:      # intra-only: any pts order muxes
+        stream = container.add_stream("ffv1", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv444p"
+        stream.time_base = stream.codec_context.time_base = Fraction(1, 1000)
+        for index, frame in enumerate(moving_frames(len(pts))):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                packet.pts, packet.dts = pts[index], index
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    completed = tweenflow(source, "-o", tmp_path / output, "--multi", "2")
+    repeated = pts[2] == pts[1]
+    one_error_line(completed, "stamps.mkv", "must increase", "0.040 s" if repeated else "0.060 s")
+    assert not (tmp_path / output).exists() and leftovers(tmp_path) == []
+
+
 # FFmpeg drops an mp4 track that has no frames, so a 0-frame file reads as "no video stream"
 @pytest.mark.parametrize("count, message", [(0, "has no video"),
                                             (1, "has only one frame")])

@@ -280,6 +280,10 @@ def _one_piece(input_path: Path, output_path: Path, retime: Retime, engine: str 
 def _checked_times(info: VideoInfo, index: FrameIndex, max_frames: int | None
                    ) -> list[Fraction]:
     times = index.times
+    for earlier, later in zip(times, times[1:]):
+        if later == earlier:
+            raise InputError(f"{info.path}: two frames have the time {float(later):.3f} s; "
+                             f"frame times must increase (repeated timestamps)")
     if info.frame_count and len(times) < info.frame_count \
             and (max_frames is None or len(times) < max_frames):
         raise InputError(f"{info.path}: truncated or damaged: holds {len(times)} of the "

@@ -1,5 +1,6 @@
 """The work folder beside an output: finished segments and a manifest, so a run that stopped
-(Ctrl-C, a crash, a lost node) resumes where it was; a lock so two runs never share it.
+(Ctrl-C, a crash, a lost node) resumes where it was; a lock so two runs never share it. A run
+stopped by a damaged input removes it (a rerun would stop there again).
 
     .NAME.tweenflow-work/
         manifest.json          what the segments were made from (input identity, options,
@@ -20,7 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from tweenflow.errors import OutputError
+from tweenflow.errors import InputError, OutputError
 from tweenflow.jobs.segment import SegmentOutput
 from tweenflow.outputs import write_bytes_atomically
 from tweenflow.video.packets import Packet, pack, unpack
@@ -67,7 +68,11 @@ class WorkFolder:
                               f"finish or stop it") from None
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, kind: Any = None, error: BaseException | None = None,
+                 traceback: Any = None) -> None:
+        if isinstance(error, InputError) and self._lock_file is not None:
+            # a damaged input fails the same way on a rerun: nothing in here is worth keeping
+            shutil.rmtree(self.path, ignore_errors=True)
         if self._lock_file is not None:
             self._lock_file.close()        # releases the lock
             self._lock_file = None

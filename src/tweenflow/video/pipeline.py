@@ -252,7 +252,8 @@ def _retime(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
     in_span = result.span is not None
     previous: Drawing | None = None
     last_decoded: list[TimedFrame] = []
-    for drawing in distinct_drawings(_counted(decoded, result, last_decoded), held_threshold):
+    for drawing in distinct_drawings(_counted(decoded, result, last_decoded, info.path),
+                                     held_threshold):
         result.duplicates_dropped += sum(result.counts_at(time) for time in drawing.times[1:])
         if previous is None:
             start = drawing.frame.time if start is None else start
@@ -319,11 +320,15 @@ def _interval(retime: Retime, start: Fraction, drawing0: Drawing, frame1: TimedF
 
 
 def _counted(decoded: Iterable[TimedFrame], result: VideoResult,
-             last_decoded: list[TimedFrame]) -> Iterator[TimedFrame]:
+             last_decoded: list[TimedFrame], path: Path) -> Iterator[TimedFrame]:
     """The decoded frames, counted into `result`; `last_decoded` receives the last one (for
-    the end time)."""
+    the end time). InputError (naming `path`) if their times do not increase."""
     previous_time: Fraction | None = None
     for frame in decoded:
+        if previous_time is not None and frame.time <= previous_time:
+            raise InputError(f"{path}: a frame at {float(frame.time):.3f} s follows one at "
+                             f"{float(previous_time):.3f} s; frame times must increase "
+                             f"(repeated or backward timestamps)")
         result.frames_in += result.counts_at(frame.time)
         last_decoded[:] = [frame]
         if previous_time is not None:
