@@ -90,3 +90,22 @@ def test_options_wrong_for_every_file_are_one_line_before_any_file(tmp_path, opt
     assert completed.returncode == 2 and len(lines) == 1, completed.stderr
     assert message in lines[0]
     assert not (tmp_path / "out").exists()        # refused before anything was made
+
+
+# -o the input folder itself: a.mp4's output is a.mp4, and a.mkv's is a.mp4 too; both were
+# "skipped (already done)" with exit 0, and with -y a.mkv's conversion replaced the input a.mp4
+@pytest.mark.parametrize("overwrite", [[], ["-y"]])
+def test_an_output_that_is_one_of_the_inputs_fails_and_leaves_it(tmp_path, overwrite):
+    write_video(tmp_path / "a.mp4", moving_frames(4))
+    write_video(tmp_path / "a.mkv", moving_frames(5))
+    before = (tmp_path / "a.mp4").read_bytes()
+    completed = subprocess.run(
+        [sys.executable, "-m", "tweenflow", "batch", str(tmp_path), "-o", str(tmp_path),
+         "--multi", "2", "--engine", "classical", "-q", *overwrite],
+        capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 1, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert lines[-1] == "tweenflow: 0 converted, 0 skipped (already done), 2 failed"
+    assert all("is one of the inputs" in line for line in lines[:-1]), completed.stderr
+    assert (tmp_path / "a.mp4").read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.mkv", "a.mp4"]

@@ -79,9 +79,14 @@ def convert_many(inputs: Iterable[str | os.PathLike], output_folder: str | os.Pa
     results: list[FileResult] = []
     todo: list[FileResult] = []
     claimed: dict[Path, Path] = {}
+    inputs = {source.resolve() for source in files}
     for source in files:
         target = output_folder / f"{source.stem if source.is_file() else source.name}{suffix}"
-        if target in claimed:
+        if target.resolve() in inputs:     # never "done", and never to be replaced
+            results.append(FileResult(source, target, "failed",
+                                      f"its output {target} is one of the inputs; give another "
+                                      f"-o folder or --ext"))
+        elif target in claimed:
             results.append(FileResult(source, target, "failed",
                                       f"same output name as {claimed[target]}"))
         elif target.exists() and not overwrite:
