@@ -304,3 +304,18 @@ def test_ctrl_c_leaves_no_finished_looking_file(tmp_path):
     assert process.returncode == 130 and "interrupted" in stderr
     # only the work folder of finished segments stays, for a resume (tests/jobs/test_resume.py)
     assert not target.exists() and leftovers(tmp_path) == [".out.mp4.tweenflow-work"]
+
+
+def test_a_raw_h264_stream_without_timestamps_is_one_line(tmp_path):
+    source = tmp_path / "camera.h264"
+    with av.open(str(source), "w", format="h264") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        for frame in moving_frames(4):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    completed = tweenflow(source, "-o", tmp_path / "out.mp4", "--multi", "2")
+    one_error_line(completed, "camera.h264", "has no timestamp", "remux it into MP4 or MKV")
+    assert not (tmp_path / "out.mp4").exists() and leftovers(tmp_path) == []

@@ -16,7 +16,7 @@ from typing import Iterator
 import av
 
 from tweenflow.errors import InputError
-from tweenflow.video.reader import TimedFrame, VideoInfo, open_video, to_rgb
+from tweenflow.video.reader import NO_TIMESTAMP_HINT, TimedFrame, VideoInfo, open_video, to_rgb
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,8 @@ def index_frames(info: VideoInfo) -> FrameIndex:
             if packet.size == 0:       # the demuxer's final flush packet
                 continue
             if packet.pts is None:
-                raise InputError(f"{info.path}: frame {len(decode_order)} has no timestamp")
+                raise InputError(f"{info.path}: frame {len(decode_order)} has no timestamp "
+                                 f"{NO_TIMESTAMP_HINT}")
             decode_order.append(packet.pts)
             if packet.duration:
                 end = max(end or 0, packet.pts + packet.duration)

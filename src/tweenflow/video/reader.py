@@ -19,7 +19,9 @@ from tweenflow.video.encoding import HdrMetadata, hdr_from_side_data
 BT601, BT709 = 5, 1
 LIMITED_RANGE, FULL_RANGE = 1, 2
 _RGB_SAFE_COLORSPACES = {1, 4, 5, 6, 7, 9}
-LISTED_END_SLACK = Fraction(1, 2)   # matrices swscale converts (6 = SMPTE170M = 601)
+LISTED_END_SLACK = Fraction(1, 2)
+NO_TIMESTAMP_HINT = ("(a raw H.264/HEVC stream?); remux it into MP4 or MKV with its frame rate "
+                     "first")   # matrices swscale converts (6 = SMPTE170M = 601)
 # YUV <-> RGB without swscale's default shortcuts: those round down and lose about 1 level of
 # luma per round trip (a visible darkening); with these flags decode + encode is lossless to
 # within 0.01 levels on average.
@@ -174,7 +176,8 @@ def read_frames(info: VideoInfo, max_frames: int | None = None) -> Iterator[Time
             if max_frames is not None and count >= max_frames:
                 break
             if frame.pts is None:
-                raise InputError(f"{info.path}: frame {count} has no timestamp")
+                raise InputError(f"{info.path}: frame {count} has no timestamp "
+                                 f"{NO_TIMESTAMP_HINT}")
             duration = frame.duration * info.time_base if frame.duration else None
             yield TimedFrame(frame.pts * info.time_base, duration,
                              to_rgb(frame, info.colour, info.high_depth, info.alpha))
