@@ -47,3 +47,29 @@ def test_a_quicktime_rle_video_converts(tmp_path):
     source = write_frames(tmp_path / "rle.mov", "qtrle", "rgb24", moving_frames(5, 32, 48))
     result = convert_video(source, tmp_path / "out.mp4", multi=2, engine="classical")
     assert result.frames_in == 5 and result.frames_out == 10
+
+
+# A broadcast or streamed .ts starts anywhere in a GOP: the packets before the first keyframe,
+# and an open GOP's leading B-frames after it, decode to nothing; the index counted them, so
+# every such file failed as "truncated or corrupt"
+@pytest.mark.parametrize("gop", [{"g": "12", "bf": "2"},
+                                 {"g": "12", "bf": "3", "x264-params": "open-gop=1"}])
+def test_a_transport_stream_cut_inside_a_gop_converts(tmp_path, gop):
+    whole = tmp_path / "whole.ts"
+    with av.open(str(whole), "w") as container:
+        stream = container.add_stream("libx264", rate=Fraction(25))
+        stream.width, stream.height, stream.pix_fmt = 48, 32, "yuv420p"
+        stream.options = gop
+        for frame in moving_frames(40, 32, 48):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.ts"
+    cut.write_bytes(data[len(data) * 3 // 10 // 188 * 188:])      # at a TS packet boundary
+    with av.open(str(cut)) as container:
+        decodable = len(list(container.decode(video=0)))
+    assert 10 < decodable < 35
+    result = convert_video(cut, tmp_path / "out.mp4", multi=2, engine="classical")
+    assert result.frames_in == decodable and result.frames_out == 2 * decodable

@@ -103,10 +103,17 @@ def index_frames(info: VideoInfo) -> FrameIndex:
                          f"({error.strerror or error})") from None
     finally:
         container.close()
-    if not decode_order:
+    if keyframes:
+        # A stream cut inside a GOP (a .ts recording, a stream): what comes before the first
+        # keyframe, and frames shown before it (an open GOP's leading B-frames), refer to
+        # pictures that are not there; decoders drop them, so they are no frames of the video.
+        # Their packets after the keyframe stay in the decode order: a window reads them as
+        # they are stored.
+        decode_order = decode_order[decode_order.index(keyframes[0]):]
+    shown = [pts for pts in decode_order if not keyframes or pts >= keyframes[0]]
+    if not shown:
         raise InputError(f"{info.path}: has no video frames")
-    return FrameIndex(info.time_base, sorted(decode_order), sorted(keyframes), decode_order,
-                      end)
+    return FrameIndex(info.time_base, sorted(shown), sorted(keyframes), decode_order, end)
 
 
 def read_window(info: VideoInfo, index: FrameIndex, begin: int, end: int) -> PacketWindow:
