@@ -319,3 +319,27 @@ def test_a_raw_h264_stream_without_timestamps_is_one_line(tmp_path):
     completed = tweenflow(source, "-o", tmp_path / "out.mp4", "--multi", "2")
     one_error_line(completed, "camera.h264", "has no timestamp", "remux it into MP4 or MKV")
     assert not (tmp_path / "out.mp4").exists() and leftovers(tmp_path) == []
+
+
+# Interlaced video (DV, broadcast) is interpolated as stored, both fields together: it said
+# nothing about the combing that gives where things move
+@pytest.mark.parametrize("output", ["out.mp4", "frames"])
+@pytest.mark.parametrize("interlaced", [True, False])
+def test_an_interlaced_input_is_said_to_be_interpolated_as_stored(tmp_path, output, interlaced):
+    source = tmp_path / "tv.mp4"
+    with av.open(str(source), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        stream.options = {"x264-params": "interlaced=1" if interlaced else "interlaced=0"}
+        for frame in moving_frames(3):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    completed = tweenflow(source, "-o", tmp_path / output, "--multi", "2")
+    assert completed.returncode == 0, completed.stderr
+    said = [line for line in completed.stderr.splitlines()
+            if "interlaced" in line and "wrote" not in line]
+    assert len(said) == (1 if interlaced else 0), completed.stderr
+    if interlaced:
+        assert "deinterlace" in said[0]

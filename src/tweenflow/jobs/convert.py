@@ -112,7 +112,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         # carry (PyAV makes no side data from bytes)
         return _one_piece(input_path, output_path, retime, engine, spec, ray, progress,
                           "VP9 videos with alpha are", **one_piece_options)
-    result.notes += notes + settings.padding_notes(info.width, info.height)
+    result.notes += info.notes + notes + settings.padding_notes(info.width, info.height)
     index = index_frames(info)
     times = _checked_times(info, index, max_frames)
     keyframes = [pts * index.time_base for pts in index.keyframes]

@@ -102,7 +102,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     as_folder = check_output(input_path, output_path, overwrite)
     info = probe(input_path, input_fps, stream)
     settings = None
-    result = VideoResult()
+    result = VideoResult(notes=info.notes)
     if not as_folder:
         settings, notes = encoder_settings(
             Encoding(codec, crf, preset, pix_fmt, lossless), output_path.suffix.lower(),

@@ -65,6 +65,16 @@ class VideoInfo:
     hdr: HdrMetadata = HdrMetadata()
     alpha_in_side_data: bool = False    # VP9 with alpha: the alpha rides in packet side data
     listed_end: Fraction | None = None  # where the container says the stream ends (s), if known
+    interlaced: bool = False            # the first frame is flagged interlaced
+
+    @property
+    def notes(self) -> list[str]:
+        """Lines for the user about how this input is taken."""
+        if not self.interlaced:
+            return []
+        return [f"{self.path.name} is interlaced: its frames are interpolated as stored, both "
+                f"fields together (combing where things move); deinterlace it first for clean "
+                f"motion"]
 
 
 @dataclass(frozen=True)
@@ -103,10 +113,11 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
         rate = stream.average_rate or stream.guessed_rate or Fraction(24)
         colour = _colour_of(context.colorspace, context.color_range, context.color_primaries,
                             context.color_trc, context.height)
-        rotation, hdr, high_depth, alpha = 0, HdrMetadata(), False, False
+        rotation, hdr, high_depth, alpha, interlaced = 0, HdrMetadata(), False, False, False
         for frame in decode(container, stream):  # the display matrix arrives with the frames
             rotation = int(frame.rotation or 0)
             hdr = hdr_from_side_data(frame)
+            interlaced = bool(frame.interlaced_frame)
             components = frame.format.components
             high_depth = max(component.bits for component in components) > 8
             # a fully opaque alpha channel (of the first frame) is left out
@@ -116,7 +127,8 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
         return VideoInfo(path, context.width, context.height, Fraction(stream.time_base),
                          Fraction(rate), stream.frames or None, colour, rotation,
                          bool(container.streams.audio), False, stream.index, high_depth,
-                         alpha, hdr, alpha and _vp9_alpha(stream), _matroska_end(stream))
+                         alpha, hdr, alpha and _vp9_alpha(stream), _matroska_end(stream),
+                         interlaced)
     except av.error.FFmpegError as error:
         raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
     finally:
