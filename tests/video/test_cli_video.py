@@ -343,3 +343,27 @@ def test_an_interlaced_input_is_said_to_be_interpolated_as_stored(tmp_path, outp
     assert len(said) == (1 if interlaced else 0), completed.stderr
     if interlaced:
         assert "deinterlace" in said[0]
+
+
+def test_a_song_with_cover_art_has_no_video_stream(tmp_path):
+    source = tmp_path / "song.mp3"
+    with av.open(str(source), "w") as container:
+        sound = container.add_stream("mp3", rate=48000)
+        sound.layout = "stereo"
+        cover = container.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 64, 64, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        picture = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 90, np.uint8), format="rgb24")
+        for packet in [*cover.encode(picture), *cover.encode()]:
+            container.mux(packet)
+        for start in range(0, 48000, 1152):
+            frame = av.AudioFrame.from_ndarray(np.zeros((2, 1152), np.float32), format="fltp",
+                                               layout="stereo")
+            frame.sample_rate, frame.pts = 48000, start
+            for packet in sound.encode(frame):
+                container.mux(packet)
+        for packet in sound.encode():
+            container.mux(packet)
+    one_error_line(tweenflow(source, "-o", tmp_path / "out.mp4", "--multi", "2"),
+                   "song.mp3: has no video stream (only a cover picture)")
+    assert leftovers(tmp_path) == [] and not (tmp_path / "out.mp4").exists()

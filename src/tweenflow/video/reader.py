@@ -105,6 +105,8 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
     try:
         videos = [video for video in container.streams.video   # cover art is no picture stream
                   if not video.disposition & av.stream.Disposition.attached_pic]
+        if not videos:
+            raise InputError(f"{path}: has no video stream (only a cover picture)")
         if not 0 <= stream < len(videos):
             raise InputError(f"--stream {stream}: {path} has {len(videos)} video stream"
                              f"{'s' if len(videos) > 1 else ''} (give 0 to {len(videos) - 1})")
