@@ -367,3 +367,38 @@ def test_a_song_with_cover_art_has_no_video_stream(tmp_path):
     one_error_line(tweenflow(source, "-o", tmp_path / "out.mp4", "--multi", "2"),
                    "song.mp3: has no video stream (only a cover picture)")
     assert leftovers(tmp_path) == [] and not (tmp_path / "out.mp4").exists()
+
+
+# `ffmpeg -ss T -c copy` cuts an MP4 without re-encoding: it keeps the packets from the keyframe
+# before T and an edit list hides the frames before T (decoders drop them), while the file still
+# lists them; such a clip was refused as truncated
+@pytest.mark.parametrize("output", ["out.mp4", "frames"])
+def test_an_mp4_cut_by_an_edit_list_converts(tmp_path, output):
+    whole = tmp_path / "whole.mp4"
+    with av.open(str(whole), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        stream.options = {"g": "10", "bf": "0", "sc_threshold": "0"}
+        for frame in moving_frames(30):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    cut = tmp_path / "cut.mp4"
+    with av.open(str(whole)) as source, av.open(str(cut), "w") as target:
+        video = source.streams.video[0]
+        copy = target.add_stream_from_template(video)
+        step = int(1 / (video.average_rate * video.time_base))
+        for packet in source.demux(video):
+            if packet.size and packet.pts >= 10 * step:     # from the keyframe at frame 10
+                packet.pts -= 14 * step                     # the cut at frame 14
+                packet.dts -= 14 * step
+                packet.stream = copy
+                target.mux(packet)
+    with av.open(str(cut)) as container:
+        listed = container.streams.video[0].frames
+        shown = len(list(container.decode(video=0)))
+    assert (listed, shown) == (20, 16)
+    completed = tweenflow(cut, "-o", tmp_path / output, "--multi", "2")
+    assert completed.returncode == 0, completed.stderr
+    assert "16 frames in, 32 out" in completed.stderr

@@ -284,13 +284,9 @@ def _checked_times(info: VideoInfo, index: FrameIndex, max_frames: int | None
         if later == earlier:
             raise InputError(f"{info.path}: two frames have the time {float(later):.3f} s; "
                              f"frame times must increase (repeated timestamps)")
-    if info.frame_count and len(times) < info.frame_count \
-            and (max_frames is None or len(times) < max_frames):
-        raise InputError(f"{info.path}: truncated or damaged: holds {len(times)} of the "
-                         f"{info.frame_count} frames the file lists")
     if times and (max_frames is None or len(times) < max_frames):
         last_end = times[-1] + 1 / info.rate
-        check_complete(info, last_end if index.end is None
+        check_complete(info, len(times), last_end if index.end is None
                        else max(last_end, index.end * index.time_base))
     times = times[:max_frames]
     if len(times) < 2:

@@ -84,7 +84,7 @@ class PacketWindow:
 def index_frames(info: VideoInfo) -> FrameIndex:
     """Read every packet header of the first video stream (no decoding)."""
     container = open_video(info.path)
-    decode_order, keyframes, end = [], [], None
+    decode_order, keyframes, end, hidden = [], [], None, set()
     try:
         stream = container.streams[info.stream_index]
         for packet in container.demux(stream):
@@ -94,6 +94,8 @@ def index_frames(info: VideoInfo) -> FrameIndex:
                 raise InputError(f"{info.path}: frame {len(decode_order)} has no timestamp "
                                  f"{NO_TIMESTAMP_HINT}")
             decode_order.append(packet.pts)
+            if packet.is_discard:      # before the cut of an edit list: decoders drop it
+                hidden.add(packet.pts)
             if packet.duration:
                 end = max(end or 0, packet.pts + packet.duration)
             if packet.is_keyframe:
@@ -110,7 +112,8 @@ def index_frames(info: VideoInfo) -> FrameIndex:
         # Their packets after the keyframe stay in the decode order: a window reads them as
         # they are stored.
         decode_order = decode_order[decode_order.index(keyframes[0]):]
-    shown = [pts for pts in decode_order if not keyframes or pts >= keyframes[0]]
+    shown = [pts for pts in decode_order
+             if (not keyframes or pts >= keyframes[0]) and pts not in hidden]
     if not shown:
         raise InputError(f"{info.path}: has no video frames")
     return FrameIndex(info.time_base, sorted(shown), sorted(keyframes), decode_order, end)

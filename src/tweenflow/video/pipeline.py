@@ -265,14 +265,10 @@ def _retime(decoded: Iterable[TimedFrame], retime: Retime, engine: Engine,
         raise InputError(f"{info.path}: has no video frames")
     if result.frames_in < 2 and not in_span:
         raise InputError(f"{info.path}: has only one frame; at least two are needed")
-    if info.frame_count and result.frames_in < info.frame_count and not in_span \
-            and (max_frames is None or result.frames_in < max_frames):
-        raise InputError(f"{info.path}: truncated or damaged: decoded {result.frames_in} of the "
-                         f"{info.frame_count} frames the file lists")
     final = last_decoded[0]
     end = final.time + (final.duration or result.last_gap or 1 / info.rate)
     if not in_span and (max_frames is None or result.frames_in < max_frames):
-        check_complete(info, end)
+        check_complete(info, result.frames_in, end)
     result.input_end = end
     grid = previous.times + [end]
     for pts0, pts1 in zip(grid, grid[1:]):

@@ -129,7 +129,7 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
         return VideoInfo(path, context.width, context.height, Fraction(stream.time_base),
                          Fraction(rate), stream.frames or None, colour, rotation,
                          bool(container.streams.audio), False, stream.index, high_depth,
-                         alpha, hdr, alpha and _vp9_alpha(stream), _matroska_end(stream),
+                         alpha, hdr, alpha and _vp9_alpha(stream), _listed_end(stream),
                          interlaced)
     except av.error.FFmpegError as error:
         raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
@@ -216,6 +216,15 @@ def decode(container: av.container.InputContainer, stream: av.video.stream.Video
         yield from context.decode(packet)
 
 
+def _listed_end(stream: av.video.stream.VideoStream) -> Fraction | None:
+    """Where the container says the stream ends (s): Matroska's DURATION tag, or, where the
+    frames are counted too (MP4, MOV, AVI), the stream's start and duration. None if unknown
+    (MPEG-TS and the like only estimate a duration)."""
+    if stream.frames and stream.duration:
+        return (Fraction(stream.start_time or 0) + stream.duration) * stream.time_base
+    return _matroska_end(stream)
+
+
 def _matroska_end(stream: av.video.stream.VideoStream) -> Fraction | None:
     """The end of a Matroska track from its DURATION tag ("HH:MM:SS.nnnnnnnnn"; Matroska lists
     no frame count). FFmpeg writes the time the track ends, other muxers its length, which is
@@ -228,11 +237,16 @@ def _matroska_end(stream: av.video.stream.VideoStream) -> Fraction | None:
         return None
 
 
-def check_complete(info: VideoInfo, end: Fraction) -> None:
-    """Refuse a video whose frames end (`end`, s) well before the end its container lists:
-    cut short, or damaged so that the demuxer stopped early (half a second of slack for
-    rounded tags)."""
-    if info.listed_end is not None and end < info.listed_end - LISTED_END_SLACK:
+def check_complete(info: VideoInfo, frames: int, end: Fraction) -> None:
+    """Refuse a video cut short or damaged so that its demuxer stopped early: `frames` frames
+    ending at `end` (s), fewer than the file lists unless they reach the end it lists (an edit
+    list hides frames before a cut: `ffmpeg -ss T -c copy`), or, where it lists no count
+    (Matroska), ending well before that end (half a second of slack for rounded tags)."""
+    reaches_end = info.listed_end is not None and end >= info.listed_end - LISTED_END_SLACK
+    if info.frame_count and frames < info.frame_count and not reaches_end:
+        raise InputError(f"{info.path}: truncated or damaged: decoded {frames} of the "
+                         f"{info.frame_count} frames the file lists")
+    if not info.frame_count and info.listed_end is not None and not reaches_end:
         raise InputError(f"{info.path}: truncated or damaged: its frames end at "
                          f"{float(end):.3f} s but the file says the video lasts to "
                          f"{float(info.listed_end):.3f} s")
