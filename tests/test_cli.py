@@ -158,3 +158,19 @@ def test_existing_frames_in_a_folder_are_not_overwritten_without_y(pair, tmp_pat
 def _write(path: Path, frame: np.ndarray) -> Path:
     cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     return path
+
+
+def test_a_clip_says_what_it_cannot_keep(tmp_path):
+    # as `tweenflow video` does: the alpha an H.264 clip drops, the odd size it pads
+    from tweenflow import write_image
+    frame0, frame1, _ = shifted_pair(45, 71, 4, 0, seed=3)
+    alpha = np.full((45, 71, 1), 255, np.uint8)
+    alpha[:10] = 0
+    for name, frame in (("a.png", frame0), ("b.png", frame1)):
+        write_image(tmp_path / name, np.concatenate([frame, alpha], axis=2))
+    result = run("interpolate", str(tmp_path / "a.png"), str(tmp_path / "b.png"), "-n", "2",
+                 "-o", str(tmp_path / "clip.mp4"), "--engine", "classical")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert any(line.startswith("tweenflow: alpha dropped: h264") for line in lines), lines
+    assert any("71x45 written as 72x46" in line for line in lines), lines

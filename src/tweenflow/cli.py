@@ -190,7 +190,7 @@ def run_interpolate(args: argparse.Namespace) -> int:
     frame1 = read_image(args.frame1, keep_depth=True, keep_alpha=True)
     frame0, frame1 = api.matched_pair(frame0, frame1)
     api.check_pair(frame0, frame1, names=(str(args.frame0), str(args.frame1)))
-    _check_output_format(args, output, suffix, frame0)
+    notes = _check_output_format(args, output, suffix, frame0)
     if args.show_tracks and args.tracks is None and not args.autopilot:
         raise InputError("--show-tracks draws the tracks of --tracks or --autopilot; give one")
     user_tracks = ([] if args.tracks is None
@@ -206,6 +206,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
         write_image(output, next(frames))
     elif suffix in CLIP_SUFFIXES:
         write_clip([frame0, *frames, frame1], output, args.fps, _encoding(args))
+        for note in notes:
+            print(f"tweenflow: {note}", file=sys.stderr)
     else:
         output.mkdir(parents=True, exist_ok=True)
         for index, frame in enumerate(frames, start=1):
@@ -215,25 +217,27 @@ def run_interpolate(args: argparse.Namespace) -> int:
 
 
 def _check_output_format(args: argparse.Namespace, output: Path, suffix: str,
-                         frame: np.ndarray) -> None:
-    """Refuse, before any work, an output that cannot hold these frames or these options."""
+                         frame: np.ndarray) -> list[str]:
+    """Refuse, before any work, an output that cannot hold these frames or these options;
+    return what a video clip will not keep (one line each)."""
     high_depth, alpha = frame.dtype != np.uint8, frame.shape[2] == 4
     if suffix in CLIP_SUFFIXES - {".gif"}:
-        encoder_settings(_encoding(args), suffix, high_depth, alpha)
-        return
+        settings, notes = encoder_settings(_encoding(args), suffix, high_depth, alpha)
+        return notes + settings.padding_notes(frame.shape[1], frame.shape[0])
     if args.codec != DEFAULT_CODEC or args.crf is not None or args.preset is not None \
             or args.pix_fmt is not None or args.lossless:
         raise InputError(f"{output}: --codec, --crf, --preset, --pix-fmt and --lossless apply "
                          f"to video outputs (.mp4, .mkv, .mov, .webm)")
     image_suffix = suffix if args.n is None else ".png"
     if suffix == ".gif":
-        return
+        return []
     if high_depth and image_suffix not in HIGH_DEPTH_SUFFIXES:
         raise OutputError(f"{output}: {image_suffix} stores 8-bit samples and the inputs have "
                           f"16; use .png or .tiff")
     if alpha and image_suffix not in ALPHA_SUFFIXES:
         raise OutputError(f"{output}: {image_suffix} has no alpha channel and the inputs are "
                           f"transparent; use .png, .tiff or .webp")
+    return []
 
 
 def _draw_tracks(frames, times, tracks, user_count):
