@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import cv2
@@ -14,17 +15,15 @@ from tweenflow.outputs import write_bytes_atomically
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 HIGH_DEPTH_SUFFIXES = {".png", ".tif", ".tiff"}          # formats that store 16-bit samples
 ALPHA_SUFFIXES = {".png", ".tif", ".tiff", ".webp"}       # formats that store alpha
-# EXIF orientation (1-8) -> the stored picture turned as it is shown
-_ORIENTED = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
-             5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
-             7: lambda a: np.rot90(a, -1)[::-1], 8: lambda a: np.rot90(a, 1)}
+EXIF_ORIENTATION = 0x0112
 
 
 def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
                keep_alpha: bool = False) -> np.ndarray:
     """Read an image file as (H, W, 3) RGB, or (H, W, 4) RGBA with `keep_alpha`.
 
-    Samples: uint8; with `keep_depth` a 16-bit PNG/TIFF gives uint16 (0-65535). Grayscale is
+    The picture is turned as its EXIF orientation says (JPEG, PNG, WebP; TIFF's own tag), as
+    image viewers show it. Samples: uint8; with `keep_depth` a 16-bit PNG/TIFF gives uint16 (0-65535). Grayscale is
     expanded to three equal channels. A fully opaque alpha channel is always dropped; one with
     transparency is kept (straight, not premultiplied) with `keep_alpha` and refused otherwise.
     16-bit images without `keep_depth`, and float images, are refused.
@@ -33,18 +32,21 @@ def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     data = np.fromfile(path, dtype=np.uint8)  # imdecode handles non-ASCII paths, imread not always
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if image is None:
+    # IMREAD_UNCHANGED keeps alpha and 16 bits but, unlike the other modes, leaves the EXIF
+    # orientation unapplied (except TIFF's tag): phone photos would come out lying on their side
+    image, kinds, blobs = (cv2.imdecodeWithMetadata(data, cv2.IMREAD_UNCHANGED) if data.size
+                           else (None, (), ()))
+    if image is None or image.size == 0:
         raise InputError(f"{path}: not a readable image (PNG, JPEG, BMP, TIFF or WebP)")
+    for kind, blob in zip(kinds, blobs):
+        if kind == cv2.IMAGE_METADATA_EXIF:
+            image = oriented(image, exif_orientation(blob.tobytes()))
     if image.dtype == np.uint16 and not keep_depth:
         raise InputError(f"{path}: 16-bit samples; this reads 8-bit images only, convert it to "
                          f"8-bit first")
     if image.dtype not in (np.uint8, np.uint16):
         raise InputError(f"{path}: {image.dtype} samples; tweenflow reads 8- and 16-bit images, "
                          f"convert it first")
-    turn = _ORIENTED.get(_exif_orientation(path))
-    if turn is not None:      # as viewers show it (IMREAD_UNCHANGED ignores the orientation)
-        image = np.ascontiguousarray(turn(image))
     if image.ndim == 2:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     channels = image.shape[2]
@@ -68,16 +70,28 @@ def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def _exif_orientation(path: Path) -> int:
-    """The EXIF orientation of a JPEG, TIFF or WebP (1, as stored, if none). PNG is not asked:
-    Pillow decodes a whole PNG to look for its EXIF."""
-    try:
-        with Image.open(path) as image:
-            if image.format not in ("JPEG", "MPO", "TIFF", "WEBP"):
-                return 1
-            return int(image.getexif().get(0x0112, 1))
-    except Exception:  # noqa: BLE001 - not for Pillow to judge: OpenCV decoded the file
-        return 1
+def exif_orientation(exif: bytes) -> int:
+    """The orientation (1-8) an EXIF block gives; 1 (as stored) if it gives none or cannot be
+    read, which is what image viewers show then."""
+    parsed = Image.Exif()
+    with warnings.catch_warnings():   # Pillow warns on every truncated entry
+        warnings.simplefilter("ignore")
+        try:
+            parsed.load(exif)
+        except SyntaxError:           # not a TIFF structure at all
+            return 1
+    orientation = parsed.get(EXIF_ORIENTATION, 1)
+    return orientation if orientation in range(1, 9) else 1
+
+
+def oriented(image: np.ndarray, orientation: int) -> np.ndarray:
+    """`image` (H, W) or (H, W, C) turned as EXIF orientation 1-8 says it is to be shown."""
+    if orientation in (5, 6, 7, 8):                 # stored on its side
+        image = np.swapaxes(image, 0, 1)            # 5: transposed
+        image = {6: image[:, ::-1], 7: image[::-1, ::-1], 8: image[::-1]}.get(orientation, image)
+    else:
+        image = {2: image[:, ::-1], 3: image[::-1, ::-1], 4: image[::-1]}.get(orientation, image)
+    return np.ascontiguousarray(image)
 
 
 def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:

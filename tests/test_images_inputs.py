@@ -1,0 +1,95 @@
+"""Image inputs found in the wild: EXIF orientation, ... (read_image and the CLI on them)."""
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from tests.conftest import one_error_line, run_cli as run, shifted_pair, texture
+from tweenflow import read_image
+
+
+def saved_with_orientation(path, rgb: np.ndarray, orientation: int, **options) -> None:
+    """`rgb` stored as is, with an EXIF orientation tag (Pillow writes it for JPEG/PNG/WebP)."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(rgb).save(path, exif=exif.tobytes(), **options)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+def test_exif_orientation_is_applied_as_viewers_show_it(tmp_path, orientation, suffix):
+    stored = texture(10, 16, seed=orientation)
+    path = tmp_path / f"photo{suffix}"
+    saved_with_orientation(path, stored, orientation, **({"lossless": True}
+                                                         if suffix == ".webp" else {}))
+    shown = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB"))
+    image = read_image(path)
+    assert image.shape == ((16, 10, 3) if orientation >= 5 else (10, 16, 3))
+    assert np.array_equal(image, shown)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_tiff_orientation_is_applied_once(tmp_path, orientation):
+    """OpenCV itself turns a TIFF by its orientation tag, even with IMREAD_UNCHANGED."""
+    stored = texture(10, 16, seed=orientation)
+    Image.fromarray(stored).save(tmp_path / "scan.tif", tiffinfo={0x0112: orientation})
+    shown = np.asarray(ImageOps.exif_transpose(Image.open(tmp_path / "scan.tif")))
+    assert np.array_equal(read_image(tmp_path / "scan.tif"), shown)
+
+
+def test_exif_orientation_of_a_jpeg_matches_opencvs_colour_read(tmp_path):
+    saved_with_orientation(tmp_path / "photo.jpg", texture(24, 40), 6, quality=95)
+    image = read_image(tmp_path / "photo.jpg")
+    applied = cv2.imread(str(tmp_path / "photo.jpg"), cv2.IMREAD_COLOR)   # applies EXIF
+    assert image.shape == (40, 24, 3)
+    assert np.array_equal(image, cv2.cvtColor(applied, cv2.COLOR_BGR2RGB))
+
+
+def test_exif_orientation_keeps_16_bits_and_alpha(tmp_path):
+    rgba = np.dstack([texture(12, 20), np.tile(np.arange(20, dtype=np.uint8) * 12, (12, 1))])
+    deep = rgba.astype(np.uint16) * 257
+    # Pillow cannot write 16-bit RGBA: OpenCV writes it, with the EXIF block
+    ok, encoded = cv2.imencodeWithMetadata(
+        ".png", cv2.cvtColor(deep, cv2.COLOR_RGBA2BGRA), [cv2.IMAGE_METADATA_EXIF],
+        [np.frombuffer(_exif_block(8), np.uint8)])
+    assert ok
+    (tmp_path / "deep.png").write_bytes(encoded.tobytes())
+    image = read_image(tmp_path / "deep.png", keep_depth=True, keep_alpha=True)
+    assert image.dtype == np.uint16 and image.shape == (20, 12, 4)
+    assert np.array_equal(image, np.rot90(deep))   # 8: turned a quarter counter-clockwise
+
+
+def _exif_block(orientation: int) -> bytes:
+    """The TIFF structure of an EXIF block (as PNG's eXIf chunk holds it, no "Exif" header)."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return exif.tobytes().removeprefix(b"Exif\x00\x00")
+
+
+def test_a_corrupt_exif_block_leaves_the_picture_as_stored(tmp_path):
+    stored = texture(10, 16)
+    ok, encoded = cv2.imencodeWithMetadata(
+        ".png", cv2.cvtColor(stored, cv2.COLOR_RGB2BGR), [cv2.IMAGE_METADATA_EXIF],
+        [np.frombuffer(b"MM\x00*\x00\x00\x00\x08\x00\x05\x01", np.uint8)])
+    assert ok
+    (tmp_path / "odd.png").write_bytes(encoded.tobytes())
+    assert np.array_equal(read_image(tmp_path / "odd.png"), stored)
+
+
+def test_cli_pairs_a_rotated_photo_with_an_upright_one(tmp_path):
+    """A phone photo stored on its side (orientation 6) and the same scene stored upright are
+    one picture size to a viewer; the output is upright like both."""
+    frame0, frame1, crop = shifted_pair(40, 64, 4, 0, seed=3)
+    saved_with_orientation(tmp_path / "a.jpg", np.ascontiguousarray(np.rot90(frame0)), 6,
+                           quality=95)
+    Image.fromarray(frame1).save(tmp_path / "b.jpg", quality=95)
+    result = run("interpolate", str(tmp_path / "a.jpg"), str(tmp_path / "b.jpg"), "-o",
+                 str(tmp_path / "mid.png"), "--engine", "classical")
+    assert result.returncode == 0, result.stderr
+    middle = read_image(tmp_path / "mid.png")
+    assert middle.shape == (40, 64, 3)
+    truth = crop(2, 0)     # upright: much closer to the truth than to it turned over
+    upright = np.abs(middle.astype(int) - truth).mean()
+    assert upright < 0.3 * np.abs(middle.astype(int) - truth[::-1, ::-1]).mean()
