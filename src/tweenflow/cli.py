@@ -18,6 +18,7 @@ from tweenflow.errors import InputError, OutputError, TweenflowError
 from tweenflow.images import (ALPHA_SUFFIXES, HIGH_DEPTH_SUFFIXES, IMAGE_SUFFIXES, read_image,
                               write_image)
 from tweenflow.motion import load_tracks
+from tweenflow.outputs import discard, publish, publish_into, temp_folder_for
 from tweenflow.motion.draw import AUTOPILOT_COLOUR, USER_COLOUR, draw_tracks
 from tweenflow.video.clip import CLIP_SUFFIXES, write_clip
 from tweenflow.video.dedup import DEFAULT_HELD_THRESHOLD
@@ -209,11 +210,28 @@ def run_interpolate(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"tweenflow: {note}", file=sys.stderr)
     else:
-        output.mkdir(parents=True, exist_ok=True)
-        for index, frame in enumerate(frames, start=1):
-            write_image(output / f"frame_{index:04d}.png", frame)
+        _write_frames(output, frames)
     print(f"tweenflow: wrote {output}", file=sys.stderr)
     return 0
+
+
+def _write_frames(folder: Path, frames) -> None:
+    """frame_0001.png, ... in `folder` (made if missing), appearing only once all are written:
+    an interrupted run leaves none of them."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{folder}: cannot write: {error.strerror or error}") from None
+    temp_name = temp_folder_for(folder)
+    try:
+        for index, frame in enumerate(frames, start=1):
+            write_image(Path(temp_name) / f"frame_{index:04d}.png", frame)
+        if folder.is_dir():
+            publish_into(temp_name, folder)
+        else:
+            publish(temp_name, folder)
+    finally:
+        discard(temp_name)
 
 
 def _check_output_format(args: argparse.Namespace, output: Path, suffix: str,

@@ -64,6 +64,17 @@ def publish(temp_name: str | os.PathLike, path: Path, replace_folder: bool = Fal
         raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
 
 
+def publish_into(temp_folder: str | os.PathLike, folder: Path) -> None:
+    """Move the finished files of `temp_folder` into the existing `folder` (replacing files of
+    the same names: the caller has checked that it may) and remove `temp_folder`."""
+    try:
+        for name in sorted(os.listdir(temp_folder)):
+            os.replace(os.path.join(temp_folder, name), folder / name)
+        os.rmdir(temp_folder)
+    except OSError as error:
+        raise OutputError(f"{folder}: cannot write: {error.strerror or error}") from None
+
+
 def discard(temp_name: str | os.PathLike | None) -> None:
     """Remove an unfinished temporary file or folder (nothing if it is gone)."""
     if temp_name is None:

@@ -1,0 +1,68 @@
+"""`tweenflow interpolate -n N -o FOLDER`: the frames appear together, or not at all."""
+import signal
+import subprocess
+import sys
+import time
+
+import cv2
+
+from tests.conftest import one_error_line, run_cli as run, shifted_pair
+from tests.interrupt import popen_interruptible
+from tweenflow import read_image
+
+
+def write_pair(folder, height=72, width=100):
+    frame0, frame1, _ = shifted_pair(height, width, 6, 2, seed=5)
+    for name, frame in (("a.png", frame0), ("b.png", frame1)):
+        cv2.imwrite(str(folder / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    return str(folder / "a.png"), str(folder / "b.png")
+
+
+def test_ctrl_c_leaves_no_frames(tmp_path):
+    a, b = write_pair(tmp_path, 240, 320)
+    target = tmp_path / "frames"
+    process = popen_interruptible([sys.executable, "-m", "tweenflow", "interpolate", a, b,
+                                   "-n", "400", "-o", str(target), "--engine", "classical"],
+                                  stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+
+    def frames_written() -> int:
+        return sum(1 for _ in tmp_path.rglob("frame_*.png"))
+    while frames_written() < 3 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert process.poll() is None, "finished before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130 and "interrupted" in stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.png", "b.png"]
+
+
+def test_frames_join_an_existing_folder_and_keep_its_other_files(tmp_path):
+    a, b = write_pair(tmp_path)
+    target = tmp_path / "shots"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    result = run("interpolate", a, b, "-n", "2", "-o", str(target), "--engine", "classical")
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in target.iterdir()) == [
+        "frame_0001.png", "frame_0002.png", "notes.txt"]
+    assert (target / "notes.txt").read_text() == "mine"
+    assert read_image(target / "frame_0002.png").shape == (72, 100, 3)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.png", "b.png", "shots"]
+
+
+def test_a_missing_folder_is_made_with_its_parents(tmp_path):
+    a, b = write_pair(tmp_path)
+    result = run("interpolate", a, b, "-n", "1", "-o", str(tmp_path / "new" / "frames"),
+                 "--engine", "classical")
+    assert result.returncode == 0, result.stderr
+    assert [path.name for path in (tmp_path / "new" / "frames").iterdir()] == ["frame_0001.png"]
+    assert [path.name for path in (tmp_path / "new").iterdir()] == ["frames"]
+
+
+def test_a_folder_that_cannot_be_made_is_one_line(tmp_path):
+    a, b = write_pair(tmp_path)
+    result = run("interpolate", a, b, "-n", "1", "-o", "/proc/tweenflow-frames",
+                 "--engine", "classical")
+    assert result.returncode == 2
+    assert "/proc/tweenflow-frames: cannot write" in one_error_line(result)
