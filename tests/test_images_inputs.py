@@ -93,3 +93,39 @@ def test_cli_pairs_a_rotated_photo_with_an_upright_one(tmp_path):
     truth = crop(2, 0)     # upright: much closer to the truth than to it turned over
     upright = np.abs(middle.astype(int) - truth).mean()
     assert upright < 0.3 * np.abs(middle.astype(int) - truth[::-1, ::-1]).mean()
+
+
+def write_strip(folder, width: int, height: int) -> tuple[str, str]:
+    """A pair of width x height PNGs whose content moves 2 px to the left."""
+    wide = texture(height, width + 2, blur=1.0)
+    for name, left in (("a.png", 0), ("b.png", 2)):
+        cv2.imwrite(str(folder / name), cv2.cvtColor(wide[:, left:left + width],
+                                                     cv2.COLOR_RGB2BGR))
+    return str(folder / "a.png"), str(folder / "b.png")
+
+
+# OpenCV's DIS flow crashed the process (SIGSEGV) on 64x12 and raised on 2000x16 (the default
+# engine's motion measure shrinks it to 320x8) and on 8x8 (the classical engine)
+@pytest.mark.parametrize("width, height, message", [
+    (64, 12, "is 64x12; at least 16x16 is needed"),
+    (8, 8, "is 8x8; at least 16x16 is needed"),
+    (2000, 16, "is 2000x16, more than 20 times as wide as high"),
+])
+def test_frames_the_flow_cannot_take_are_one_line(tmp_path, width, height, message):
+    a, b = write_strip(tmp_path, width, height)
+    result = run("interpolate", a, b, "-o", str(tmp_path / "mid.png"))
+    assert result.returncode == 2
+    assert message in one_error_line(result)
+    assert not (tmp_path / "mid.png").exists()
+
+
+@pytest.mark.parametrize("width, height", [(320, 16), (16, 320), (16, 16)])
+def test_the_smallest_and_widest_frames_taken_work_with_the_default_engine(tmp_path, width,
+                                                                         height):
+    a, b = write_strip(tmp_path, width, height)
+    result = run("interpolate", a, b, "-o", str(tmp_path / "mid.png"))
+    assert result.returncode == 0, result.stderr
+    middle = read_image(tmp_path / "mid.png")
+    assert middle.shape == (height, width, 3)
+    frame0, frame1 = read_image(a).astype(int), read_image(b).astype(int)
+    assert np.abs(middle - (frame0 + frame1) / 2).mean() < np.abs(frame0 - frame1).mean()
