@@ -129,3 +129,11 @@ def test_the_smallest_and_widest_frames_taken_work_with_the_default_engine(tmp_p
     assert middle.shape == (height, width, 3)
     frame0, frame1 = read_image(a).astype(int), read_image(b).astype(int)
     assert np.abs(middle - (frame0 + frame1) / 2).mean() < np.abs(frame0 - frame1).mean()
+
+
+def test_a_folder_given_as_an_image_is_one_line(tmp_path):
+    (tmp_path / "shot.png").mkdir()
+    a, b = write_strip(tmp_path, 64, 48)
+    result = run("interpolate", str(tmp_path / "shot.png"), b, "-o", str(tmp_path / "mid.png"))
+    assert result.returncode == 2
+    assert one_error_line(result).endswith("shot.png is a folder; give an image file")

@@ -29,6 +29,8 @@ def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
     16-bit images without `keep_depth`, and float images, are refused.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give an image file")
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     data = np.fromfile(path, dtype=np.uint8)  # imdecode handles non-ASCII paths, imread not always
