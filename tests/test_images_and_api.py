@@ -109,3 +109,34 @@ def test_unknown_engine_is_a_clear_error():
     from tweenflow.errors import EngineError
     with pytest.raises(EngineError, match="unknown engine 'nope'"):
         interpolate(texture(16, 16), texture(16, 16), 0.5, engine="nope")
+
+
+class CountingEngine:
+    """An engine whose frame for t is t everywhere; it records its calls."""
+
+    def __init__(self):
+        self.prepared, self.batches = 0, []
+
+    def prepare(self, frame0, frame1):
+        self.prepared += 1
+        return frame0.shape
+
+    def render_many(self, state, times, motion=None):
+        self.batches.append(list(times))
+        return [np.full(state, round(255 * t), np.uint8) for t in times]
+
+
+def test_many_times_are_rendered_a_chunk_at_a_time_in_order():
+    from tweenflow.api import RENDER_CHUNK, render_times
+    engine = CountingEngine()
+    frame0, frame1 = np.zeros((16, 16, 3), np.uint8), np.full((16, 16, 3), 255, np.uint8)
+    times = [0.0, *evenly_spaced_times(40), 1.0]
+    frames = render_times(engine, frame0, frame1, times)
+    next(frames)
+    next(frames)
+    # the first frames come before the later ones are rendered: memory stays bounded
+    assert engine.batches == [times[1:RENDER_CHUNK]]
+    rest = list(frames)
+    assert engine.prepared == 1 and all(len(batch) <= RENDER_CHUNK for batch in engine.batches)
+    assert [t for batch in engine.batches for t in batch] == times[1:-1]
+    assert [frame[0, 0, 0] for frame in rest] == [round(255 * t) for t in times[2:]]

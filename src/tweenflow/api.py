@@ -19,6 +19,8 @@ from tweenflow.motion.autopilot import AutopilotConfig, autopilot_tracks, drop_o
 # wide as high (OpenCV 5.1). Tall frames do not crash it.
 MIN_SIDE = 16
 MAX_WIDTH_PER_HEIGHT = 20
+# Times of one pair rendered together (and held in memory together) by render_times.
+RENDER_CHUNK = 16
 
 
 def check_frame(frame: np.ndarray, name: str) -> None:
@@ -86,16 +88,21 @@ def evenly_spaced_times(count: int) -> list[float]:
 
 def render_times(engine: Engine, frame0: np.ndarray, frame1: np.ndarray,
                  times: Sequence[float], motion: MotionField | None = None):
-    """Yield the frame for each time; the pair is prepared once. t = 0 and 1 give the inputs."""
-    inner = [t for t in times if 0.0 < t < 1.0]
-    rendered = {}
+    """Yield the frame for each time, in order; the pair is prepared once. t = 0 and 1 give
+    the inputs. Times are rendered RENDER_CHUNK at a time: engines batch them, and a long run
+    (-n 1000) does not hold all its frames in memory at once."""
     if frame0.shape[2] == 4 and not isinstance(engine, AlphaEngine):
         engine = AlphaEngine(engine)
-    if inner:
-        state = engine.prepare(frame0, frame1)
-        rendered = dict(zip(inner, engine.render_many(state, inner, motion)))
-    for t in times:
-        yield frame0.copy() if t == 0.0 else frame1.copy() if t == 1.0 else rendered[t]
+    state = None
+    for start in range(0, len(times), RENDER_CHUNK):
+        chunk = times[start:start + RENDER_CHUNK]
+        inner = [t for t in chunk if 0.0 < t < 1.0]
+        rendered = {}
+        if inner:
+            state = engine.prepare(frame0, frame1) if state is None else state
+            rendered = dict(zip(inner, engine.render_many(state, inner, motion)))
+        for t in chunk:
+            yield frame0.copy() if t == 0.0 else frame1.copy() if t == 1.0 else rendered[t]
 
 
 def interpolate(frame0: np.ndarray, frame1: np.ndarray, times: float | Sequence[float] = 0.5,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -206,7 +207,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
     if args.n is None:
         write_image(output, next(frames))
     elif suffix in CLIP_SUFFIXES:
-        write_clip([frame0, *frames, frame1], output, args.fps, _encoding(args))
+        write_clip(itertools.chain([frame0], frames, [frame1]), output, args.fps,
+                   _encoding(args))
         for note in notes:
             print(f"tweenflow: {note}", file=sys.stderr)
     else:
