@@ -32,7 +32,9 @@ REVERSE = Augmentation(reverse=True)
 
 
 def _mirror_frame(frame: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(frame[:, ::-1])
+    # a copy, not ascontiguousarray: a one-pixel-wide view counts as contiguous to NumPy and
+    # would keep its negative stride, which torch.from_numpy refuses
+    return frame[:, ::-1].copy()
 
 
 @dataclass

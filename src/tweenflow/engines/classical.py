@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from tweenflow.engines.base import Engine, EngineInfo, MotionField, Runtime, register
+from tweenflow.engines.dis import dis_flow
 from tweenflow.errors import EngineError
 from tweenflow.samples import as_uint8_rgb, from_float, full_scale
 
@@ -177,7 +178,7 @@ class ClassicalEngine(Engine):
         def flow(gray_from: np.ndarray, gray_to: np.ndarray) -> np.ndarray:
             dis = cv2.DISOpticalFlow_create(preset)
             dis.setFinestScale(0)
-            return dis.calc(gray_from, gray_to, None)
+            return dis_flow(dis, gray_from, gray_to)
 
         parallel = self.runtime.threads != 1
         flow01, flow10 = _both(flow, (gray0, gray1), (gray1, gray0), parallel)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from tweenflow.engines.dis import dis_flow
 from tweenflow.samples import as_uint8_rgb
 
 # The frames are measured at most this many pixels on their long side (a few ms per pair).
@@ -32,6 +33,6 @@ def motion_size(frame0: np.ndarray, frame1: np.ndarray, percentile: float = 95.0
     size = (max(8, round(width * factor)), max(8, round(height * factor)))
     gray0, gray1 = (cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), size,
                                interpolation=cv2.INTER_AREA) for frame in (frame0, frame1))
-    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(gray0, gray1, None)
+    flow = dis_flow(cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM), gray0, gray1)
     magnitude = np.hypot(flow[..., 0], flow[..., 1]) * (width / size[0])
     return float(np.percentile(magnitude, percentile))
