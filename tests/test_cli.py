@@ -174,3 +174,19 @@ def test_a_clip_says_what_it_cannot_keep(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert any(line.startswith("tweenflow: alpha dropped: h264") for line in lines), lines
     assert any("71x45 written as 72x46" in line for line in lines), lines
+
+
+def test_a_gif_says_it_drops_alpha_and_depth(tmp_path):
+    from tweenflow import write_image
+    frame0, frame1, _ = shifted_pair(48, 64, 4, 0, seed=3)
+    alpha = np.full((48, 64, 1), 65535, np.uint16)
+    alpha[:10] = 0
+    for name, frame in (("a.png", frame0), ("b.png", frame1)):
+        write_image(tmp_path / name, np.concatenate([frame.astype(np.uint16) * 257, alpha], 2))
+    result = run("interpolate", str(tmp_path / "a.png"), str(tmp_path / "b.png"), "-n", "2",
+                 "-o", str(tmp_path / "clip.gif"), "--engine", "classical")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("tweenflow: alpha dropped: a GIF cannot store it"), lines
+    assert lines[1].startswith("tweenflow: high bit depth reduced to 8 bits: a GIF"), lines
+    assert lines[2:] == [f"tweenflow: wrote {tmp_path / 'clip.gif'}"]

@@ -249,8 +249,12 @@ def _check_output_format(args: argparse.Namespace, output: Path, suffix: str,
         raise InputError(f"{output}: --codec, --crf, --preset, --pix-fmt and --lossless apply "
                          f"to video outputs (.mp4, .mkv, .mov, .webm)")
     image_suffix = suffix if args.n is None else ".png"
-    if suffix == ".gif":
-        return []
+    if suffix == ".gif":     # 256 colours of 8 bits, no partial transparency
+        return [note for keeps, note in (
+            (alpha, "alpha dropped: a GIF cannot store it; use a PNG folder (or a video with "
+                    "--codec prores, ffv1 or vp9)"),
+            (high_depth, "high bit depth reduced to 8 bits: a GIF holds 8-bit colours; use a "
+                         "PNG folder (or a video)")) if keeps]
     if high_depth and image_suffix not in HIGH_DEPTH_SUFFIXES:
         raise OutputError(f"{output}: {image_suffix} stores 8-bit samples and the inputs have "
                           f"16; use .png or .tiff")
