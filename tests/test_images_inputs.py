@@ -1,5 +1,7 @@
-"""Image inputs found in the wild: EXIF orientation, ... (read_image and the CLI on them)."""
-import io
+"""Image inputs found in the wild (EXIF orientation, frame sizes the flow cannot take,
+folders, pictures too large to decode): read_image and the CLI on them."""
+import struct
+import zlib
 
 import cv2
 import numpy as np
@@ -137,3 +139,23 @@ def test_a_folder_given_as_an_image_is_one_line(tmp_path):
     result = run("interpolate", str(tmp_path / "shot.png"), b, "-o", str(tmp_path / "mid.png"))
     assert result.returncode == 2
     assert one_error_line(result).endswith("shot.png is a folder; give an image file")
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims width x height 1-bit grey pixels and holds no picture data."""
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload)))
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00")) + chunk(b"IEND", b""))
+
+
+def test_a_picture_too_large_to_decode_is_one_line(tmp_path):
+    """A small PNG can claim 40000x30000 pixels; OpenCV raised instead of returning None."""
+    (tmp_path / "huge.png").write_bytes(png_header_only(40000, 30000))
+    a, b = write_strip(tmp_path, 64, 48)
+    result = run("interpolate", str(tmp_path / "huge.png"), b, "-o", str(tmp_path / "mid.png"))
+    assert result.returncode == 2
+    assert one_error_line(result).endswith(
+        "huge.png: not a readable image (more than 2^30 pixels, the most OpenCV decodes)")

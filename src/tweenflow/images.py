@@ -36,8 +36,13 @@ def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
     data = np.fromfile(path, dtype=np.uint8)  # imdecode handles non-ASCII paths, imread not always
     # IMREAD_UNCHANGED keeps alpha and 16 bits but, unlike the other modes, leaves the EXIF
     # orientation unapplied (except TIFF's tag): phone photos would come out lying on their side
-    image, kinds, blobs = (cv2.imdecodeWithMetadata(data, cv2.IMREAD_UNCHANGED) if data.size
-                           else (None, (), ()))
+    try:
+        image, kinds, blobs = (cv2.imdecodeWithMetadata(data, cv2.IMREAD_UNCHANGED) if data.size
+                               else (None, (), ()))
+    except cv2.error as error:     # OpenCV raises, not returns None, for some files
+        reason = ("more than 2^30 pixels, the most OpenCV decodes"
+                  if "MAX_IMAGE_PIXELS" in str(error) else error.err)
+        raise InputError(f"{path}: not a readable image ({reason})") from None
     if image is None or image.size == 0:
         raise InputError(f"{path}: not a readable image (PNG, JPEG, BMP, TIFF or WebP)")
     for kind, blob in zip(kinds, blobs):
