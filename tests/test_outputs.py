@@ -72,3 +72,40 @@ def test_cli_outputs_respect_the_umask(tmp_path):
     assert mode(tmp_path / "out_frames") == 0o755
     assert {mode(p) for p in (tmp_path / "out_frames").iterdir()} == {0o644}
     assert not [p for p in tmp_path.iterdir() if ".part" in p.name]
+
+
+def test_replacing_a_folder_replaces_its_frames_and_keeps_the_users_files(tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    (folder / "sub").mkdir()
+    for index in range(1, 6):                  # an earlier, longer run
+        (folder / f"frame_{index:06d}.png").write_text("old")
+    temp_name = temp_folder_for(folder)
+    for index in (1, 2):
+        (tmp_path / temp_name / f"frame_{index:06d}.png").write_text("new")
+    publish(temp_name, folder, replace_folder=True)
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "frame_000001.png", "frame_000002.png", "notes.txt", "sub"]
+    assert (folder / "frame_000002.png").read_text() == "new"
+    assert (folder / "notes.txt").read_text() == "mine"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["frames"]
+
+
+def test_video_to_an_existing_folder_with_y_keeps_the_users_files(tmp_path):
+    """`tweenflow video IN -o FOLDER -y` removed the whole folder, the user's files with it."""
+    from tests.conftest import run_cli
+    source = tmp_path / "shots"
+    source.mkdir()
+    for index, frame in enumerate(moving_frames(3, height=48, width=64)):
+        write_image(source / f"{index:03d}.png", frame)
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    (target / "frame_000009.png").write_text("an earlier run's")
+    result = run_cli("video", str(source), "-o", str(target), "--multi", "2", "--engine",
+                     "classical", "-y", "-q")
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in target.iterdir()) == [
+        *(f"frame_{index:06d}.png" for index in range(1, 7)), "notes.txt"]
+    assert (target / "notes.txt").read_text() == "mine"

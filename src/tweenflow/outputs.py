@@ -8,6 +8,7 @@ through here, so an interrupted run never leaves a file that looks finished.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -52,27 +53,43 @@ def temp_folder_for(path: Path) -> str:
 
 def publish(temp_name: str | os.PathLike, path: Path, replace_folder: bool = False) -> None:
     """Give the finished temporary file or folder the umask's permissions and rename it to
-    `path`. replace_folder: an existing folder at `path` is removed first (the caller has
-    checked that overwriting is allowed)."""
+    `path`. replace_folder: the caller has checked that an existing folder at `path` may be
+    overwritten; its earlier frames are replaced and its other files stay (publish_into)."""
+    if replace_folder and path.is_dir():
+        publish_into(temp_name, path, replace_numbered=True)
+        return
     mode = (0o777 if os.path.isdir(temp_name) else 0o666) & ~current_umask()
     try:
         os.chmod(temp_name, mode)
-        if replace_folder and path.is_dir():
-            shutil.rmtree(path)
         os.replace(temp_name, path)
     except OSError as error:
         raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
 
 
-def publish_into(temp_folder: str | os.PathLike, folder: Path) -> None:
+def publish_into(temp_folder: str | os.PathLike, folder: Path,
+                 replace_numbered: bool = False) -> None:
     """Move the finished files of `temp_folder` into the existing `folder` (replacing files of
-    the same names: the caller has checked that it may) and remove `temp_folder`."""
+    the same names: the caller has checked that it may) and remove `temp_folder`.
+    replace_numbered: also remove the files of `folder` named like the new ones but for their
+    numbers (an earlier, longer run's frame_000123.png), so that only the new frames remain;
+    the user's other files are never touched."""
+    names = sorted(os.listdir(temp_folder))
+    forms = {_numbered_form(name) for name in names}
     try:
-        for name in sorted(os.listdir(temp_folder)):
+        for name in names:
             os.replace(os.path.join(temp_folder, name), folder / name)
+        if replace_numbered:
+            for old in set(os.listdir(folder)) - set(names):
+                if _numbered_form(old) in forms and (folder / old).is_file():
+                    os.unlink(folder / old)
         os.rmdir(temp_folder)
     except OSError as error:
         raise OutputError(f"{folder}: cannot write: {error.strerror or error}") from None
+
+
+def _numbered_form(name: str) -> str:
+    """A file name with its numbers left out: frame_000012.png -> frame_#.png."""
+    return re.sub(r"[0-9]+", "#", name)
 
 
 def discard(temp_name: str | os.PathLike | None) -> None:
