@@ -66,3 +66,11 @@ def test_a_folder_that_cannot_be_made_is_one_line(tmp_path):
                  "--engine", "classical")
     assert result.returncode == 2
     assert "/proc/tweenflow-frames: cannot write" in one_error_line(result)
+
+
+def test_frame_names_sort_in_their_order_from_10000_on():
+    from tweenflow.cli import frame_names
+    assert frame_names(3) == ["frame_0001.png", "frame_0002.png", "frame_0003.png"]
+    names = frame_names(10000)
+    assert names[0] == "frame_00001.png" and names[-1] == "frame_10000.png"
+    assert sorted(names) == names

@@ -212,22 +212,29 @@ def run_interpolate(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"tweenflow: {note}", file=sys.stderr)
     else:
-        _write_frames(output, frames)
+        _write_frames(output, frames, len(times))
     print(f"tweenflow: wrote {output}", file=sys.stderr)
     return 0
 
 
-def _write_frames(folder: Path, frames) -> None:
-    """frame_0001.png, ... in `folder` (made if missing), appearing only once all are written:
-    an interrupted run leaves none of them."""
+def frame_names(count: int) -> list[str]:
+    """frame_0001.png ... for `count` in-betweens; more digits from 10000 on, so that the
+    names sort in their order."""
+    digits = max(4, len(str(count)))
+    return [f"frame_{index:0{digits}d}.png" for index in range(1, count + 1)]
+
+
+def _write_frames(folder: Path, frames, count: int) -> None:
+    """The `count` frames as frame_names in `folder` (made if missing), appearing only once all
+    are written: an interrupted run leaves none of them."""
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"{folder}: cannot write: {error.strerror or error}") from None
     temp_name = temp_folder_for(folder)
     try:
-        for index, frame in enumerate(frames, start=1):
-            write_image(Path(temp_name) / f"frame_{index:04d}.png", frame)
+        for name, frame in zip(frame_names(count), frames):
+            write_image(Path(temp_name) / name, frame)
         if folder.is_dir():
             publish_into(temp_name, folder)
         else:
@@ -274,7 +281,7 @@ def _draw_tracks(frames, times, tracks, user_count):
 def _check_folder(folder: Path, count: int, overwrite: bool, inputs: list[Path]) -> None:
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder} exists and is not a folder")
-    names = [folder / f"frame_{index:04d}.png" for index in range(1, count + 1)]
+    names = [folder / name for name in frame_names(count)]
     for source in inputs:
         if source.exists() and any(name.resolve() == source.resolve() for name in names):
             raise OutputError(f"{folder}: writing frames there would overwrite the input {source}")
