@@ -159,3 +159,12 @@ def test_a_picture_too_large_to_decode_is_one_line(tmp_path):
     assert result.returncode == 2
     assert one_error_line(result).endswith(
         "huge.png: not a readable image (more than 2^30 pixels, the most OpenCV decodes)")
+
+
+def test_a_webp_output_too_large_for_the_format_is_refused_before_the_work(tmp_path):
+    a, b = write_strip(tmp_path, 16, 16400)
+    result = run("interpolate", a, b, "-o", str(tmp_path / "tall.webp"), "--engine", "classical")
+    assert result.returncode == 2
+    assert one_error_line(result).endswith(
+        "tall.webp: WebP holds at most 16383 pixels a side and the inputs are 16x16400; use "
+        ".png or .tiff")

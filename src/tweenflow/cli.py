@@ -16,8 +16,8 @@ from tweenflow.engines.base import Engine, Runtime, create_engine, engine_infos,
 from tweenflow.engines.classical import DIS_PRESETS
 from tweenflow.engines.tiled import MIN_TILE
 from tweenflow.errors import InputError, OutputError, TweenflowError
-from tweenflow.images import (ALPHA_SUFFIXES, HIGH_DEPTH_SUFFIXES, IMAGE_SUFFIXES, read_image,
-                              write_image)
+from tweenflow.images import (ALPHA_SUFFIXES, HIGH_DEPTH_SUFFIXES, IMAGE_SUFFIXES,
+                              WEBP_MAX_SIDE, read_image, write_image)
 from tweenflow.motion import load_tracks
 from tweenflow.outputs import discard, publish, publish_into, temp_folder_for
 from tweenflow.motion.draw import AUTOPILOT_COLOUR, USER_COLOUR, draw_tracks
@@ -268,6 +268,9 @@ def _check_output_format(args: argparse.Namespace, output: Path, suffix: str,
     if alpha and image_suffix not in ALPHA_SUFFIXES:
         raise OutputError(f"{output}: {image_suffix} has no alpha channel and the inputs are "
                           f"transparent; use .png, .tiff or .webp")
+    if image_suffix == ".webp" and max(frame.shape[:2]) > WEBP_MAX_SIDE:
+        raise OutputError(f"{output}: WebP holds at most {WEBP_MAX_SIDE} pixels a side and "
+                          f"the inputs are {frame.shape[1]}x{frame.shape[0]}; use .png or .tiff")
     return []
 
 

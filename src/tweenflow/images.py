@@ -16,6 +16,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 HIGH_DEPTH_SUFFIXES = {".png", ".tif", ".tiff"}          # formats that store 16-bit samples
 ALPHA_SUFFIXES = {".png", ".tif", ".tiff", ".webp"}       # formats that store alpha
 EXIF_ORIENTATION = 0x0112
+WEBP_MAX_SIDE = 16383                                     # the WebP format's limit
 
 
 def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
