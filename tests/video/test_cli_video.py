@@ -402,3 +402,27 @@ def test_an_mp4_cut_by_an_edit_list_converts(tmp_path, output):
     completed = tweenflow(cut, "-o", tmp_path / output, "--multi", "2")
     assert completed.returncode == 0, completed.stderr
     assert "16 frames in, 32 out" in completed.stderr
+
+
+# Matroska keeps times in milliseconds: 2000 fps output frames (a 1000 fps clip, --multi 2)
+# were written with every other time repeated (0, 1, 1, 2, 2, ... ms)
+@pytest.mark.parametrize("suffix", [".mkv", ".mp4"])
+def test_frames_closer_than_the_container_can_time(tmp_path, suffix):
+    source = tmp_path / "fast.mov"
+    with av.open(str(source), "w") as container:
+        stream = container.add_stream("libx264", rate=1000)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        for frame in moving_frames(4):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    target = tmp_path / f"out{suffix}"
+    completed = tweenflow(source, "-o", target, "--multi", "2")
+    if suffix == ".mkv":
+        one_error_line(completed, ".mkv", "2000 fps", ".mp4 or .mov")
+        assert not target.exists() and leftovers(tmp_path) == []
+    else:
+        assert completed.returncode == 0, completed.stderr
+        times, _ = read_video(target)
+        assert len(times) == 8 and all(b > a for a, b in zip(times, times[1:]))

@@ -30,7 +30,8 @@ from tweenflow.video.packets import FrameIndex, av_packet, index_frames, read_wi
 from tweenflow.video.pipeline import SPAN_CONTEXT_FRAMES, VideoResult
 from tweenflow.video.reader import VideoInfo, check_complete, probe
 from tweenflow.video.schedule import Retime, nominal_rate, output_time_base, retime_from
-from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
+from tweenflow.video.encoding import (VIDEO_SUFFIXES, Encoding, check_time_steps,
+                                     encoder_settings)
 from tweenflow.video.streams import CarriedStreams
 from tweenflow.video.writer import VideoWriter
 
@@ -113,6 +114,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         return _one_piece(input_path, output_path, retime, engine, spec, ray, progress,
                           "VP9 videos with alpha are", **one_piece_options)
     result.notes += info.notes + notes + settings.padding_notes(info.width, info.height)
+    check_time_steps(output_path.suffix.lower(), nominal_rate(retime, info.rate))
     index = index_frames(info)
     times = _checked_times(info, index, max_frames)
     keyframes = [pts * index.time_base for pts in index.keyframes]

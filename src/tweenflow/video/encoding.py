@@ -60,6 +60,17 @@ CONTAINERS = {".mp4": {"h264", "h265", "av1", "vp9"},
               ".mov": {"h264", "h265", "av1", "vp9", "prores"},
               ".webm": {"vp9", "av1"}}
 VIDEO_SUFFIXES = set(CONTAINERS)
+# containers that keep times in fixed steps (Matroska and WebM: milliseconds)
+TIME_STEPS = {".mkv": Fraction(1, 1000), ".webm": Fraction(1, 1000)}
+
+
+def check_time_steps(suffix: str, rate: Fraction) -> None:
+    """Refuse output frames at `rate` (frames/s) closer than the container can time apart
+    (they would share times)."""
+    step = TIME_STEPS.get(suffix)
+    if step is not None and rate * step > 1:
+        raise OutputError(f"{suffix} files keep times in steps of {float(step) * 1000:g} ms, so "
+                          f"frames at {float(rate):g} fps would share times; use .mp4 or .mov")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from tweenflow.video.dedup import (MAX_HELD_RUN, Drawing, distinct_drawings, loo
 from tweenflow.video.reader import TimedFrame, VideoInfo, check_complete, probe, read_frames
 from tweenflow.video.schedule import (Retime, interval_outputs, nominal_rate, output_duration,
                                       output_time_base, retime_from)
-from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
+from tweenflow.video.encoding import (VIDEO_SUFFIXES, Encoding, check_time_steps,
+                                     encoder_settings)
 from tweenflow.video.streams import Carrying, left_out_of_folder, open_carried
 from tweenflow.video.writer import FolderWriter, VideoWriter
 
@@ -108,6 +109,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
             Encoding(codec, crf, preset, pix_fmt, lossless), output_path.suffix.lower(),
             info.high_depth, info.alpha, info.hdr)
         result.notes += notes + settings.padding_notes(info.width, info.height)
+        check_time_steps(output_path.suffix.lower(), nominal_rate(retime, info.rate))
     if isinstance(engine, str):
         engine = create_engine(engine, scale=scale, runtime=runtime)
     if info.alpha:
