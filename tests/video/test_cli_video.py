@@ -426,3 +426,16 @@ def test_frames_closer_than_the_container_can_time(tmp_path, suffix):
         assert completed.returncode == 0, completed.stderr
         times, _ = read_video(target)
         assert len(times) == 8 and all(b > a for a, b in zip(times, times[1:]))
+
+
+def test_a_codec_ffmpeg_cannot_decode_is_one_line(tmp_path):
+    # (a codec newer than this FFmpeg, e.g. VVC): PyAV gives the stream no codec context
+    source = write_video(tmp_path / "h264.mkv", moving_frames(3))
+    data = source.read_bytes()
+    assert data.count(b"V_MPEG4/ISO/AVC") == 1
+    unknown = tmp_path / "unknown.mkv"
+    unknown.write_bytes(data.replace(b"V_MPEG4/ISO/AVC", b"V_MPEG4/ISO/XYZ"))
+    for output in ("out.mp4", "frames"):
+        one_error_line(tweenflow(unknown, "-o", tmp_path / output, "--multi", "2"),
+                       "unknown.mkv", "cannot decode its video")
+        assert not (tmp_path / output).exists()

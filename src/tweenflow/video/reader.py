@@ -112,6 +112,9 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
                              f"{'s' if len(videos) > 1 else ''} (give 0 to {len(videos) - 1})")
         stream = videos[stream]
         context = stream.codec_context
+        if context is None:       # a codec this FFmpeg does not know (newer than it: VVC, ...)
+            raise InputError(f"{path}: this FFmpeg (PyAV {av.__version__}) cannot decode its "
+                             f"video stream's codec")
         rate = stream.average_rate or stream.guessed_rate or Fraction(24)
         colour = _colour_of(context.colorspace, context.color_range, context.color_primaries,
                             context.color_trc, context.height)
