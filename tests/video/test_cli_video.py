@@ -439,3 +439,18 @@ def test_a_codec_ffmpeg_cannot_decode_is_one_line(tmp_path):
         one_error_line(tweenflow(unknown, "-o", tmp_path / output, "--multi", "2"),
                        "unknown.mkv", "cannot decode its video")
         assert not (tmp_path / output).exists()
+
+
+@pytest.mark.parametrize("mode", [["--multi", "2"], ["--slowmo", "2"]])
+def test_an_audio_stream_in_an_unknown_codec_is_left_out_with_a_line(tmp_path, mode):
+    source = write_video(tmp_path / "aac.mkv", moving_frames(4), audio=True)
+    data = source.read_bytes()
+    assert data.count(b"A_AAC") == 1
+    unknown = tmp_path / "unknown_audio.mkv"
+    unknown.write_bytes(data.replace(b"A_AAC", b"A_XYZ"))
+    completed = tweenflow(unknown, "-o", tmp_path / "out.mp4", *mode)
+    assert completed.returncode == 0, completed.stderr
+    left_out = [line for line in completed.stderr.splitlines() if "left out stream #1" in line]
+    assert len(left_out) == 1 and "codec" in left_out[0], completed.stderr
+    with av.open(str(tmp_path / "out.mp4")) as container:
+        assert [stream.type for stream in container.streams] == ["video"]

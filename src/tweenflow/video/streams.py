@@ -65,6 +65,9 @@ class StreamAction:
         return None
 
 
+UNKNOWN_CODEC = "unknown"       # (FFmpeg has no codec of that name)
+
+
 def plan_streams(streams: list[StreamInfo], video_index: int, suffix: str,
                  supported: set[str], slowmo: bool, slowmo_audio: str) -> list[StreamAction]:
     """The action for every input stream except the converted video stream (`video_index`).
@@ -77,7 +80,9 @@ def plan_streams(streams: list[StreamInfo], video_index: int, suffix: str,
             continue
         fits = stream.muxer_codec in supported or stream.codec in supported
         cannot_hold = f"{suffix} cannot hold {stream.codec}"
-        if stream.kind == "video":
+        if stream.codec == UNKNOWN_CODEC:
+            action = StreamAction(stream, "drop", reason="this FFmpeg does not know its codec")
+        elif stream.kind == "video":
             if slowmo and not stream.cover_art:
                 action = StreamAction(stream, "drop", reason="only the converted video stream "
                                       "(--stream) is slowed down; this one would be out of sync")
@@ -132,8 +137,10 @@ def describe_streams(container: av.container.InputContainer) -> list[StreamInfo]
     described = []
     for stream in container.streams:
         context = stream.codec_context
+        # no context: an attachment, or a codec this FFmpeg does not know
         codec = context.codec.canonical_name if context is not None else \
-            (stream.metadata.get("mimetype") or "attachment")
+            (stream.metadata.get("mimetype") or "attachment") \
+            if stream.type == "attachment" else UNKNOWN_CODEC
         muxer_codec = context.codec.name if context is not None else codec
         described.append(StreamInfo(
             stream.index, stream.type, codec, muxer_codec, stream.metadata.get("language", ""),
