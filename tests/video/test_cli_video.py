@@ -454,3 +454,26 @@ def test_an_audio_stream_in_an_unknown_codec_is_left_out_with_a_line(tmp_path, m
     assert len(left_out) == 1 and "codec" in left_out[0], completed.stderr
     with av.open(str(tmp_path / "out.mp4")) as container:
         assert [stream.type for stream in container.streams] == ["video"]
+
+
+# DV, DVD, HDV and broadcast SD store anamorphic pixels (a sample aspect ratio): the output
+# had square ones, so a 16:9 HDV picture played squeezed to 4:3
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_the_pixel_aspect_ratio_is_kept(tmp_path, suffix):
+    source = tmp_path / "hdv.mkv"
+    with av.open(str(source), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        stream.codec_context.sample_aspect_ratio = Fraction(4, 3)
+        for frame in moving_frames(4):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    target = tmp_path / f"out{suffix}"
+    completed = tweenflow(source, "-o", target, "--multi", "2")
+    assert completed.returncode == 0, completed.stderr
+    with av.open(str(target)) as container:
+        stream = container.streams.video[0]
+        assert stream.sample_aspect_ratio == Fraction(4, 3)
+        assert stream.display_aspect_ratio == Fraction(2)

@@ -348,7 +348,8 @@ def _mux(work: WorkFolder, plan: list[Segment], finished: dict[int, SegmentOutpu
         raise TweenflowError(f"{output_path}: the segments were encoded with different "
                              f"settings (another x264 build on some node?); cannot join them")
     writer = VideoWriter(output_path, info.width, info.height, output.time_base, output.rate,
-                         info.colour, info.rotation, carried, settings=output.settings)
+                         info.colour, info.rotation, carried, settings=output.settings,
+                         pixel_aspect=info.pixel_aspect)
     try:
         last_dts = None
         for segment in plan:

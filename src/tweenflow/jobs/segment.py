@@ -109,7 +109,8 @@ def run_segment(task: SegmentTask, engine: Engine,
         info = task.info
         writer = VideoWriter(path, info.width, info.height, task.output.time_base,
                              task.output.rate, info.colour, info.rotation,
-                             settings=task.output.settings, keep_packets=True)
+                             settings=task.output.settings, keep_packets=True,
+                             pixel_aspect=info.pixel_aspect)
         def encode(produced: Iterable[tuple[Fraction, Any]]) -> None:
             for when, rgb in produced:
                 writer.write(when, rgb)

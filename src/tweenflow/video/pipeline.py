@@ -132,7 +132,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                                  output_time_base(retime, info.time_base),
                                  nominal_rate(retime, info.rate), info.colour, info.rotation,
                                  carrying.carried if carrying else None,
-                                 settings=settings)
+                                 settings=settings, pixel_aspect=info.pixel_aspect)
         run_threaded(lambda: read_frames(info, max_frames),
                       lambda produced: _write_all(produced, writer, bar),
                       lambda decoded: _retime(decoded, retime, engine, scene_cut_threshold,

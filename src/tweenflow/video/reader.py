@@ -66,6 +66,7 @@ class VideoInfo:
     alpha_in_side_data: bool = False    # VP9 with alpha: the alpha rides in packet side data
     listed_end: Fraction | None = None  # where the container says the stream ends (s), if known
     interlaced: bool = False            # the first frame is flagged interlaced
+    pixel_aspect: Fraction | None = None  # a pixel's width over its height if not square
 
     @property
     def notes(self) -> list[str]:
@@ -133,7 +134,7 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
                          Fraction(rate), stream.frames or None, colour, rotation,
                          bool(container.streams.audio), False, stream.index, high_depth,
                          alpha, hdr, alpha and _vp9_alpha(stream), _listed_end(stream),
-                         interlaced)
+                         interlaced, _pixel_aspect(stream))
     except av.error.FFmpegError as error:
         raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
     finally:
@@ -217,6 +218,13 @@ def decode(container: av.container.InputContainer, stream: av.video.stream.Video
     context.thread_count = 1
     for packet in container.demux(stream):
         yield from context.decode(packet)
+
+
+def _pixel_aspect(stream: av.video.stream.VideoStream) -> Fraction | None:
+    """The sample aspect ratio of anamorphic video (container's, else the codec's), None for
+    square pixels or none given."""
+    ratio = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    return Fraction(ratio) if ratio and ratio > 0 and ratio != 1 else None
 
 
 def _listed_end(stream: av.video.stream.VideoStream) -> Fraction | None:

@@ -29,6 +29,7 @@ class VideoWriter:
     """Frames at exact times in the input's matrix/range/primaries/transfer (and HDR metadata),
     encoded as `settings` says (default: H.264 CRF 18, yuv420p; see video/encoding.py).
 
+    pixel_aspect: the width of a pixel over its height (None: square), as the input's.
     streams: the input's other streams (audio, subtitles, ...; see video/streams.py), muxed
     interleaved by time with the video.
 
@@ -40,7 +41,8 @@ class VideoWriter:
     def __init__(self, path: Path, width: int, height: int, time_base: Fraction,
                  rate: Fraction, colour: ColourInfo, rotation: int = 0,
                  streams: CarriedStreams | None = None,
-                 settings: EncoderSettings | None = None, keep_packets: bool = False):
+                 settings: EncoderSettings | None = None, keep_packets: bool = False,
+                 pixel_aspect: Fraction | None = None):
         self.path = path
         self.packets: list[av.Packet] | None = [] if keep_packets else None
         self.colour = colour
@@ -51,6 +53,7 @@ class VideoWriter:
         self.container = None
         self.streams = streams
         self.temp_name = temp_file_for(path)
+        self.pixel_aspect = pixel_aspect
         try:
             self._open(width, height, rate, rotation)
         except BaseException:      # includes Ctrl-C: never leave the temporary file behind
@@ -74,6 +77,8 @@ class VideoWriter:
         context.color_range = colour.color_range
         context.color_primaries = colour.color_primaries
         context.color_trc = colour.color_trc
+        if self.pixel_aspect:     # anamorphic pixels (DV, DVD, HDV): shown as wide as before
+            context.sample_aspect_ratio = self.pixel_aspect
         if rotation:
             stream.set_display_rotation(rotation)
         self.stream = stream
