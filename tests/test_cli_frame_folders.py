@@ -74,3 +74,33 @@ def test_frame_names_sort_in_their_order_from_10000_on():
     names = frame_names(10000)
     assert names[0] == "frame_00001.png" and names[-1] == "frame_10000.png"
     assert sorted(names) == names
+
+
+def test_a_long_run_shows_progress_in_a_terminal(tmp_path):
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+    a, b = write_pair(tmp_path)
+    command = [sys.executable, "-m", "tweenflow", "interpolate", a, b, "-n", "20", "-o",
+               str(tmp_path / "frames"), "--engine", "classical"]
+    parent, child = pty.openpty()            # stderr is a terminal, as a user's is
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    with subprocess.Popen(command, stderr=child, stdout=subprocess.DEVNULL) as process:
+        os.close(child)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(parent, 4096)
+            except OSError:                      # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            shown += chunk
+    os.close(parent)
+    assert process.returncode == 0, shown
+    assert b"tweenflow:   0%" in shown and b"0/20 [" in shown, shown
+    piped = run("interpolate", a, b, "-n", "20", "-o", str(tmp_path / "more"), "--engine",
+                "classical")
+    assert piped.stderr.strip().splitlines() == [f"tweenflow: wrote {tmp_path / 'more'}"]

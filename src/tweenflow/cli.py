@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from tweenflow import api, weights
 from tweenflow.allocator import keep_freed_memory
@@ -204,6 +205,9 @@ def run_interpolate(args: argparse.Namespace) -> int:
     frames = api.render_times(engine, frame0, frame1, times, motion)
     if args.show_tracks and motion is not None:
         frames = _draw_tracks(frames, times, motion.tracks, len(user_tracks))
+    if args.n is not None:       # progress, in a terminal only (tqdm's disable=None)
+        frames = tqdm(frames, total=len(times), unit="frame", desc="tweenflow", disable=None,
+                      dynamic_ncols=True, leave=False)
     if args.n is None:
         write_image(output, next(frames))
     elif suffix in CLIP_SUFFIXES:
