@@ -12,13 +12,6 @@ from tweenflow.samples import SAMPLE_TYPES, as_uint8_rgb, to_dtype
 from tweenflow.motion import TrackField, parse_tracks
 from tweenflow.motion.autopilot import AutopilotConfig, autopilot_tracks, drop_overlapping
 
-# The smallest frames, and the widest for their height, that every engine takes. OpenCV's DIS
-# flow (the classical engine; the motion measure of auto, rife4, fusion and placement, on frames
-# shrunk to 320 px across) raises below 12x12 and crashes the process (SIGSEGV) on frames
-# 8-15 px high and 40 or more wide, which that shrinking makes of any frame over 20.6 times as
-# wide as high (OpenCV 5.1). Tall frames do not crash it.
-MIN_SIDE = 16
-MAX_WIDTH_PER_HEIGHT = 20
 # Times of one pair rendered together (and held in memory together) by render_times.
 RENDER_CHUNK = 16
 
@@ -30,13 +23,6 @@ def check_frame(frame: np.ndarray, name: str) -> None:
                      if isinstance(frame, np.ndarray) else type(frame).__name__)
         raise InputError(f"{name} must be a uint8, uint16 or float32 array of shape (H, W, 3) "
                          f"in RGB order (or (H, W, 4) RGBA), got {described}")
-    height, width = frame.shape[:2]
-    if height < MIN_SIDE or width < MIN_SIDE:
-        raise InputError(f"{name} is {width}x{height}; at least {MIN_SIDE}x{MIN_SIDE} is needed")
-    if width > MAX_WIDTH_PER_HEIGHT * height:
-        raise InputError(f"{name} is {width}x{height}, more than {MAX_WIDTH_PER_HEIGHT} times as "
-                         f"wide as high, which the engines' optical flow cannot handle; pad it "
-                         f"(above and below) or cut it into parts first")
 
 
 def check_pair(frame0: np.ndarray, frame1: np.ndarray, names=("frame0", "frame1")) -> None:
