@@ -477,3 +477,36 @@ def test_the_pixel_aspect_ratio_is_kept(tmp_path, suffix):
         stream = container.streams.video[0]
         assert stream.sample_aspect_ratio == Fraction(4, 3)
         assert stream.display_aspect_ratio == Fraction(2)
+
+
+# A broadcast recording switching between SD and HD, or two clips joined, changes the picture
+# size midway: the scene detector failed on the two sizes with an AssertionError traceback
+@pytest.mark.parametrize("output", ["out.mp4", "frames"])
+def test_a_picture_size_change_midway_is_one_line(tmp_path, output):
+    parts = []
+    for number, (width, height) in enumerate([(96, 64), (128, 96)]):
+        part = tmp_path / f"part{number}.ts"
+        with av.open(str(part), "w") as container:
+            stream = container.add_stream("libx264", rate=25)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            for frame in moving_frames(4, height, width):
+                for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        parts.append(part)
+    source = tmp_path / "joined.ts"
+    with av.open(str(parts[0])) as first, av.open(str(parts[1])) as second, \
+            av.open(str(source), "w") as joined:
+        copy = joined.add_stream_from_template(first.streams.video[0])
+        shift = 0
+        for part in (first, second):
+            packets = [packet for packet in part.demux(video=0) if packet.size]
+            offset = shift - min(packet.dts for packet in packets)
+            for packet in packets:
+                packet.pts, packet.dts, packet.stream = packet.pts + offset, packet.dts + offset, copy
+                joined.mux(packet)
+            shift = max(packet.pts for packet in packets) + 3600 * 2
+    completed = tweenflow(source, "-o", tmp_path / output, "--multi", "2")
+    one_error_line(completed, "joined.ts", "changes size", "96x64 to 128x96")
+    assert not (tmp_path / output).exists() and leftovers(tmp_path) == []

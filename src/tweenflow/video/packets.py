@@ -16,7 +16,8 @@ from typing import Iterator
 import av
 
 from tweenflow.errors import InputError
-from tweenflow.video.reader import NO_TIMESTAMP_HINT, TimedFrame, VideoInfo, open_video, to_rgb
+from tweenflow.video.reader import (NO_TIMESTAMP_HINT, TimedFrame, VideoInfo, check_size,
+                                    open_video, to_rgb)
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,7 @@ def _timed(frame: av.VideoFrame, time_base: Fraction, info: VideoInfo) -> TimedF
     if frame.pts is None:
         raise InputError(f"{info.path}: a decoded frame has no timestamp")
     duration = frame.duration * time_base if frame.duration else None
+    check_size(frame, info, frame.pts * time_base)
     return TimedFrame(frame.pts * time_base, duration,
                       to_rgb(frame, info.colour, info.high_depth, info.alpha))
 

@@ -197,6 +197,7 @@ def read_frames(info: VideoInfo, max_frames: int | None = None) -> Iterator[Time
                 raise InputError(f"{info.path}: frame {count} has no timestamp "
                                  f"{NO_TIMESTAMP_HINT}")
             duration = frame.duration * info.time_base if frame.duration else None
+            check_size(frame, info, frame.pts * info.time_base)
             yield TimedFrame(frame.pts * info.time_base, duration,
                              to_rgb(frame, info.colour, info.high_depth, info.alpha))
             count += 1
@@ -246,6 +247,15 @@ def _matroska_end(stream: av.video.stream.VideoStream) -> Fraction | None:
         return (int(hours) * 3600 + int(minutes) * 60) + Fraction(seconds)
     except ValueError:
         return None
+
+
+def check_size(frame: av.VideoFrame, info: VideoInfo, time: Fraction) -> None:
+    """Refuse a frame of another size than the stream's (a broadcast recording switching
+    between SD and HD, clips joined): one picture size per run."""
+    if (frame.width, frame.height) != (info.width, info.height):
+        raise InputError(f"{info.path}: the picture changes size at {float(time):.3f} s, from "
+                         f"{info.width}x{info.height} to {frame.width}x{frame.height}; "
+                         f"tweenflow converts one size per run: cut the file there first")
 
 
 def check_complete(info: VideoInfo, frames: int, end: Fraction) -> None:
