@@ -132,6 +132,8 @@ def test_clip_writer_tags_bt709_like_the_video_writer(tmp_path):
 @pytest.mark.parametrize("encoding,suffix,fragment", [
     (Encoding("prores"), ".mp4", "prores cannot go in a .mp4 file; use .mkv or .mov"),
     (Encoding("ffv1"), ".mov", "ffv1 cannot go in a .mov file; use .mkv"),
+    (Encoding("vp9"), ".mov", "vp9 cannot go in a .mov file; use .mkv or .mp4 or .webm"),
+    (Encoding("av1"), ".mov", "av1 cannot go in a .mov file; use .mkv or .mp4 or .webm"),
     (Encoding("prores", crf=20), ".mov", "--crf does not apply to prores"),
     (Encoding("ffv1", crf=20), ".mkv", "--crf does not apply to ffv1 (always lossless)"),
     (Encoding("h264", crf=60), ".mp4", "--crf 60 is outside 0-51 for h264"),
@@ -189,6 +191,20 @@ def test_cli_refuses_impossible_encodings_in_one_line(small_video, tmp_path, arg
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], completed.stderr
     assert not target.exists()
+
+
+def test_cli_vp9_and_av1_to_mov_are_one_line(small_video, tmp_path):
+    # FFmpeg's QuickTime muxer takes VP9 and AV1 only in .mp4: the header failed after the
+    # checks, with an av.error.ArgumentError traceback
+    for codec in ("vp9", "av1"):
+        target = tmp_path / f"out_{codec}.mov"
+        completed = run("video", small_video, "-o", target, "--multi", "2", "--engine",
+                        "classical", "-q", "--codec", codec)
+        assert completed.returncode == 2, completed.stderr
+        assert completed.stderr.strip() == (f"tweenflow: error: {codec} cannot go in a .mov "
+                                             f"file; use .mkv or .mp4 or .webm (or another "
+                                             f"--codec)")
+        assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_interpolate_clip_takes_the_codec_options(tmp_path):

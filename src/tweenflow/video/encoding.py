@@ -54,10 +54,11 @@ CODECS: dict[str, Codec] = {codec.name: codec for codec in (
           (), None, "always", "FFV1 (lossless)"),
 )}
 DEFAULT_CODEC = "h264"
-# containers each codec can go in (the muxers' own lists are longer; these are tested)
+# containers each codec can go in (the muxers' own lists are longer; these are tested).
+# FFmpeg's QuickTime muxer refuses VP9 and AV1 ("only supported in MP4").
 CONTAINERS = {".mp4": {"h264", "h265", "av1", "vp9"},
               ".mkv": set(CODECS),
-              ".mov": {"h264", "h265", "av1", "vp9", "prores"},
+              ".mov": {"h264", "h265", "prores"},
               ".webm": {"vp9", "av1"}}
 VIDEO_SUFFIXES = set(CONTAINERS)
 # containers that keep times in fixed steps (Matroska and WebM: milliseconds)
