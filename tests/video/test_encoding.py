@@ -220,3 +220,16 @@ def test_cli_interpolate_clip_takes_the_codec_options(tmp_path):
     refused = run("interpolate", tmp_path / "0.png", tmp_path / "1.png", "-n", "2", "-o",
                   tmp_path / "frames", "--engine", "classical", "--codec", "prores")
     assert refused.returncode == 2 and "apply to video outputs" in refused.stderr
+
+
+def test_vp9_alpha_only_where_matroska_keeps_it():
+    # VP9's alpha travels in Matroska block side data: in an .mp4 it was silently lost (the
+    # file decoded opaque with libvpx-vp9) although no note said so
+    settings, notes = encoder_settings(Encoding("vp9"), ".webm", False, True)
+    assert settings.pix_fmt == "yuva420p" and notes == []
+    settings, notes = encoder_settings(Encoding("vp9"), ".mp4", False, True)
+    assert settings.pix_fmt == "yuv420p"
+    assert notes == ["alpha dropped: vp9 keeps it only in .webm or .mkv; use one of them, "
+                     "--codec prores or ffv1 (or a PNG folder)"]
+    with pytest.raises(OutputError, match="vp9 keeps alpha only in .webm or .mkv files"):
+        encoder_settings(Encoding("vp9", pix_fmt="yuva420p"), ".mp4", False, False)

@@ -61,6 +61,8 @@ CONTAINERS = {".mp4": {"h264", "h265", "av1", "vp9"},
               ".mov": {"h264", "h265", "prores"},
               ".webm": {"vp9", "av1"}}
 VIDEO_SUFFIXES = set(CONTAINERS)
+# VP9's alpha travels in Matroska block side data: other containers lose it without a word
+SIDE_DATA_ALPHA = {"vp9": (".webm", ".mkv")}
 # containers that keep times in fixed steps (Matroska and WebM: milliseconds)
 TIME_STEPS = {".mkv": Fraction(1, 1000), ".webm": Fraction(1, 1000)}
 
@@ -212,8 +214,17 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
             raise OutputError(f"--preset does not apply to {codec.name}")
         raise OutputError(f"unknown --preset {encoding.preset!r} for {codec.name}; use one of "
                           f"{', '.join(codec.presets)}")
+    alpha_containers = SIDE_DATA_ALPHA.get(codec.name, (suffix,))
+    if alpha and encoding.pix_fmt is None and suffix not in alpha_containers:
+        notes.append(f"alpha dropped: {codec.name} keeps it only in "
+                     f"{' or '.join(alpha_containers)}; use one of them, --codec prores or "
+                     f"ffv1 (or a PNG folder)")
+        alpha = False
     pix_fmt = _pixel_format(codec, encoding.pix_fmt, high_depth, alpha, notes)
     settings = EncoderSettings(codec, pix_fmt)
+    if settings.has_alpha and suffix not in alpha_containers:
+        raise OutputError(f"{codec.name} keeps alpha only in {' or '.join(alpha_containers)} "
+                          f"files; use one of them or a --pix-fmt without alpha")
     preset = encoding.preset or codec.default_preset
     crf = encoding.crf if encoding.crf is not None else codec.default_crf
     lossless = encoding.lossless or codec.lossless == "always"
