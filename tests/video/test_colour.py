@@ -1,9 +1,14 @@
 """Colours survive: original frames inside a --multi 2 output match the input (real samples)."""
+from fractions import Fraction
+
 import av
 import numpy as np
 import pytest
 
 from tweenflow import convert_video
+from tweenflow.video.encoding import Encoding, encoder_settings
+from tweenflow.video.reader import ColourInfo
+from tweenflow.video.writer import VideoWriter
 from tests.video.conftest import VIDEOS
 
 FRAMES = 6
@@ -45,3 +50,39 @@ def test_original_frames_keep_their_colours(name, matrix, tmp_path):
         assert np.abs(planes_out[original] - planes_in[index]).mean() < 2.0
         channel_shift = (rgb_out[original] - rgb_in[index]).mean(axis=(0, 1))
         assert np.all(np.abs(channel_shift) < 1.0), channel_shift   # no hue/contrast shift
+
+
+def ramp_frames(count: int) -> list[np.ndarray]:
+    """Colour ramps from 0 to 255 down the picture (4:2:2 keeps vertical chroma detail):
+    full-range extremes show a range mix-up."""
+    ramp = np.tile(np.linspace(0, 255, 48).astype(np.uint8)[:, None], (1, 64))
+    frame = np.stack([ramp, ramp[::-1], np.full((48, 64), 128, np.uint8)], axis=2)
+    return [frame.copy() for _ in range(count)]
+
+
+# ProRes is limited range only, and prores_ks writes the primaries and transfer of each frame,
+# not of the stream: a full-range input came out with full-range codes read as limited
+# (contrast stretched, 6..234 -> 0..255) and every ProRes output lost primaries and transfer
+@pytest.mark.parametrize("colour", [ColourInfo(1, 2, 1, 1), ColourInfo(9, 1, 9, 16),
+                                    ColourInfo(9, 2, 9, 18)])
+def test_prores_keeps_the_colours_and_their_tags(tmp_path, colour):
+    target = tmp_path / "out.mov"
+    settings, _ = encoder_settings(Encoding("prores"), ".mov", False, False)
+    writer = VideoWriter(target, 64, 48, Fraction(1, 25), Fraction(25), colour,
+                         settings=settings)
+    frames = ramp_frames(2)
+    for index, frame in enumerate(frames):
+        writer.write(Fraction(index, 25), frame)
+    writer.close()
+    with av.open(str(target)) as container:
+        stream = container.streams.video[0]
+        frame = next(container.decode(stream))
+        context = stream.codec_context
+        tags = (colour.color_primaries, colour.color_trc)
+        assert (int(context.color_primaries), int(context.color_trc)) == tags
+        assert (int(frame.color_primaries), int(frame.color_trc)) == tags
+        assert int(frame.color_range) == 1 and int(context.color_range) == 1
+        rgb = frame.reformat(format="rgb24", src_colorspace=colour.colorspace,
+                             src_color_range=1, dst_color_range=2).to_ndarray()
+    error = np.abs(rgb.astype(int) - frames[0].astype(int))
+    assert error.mean() <= 2.5 and error.max() <= 8     # a range mix-up: 5.7 and 17

@@ -61,6 +61,8 @@ CONTAINERS = {".mp4": {"h264", "h265", "av1", "vp9"},
               ".mov": {"h264", "h265", "prores"},
               ".webm": {"vp9", "av1"}}
 VIDEO_SUFFIXES = set(CONTAINERS)
+# codecs whose streams are limited range only (prores_ks marks every frame so)
+LIMITED_RANGE_ONLY = {"prores"}
 # VP9's alpha travels in Matroska block side data: other containers lose it without a word
 SIDE_DATA_ALPHA = {"vp9": (".webm", ".mkv")}
 # containers that keep times in fixed steps (Matroska and WebM: milliseconds)

@@ -7,6 +7,7 @@ leaves a file that looks finished; `abort()` removes the temporary output.
 """
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,7 +16,8 @@ import numpy as np
 
 from tweenflow.images import write_image
 from tweenflow.outputs import discard, publish, temp_file_for, temp_folder_for
-from tweenflow.video.encoding import EncoderSettings, Encoding, encoder_settings
+from tweenflow.video.encoding import (LIMITED_RANGE_ONLY, EncoderSettings, Encoding,
+                                     encoder_settings)
 from tweenflow.video.reader import BT709, CONVERSION_FLAGS, FULL_RANGE, LIMITED_RANGE, ColourInfo
 from tweenflow.video.streams import CarriedStreams
 
@@ -45,10 +47,12 @@ class VideoWriter:
                  pixel_aspect: Fraction | None = None):
         self.path = path
         self.packets: list[av.Packet] | None = [] if keep_packets else None
-        self.colour = colour
         self.time_base = time_base
         self.settings = settings or encoder_settings(Encoding(), path.suffix.lower(), False,
                                                      False)[0]
+        if self.settings.codec.name in LIMITED_RANGE_ONLY:   # full-range input: converted
+            colour = dataclasses.replace(colour, color_range=LIMITED_RANGE)
+        self.colour = colour
         self.count = 0
         self.container = None
         self.streams = streams
@@ -122,12 +126,16 @@ class VideoWriter:
         rgb = padded(rgb, *self.settings.padded_size(rgb.shape[1], rgb.shape[0]))
         layout = _RGB_FORMATS[rgb.dtype.itemsize, rgb.shape[2]]
         frame = av.VideoFrame.from_ndarray(rgb, format=layout)
-        return frame.reformat(format=self.settings.pix_fmt,
-                              src_colorspace=self.colour.colorspace,
-                              dst_colorspace=self.colour.colorspace,
-                              src_color_range=FULL_RANGE,
-                              dst_color_range=self.colour.color_range,
-                              interpolation=CONVERSION_FLAGS)
+        frame = frame.reformat(format=self.settings.pix_fmt,
+                               src_colorspace=self.colour.colorspace,
+                               dst_colorspace=self.colour.colorspace,
+                               src_color_range=FULL_RANGE,
+                               dst_color_range=self.colour.color_range,
+                               interpolation=CONVERSION_FLAGS)
+        # some encoders (prores_ks) write the frame's tags, not the stream's
+        frame.color_primaries = self.colour.color_primaries
+        frame.color_trc = self.colour.color_trc
+        return frame
 
     def close(self) -> None:
         """Finish the file and make it visible under its name (keep_packets: only flush the
