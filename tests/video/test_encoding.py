@@ -182,6 +182,9 @@ def test_cli_codec_options_write_that_codec(small_video, tmp_path):
     (["--pix-fmt", "rgb24"], "--pix-fmt rgb24 is not supported by h264"),
     (["--lossless", "--crf", "3"], "--crf and --lossless contradict"),
     (["--codec", "divx"], "invalid choice: 'divx'"),
+    # listed by libx265 but refused when opened (an x265 built without alpha): a traceback
+    (["--codec", "h265", "--pix-fmt", "yuva420p"],
+     "cannot open the h265 encoder (libx265) for yuva420p"),
 ])
 def test_cli_refuses_impossible_encodings_in_one_line(small_video, tmp_path, args, fragment):
     target = tmp_path / "out.mp4"
@@ -190,7 +193,7 @@ def test_cli_refuses_impossible_encodings_in_one_line(small_video, tmp_path, arg
     assert completed.returncode == 2
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], completed.stderr
-    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []      # nor a segmented run's work folder
 
 
 def test_cli_vp9_and_av1_to_mov_are_one_line(small_video, tmp_path):

@@ -261,6 +261,8 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
     if hdr is not None and not hdr.empty and codec.name in ("vp9", "prores", "ffv1"):
         notes.append(f"HDR mastering display / light level metadata not written: {codec.name} "
                      f"does not carry it here; use --codec h265 or h264")
+    if encoding.pix_fmt is not None:
+        _check_opens(codec, pix_fmt, options)
     return EncoderSettings(codec, pix_fmt, options), notes
 
 
@@ -290,6 +292,22 @@ def _pixel_format(codec: Codec, requested: str | None, high_depth: bool, alpha: 
             return codec.pix_fmt
         return codec.pix_fmt_high
     return codec.pix_fmt
+
+
+def _check_opens(codec: Codec, pix_fmt: str, options: dict[str, str]) -> None:
+    """Open the encoder for a requested pix_fmt once, before any work: some list formats they
+    then refuse (libx265 without alpha lists yuva420p, libvpx-vp9 gbrap), which failed at the
+    first frame with a traceback."""
+    context = av.CodecContext.create(codec.encoder, "w")
+    context.width, context.height, context.pix_fmt = 64, 64, pix_fmt
+    context.time_base = Fraction(1, 25)
+    context.options = dict(options)
+    try:
+        context.open()
+    except (av.error.FFmpegError, OSError) as error:
+        raise OutputError(f"cannot open the {codec.name} encoder ({codec.encoder}) for "
+                          f"{pix_fmt}: {getattr(error, 'strerror', None) or error}; use another "
+                          f"--pix-fmt") from None
 
 
 def _hdr_params(hdr: HdrMetadata | None, mastering_key: str, light_key: str,
