@@ -236,3 +236,15 @@ def test_vp9_alpha_only_where_matroska_keeps_it():
                      "--codec prores or ffv1 (or a PNG folder)"]
     with pytest.raises(OutputError, match="vp9 keeps alpha only in .webm or .mkv files"):
         encoder_settings(Encoding("vp9", pix_fmt="yuva420p"), ".mp4", False, False)
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mov"])
+def test_h265_in_mp4_and_mov_is_tagged_hvc1(tmp_path, suffix):
+    # FFmpeg tags HEVC 'hev1' by default, which Apple's players (QuickTime, Safari, iOS)
+    # refuse to play; 'hvc1' (parameter sets in the sample entry) plays everywhere
+    target = tmp_path / f"out{suffix}"
+    write_clip(moving_frames(3, 48, 64), target, 25, Encoding("h265", preset="ultrafast"))
+    with av.open(str(target)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.codec_tag == "hvc1"
+        assert len(list(container.decode(stream))) == 3

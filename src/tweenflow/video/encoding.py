@@ -63,6 +63,9 @@ CONTAINERS = {".mp4": {"h264", "h265", "av1", "vp9"},
 VIDEO_SUFFIXES = set(CONTAINERS)
 # codecs whose streams are limited range only (prores_ks marks every frame so)
 LIMITED_RANGE_ONLY = {"prores"}
+# sample entry tags where FFmpeg's default does not play everywhere: HEVC as 'hev1' is refused
+# by Apple's players (QuickTime, Safari, iOS), 'hvc1' plays in all
+CODEC_TAGS = {("h265", ".mp4"): "hvc1", ("h265", ".mov"): "hvc1"}
 # VP9's alpha travels in Matroska block side data: other containers lose it without a word
 SIDE_DATA_ALPHA = {"vp9": (".webm", ".mkv")}
 # containers that keep times in fixed steps (Matroska and WebM: milliseconds)

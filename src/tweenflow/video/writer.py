@@ -16,8 +16,8 @@ import numpy as np
 
 from tweenflow.images import write_image
 from tweenflow.outputs import discard, publish, temp_file_for, temp_folder_for
-from tweenflow.video.encoding import (LIMITED_RANGE_ONLY, EncoderSettings, Encoding,
-                                     encoder_settings)
+from tweenflow.video.encoding import (CODEC_TAGS, LIMITED_RANGE_ONLY, EncoderSettings,
+                                     Encoding, encoder_settings)
 from tweenflow.video.reader import BT709, CONVERSION_FLAGS, FULL_RANGE, LIMITED_RANGE, ColourInfo
 from tweenflow.video.streams import CarriedStreams
 
@@ -76,6 +76,9 @@ class VideoWriter:
         stream.codec_context.time_base = time_base
         stream.options = dict(settings.options)
         context = stream.codec_context
+        tag = CODEC_TAGS.get((settings.codec.name, self.path.suffix.lower()))
+        if tag:
+            context.codec_tag = tag
         context.thread_count = 1  # as in the reader: leave the cores to the engine
         context.colorspace = colour.colorspace
         context.color_range = colour.color_range
