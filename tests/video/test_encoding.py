@@ -137,6 +137,8 @@ def test_clip_writer_tags_bt709_like_the_video_writer(tmp_path):
     (Encoding("prores", crf=20), ".mov", "--crf does not apply to prores"),
     (Encoding("ffv1", crf=20), ".mkv", "--crf does not apply to ffv1 (always lossless)"),
     (Encoding("h264", crf=60), ".mp4", "--crf 60 is outside 0-51 for h264"),
+    # libsvtav1 takes crf 0 as "not set": its own default, CRF 35, worse than our 30
+    (Encoding("av1", crf=0), ".mp4", "--crf 0 is outside 1-63 for av1"),
     (Encoding("h264", crf=20, lossless=True), ".mp4", "--crf and --lossless contradict"),
     (Encoding("av1", lossless=True), ".mp4", "av1 has no lossless mode here"),
     (Encoding("prores", lossless=True), ".mov", "prores has no lossless mode here"),

@@ -43,7 +43,8 @@ CODECS: dict[str, Codec] = {codec.name: codec for codec in (
           "medium", "option", "H.264 (x264; High 10 for 10-bit)"),
     Codec("h265", "libx265", "yuv420p", "yuv420p10le", None, None, (0, 51), 20, X26X_PRESETS,
           "medium", "option", "H.265/HEVC (x265; Main 10 for 10-bit)"),
-    Codec("av1", "libsvtav1", "yuv420p", "yuv420p10le", None, None, (0, 63), 30,
+    # crf from 1: libsvtav1 takes 0 as "not set" (SVT's default, CRF 35)
+    Codec("av1", "libsvtav1", "yuv420p", "yuv420p10le", None, None, (1, 63), 30,
           tuple(str(n) for n in range(14)), "8", "never", "AV1 (SVT-AV1)"),
     Codec("vp9", "libvpx-vp9", "yuv420p", None, "yuva420p", None, (0, 63), 31,
           tuple(str(n) for n in range(9)), "4", "option", "VP9 (libvpx; alpha as yuva420p)"),
