@@ -42,6 +42,17 @@ def test_n_frames_to_a_folder(pair, tmp_path):
     assert names == ["frame_0001.png", "frame_0002.png", "frame_0003.png"]
 
 
+def test_n_frames_to_an_unknown_video_type_is_one_line(pair, tmp_path):
+    # clip.avi became a folder of PNGs named like a video ('tweenflow video' refuses it)
+    a, b = pair
+    result = run("interpolate", str(a), str(b), "-n", "3", "-o", str(tmp_path / "clip.avi"),
+                 "--engine", "classical")
+    assert one_error_line(result) == (f"tweenflow: error: {tmp_path / 'clip.avi'}: unknown "
+                                      f"clip type .avi; use .gif, .mkv, .mov, .mp4, .webm or a "
+                                      f"folder name without suffix")
+    assert not (tmp_path / "clip.avi").exists()
+
+
 @pytest.mark.parametrize("suffix", [".mp4", ".gif"])
 def test_n_frames_to_a_clip_plays_a_inbetweens_b(pair, tmp_path, suffix):
     a, b = pair

@@ -184,6 +184,9 @@ def run_interpolate(args: argparse.Namespace) -> int:
     elif suffix in IMAGE_SUFFIXES:
         raise OutputError(f"{output}: -n {args.n} makes several frames; give a folder, "
                           f"an .mp4 or a .gif")
+    elif suffix:      # as in 'tweenflow video': a name with a suffix is not taken for a folder
+        raise OutputError(f"{output}: unknown clip type {suffix}; use "
+                          f"{', '.join(sorted(CLIP_SUFFIXES))} or a folder name without suffix")
     else:
         _check_folder(output, len(times), args.overwrite, inputs)
     if not output.parent.exists() and suffix:
