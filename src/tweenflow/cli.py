@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -477,6 +478,8 @@ COMMANDS = {"interpolate": run_interpolate, "engines": run_engines, "fetch-weigh
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # SVT-AV1 prints its configuration (some 45 lines) to stderr unless told errors only
+    os.environ.setdefault("SVT_LOG", "1")
     if args.command in ("interpolate", "video", "batch"):
         keep_freed_memory()   # batch work: faster frames (see tweenflow.allocator)
     try:

@@ -250,3 +250,13 @@ def test_h265_in_mp4_and_mov_is_tagged_hvc1(tmp_path, suffix):
         stream = container.streams.video[0]
         assert stream.codec_context.codec_tag == "hvc1"
         assert len(list(container.decode(stream))) == 3
+
+
+def test_cli_av1_prints_only_its_own_lines(small_video, tmp_path):
+    # SVT-AV1 printed its configuration (about 45 'Svt[info]' lines) to stderr on every run
+    target = tmp_path / "out.webm"
+    completed = run("video", small_video, "-o", target, "--multi", "2", "--engine", "classical",
+                    "--codec", "av1", "--preset", "13", "-q")
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr.startswith("tweenflow: wrote ")
+    assert len(completed.stderr.strip().splitlines()) == 1, completed.stderr
