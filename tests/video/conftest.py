@@ -29,6 +29,16 @@ def moving_frames(count: int, height: int = 64, width: int = 96, step: int = 2,
     return frames
 
 
+def mux_frames(container: av.container.OutputContainer, stream: av.VideoStream,
+               frames: list[np.ndarray]) -> None:
+    """Encode RGB uint8 frames into `stream`, mux every packet, then flush the encoder."""
+    for frame in frames:
+        for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
+
+
 def write_video(path: Path, frames: list[np.ndarray], rate: Fraction = Fraction(25),
                 audio: bool = False, rotation: int = 0, codec: str = "libx264") -> Path:
     """Encode RGB frames (yuv444p for near-lossless content, BT.709 tags), optional AAC tone."""
@@ -44,11 +54,7 @@ def write_video(path: Path, frames: list[np.ndarray], rate: Fraction = Fraction(
         if audio:
             sound = container.add_stream("aac", rate=48000)
             sound.layout = "stereo"
-        for frame in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux_frames(container, stream, frames)
         if sound is not None:
             seconds = len(frames) / rate
             samples = int(seconds * 48000)

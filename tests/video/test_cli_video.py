@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.interrupt import popen_interruptible
-from tests.video.conftest import moving_frames, read_video, write_video
+from tests.video.conftest import moving_frames, mux_frames, read_video, write_video
 from tweenflow.images import write_image
 
 
@@ -311,11 +311,7 @@ def test_a_raw_h264_stream_without_timestamps_is_one_line(tmp_path):
     with av.open(str(source), "w", format="h264") as container:
         stream = container.add_stream("libx264", rate=25)
         stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
-        for frame in moving_frames(4):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux_frames(container, stream, moving_frames(4))
     completed = tweenflow(source, "-o", tmp_path / "out.mp4", "--multi", "2")
     one_error_line(completed, "camera.h264", "has no timestamp", "remux it into MP4 or MKV")
     assert not (tmp_path / "out.mp4").exists() and leftovers(tmp_path) == []
@@ -331,11 +327,7 @@ def test_an_interlaced_input_is_said_to_be_interpolated_as_stored(tmp_path, outp
         stream = container.add_stream("libx264", rate=25)
         stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
         stream.options = {"x264-params": "interlaced=1" if interlaced else "interlaced=0"}
-        for frame in moving_frames(3):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux_frames(container, stream, moving_frames(3))
     completed = tweenflow(source, "-o", tmp_path / output, "--multi", "2")
     assert completed.returncode == 0, completed.stderr
     said = [line for line in completed.stderr.splitlines()
@@ -379,11 +371,7 @@ def test_an_mp4_cut_by_an_edit_list_converts(tmp_path, output):
         stream = container.add_stream("libx264", rate=25)
         stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
         stream.options = {"g": "10", "bf": "0", "sc_threshold": "0"}
-        for frame in moving_frames(30):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux_frames(container, stream, moving_frames(30))
     cut = tmp_path / "cut.mp4"
     with av.open(str(whole)) as source, av.open(str(cut), "w") as target:
         video = source.streams.video[0]
@@ -412,11 +400,7 @@ def test_frames_closer_than_the_container_can_time(tmp_path, suffix):
     with av.open(str(source), "w") as container:
         stream = container.add_stream("libx264", rate=1000)
         stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
-        for frame in moving_frames(4):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux_frames(container, stream, moving_frames(4))
     target = tmp_path / f"out{suffix}"
     completed = tweenflow(source, "-o", target, "--multi", "2")
     if suffix == ".mkv":
@@ -465,11 +449,7 @@ def test_the_pixel_aspect_ratio_is_kept(tmp_path, suffix):
         stream = container.add_stream("libx264", rate=25)
         stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
         stream.codec_context.sample_aspect_ratio = Fraction(4, 3)
-        for frame in moving_frames(4):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux_frames(container, stream, moving_frames(4))
     target = tmp_path / f"out{suffix}"
     completed = tweenflow(source, "-o", target, "--multi", "2")
     assert completed.returncode == 0, completed.stderr
@@ -489,11 +469,7 @@ def test_a_picture_size_change_midway_is_one_line(tmp_path, output):
         with av.open(str(part), "w") as container:
             stream = container.add_stream("libx264", rate=25)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            for frame in moving_frames(4, height, width):
-                for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
+            mux_frames(container, stream, moving_frames(4, height, width))
         parts.append(part)
     source = tmp_path / "joined.ts"
     with av.open(str(parts[0])) as first, av.open(str(parts[1])) as second, \

@@ -7,7 +7,7 @@ import av
 import numpy as np
 import pytest
 
-from tests.video.conftest import moving_frames
+from tests.video.conftest import moving_frames, mux_frames
 from tweenflow import convert_video
 from tweenflow.video.packets import decode_window, index_frames, read_window
 from tweenflow.video.reader import probe, read_frames
@@ -18,11 +18,7 @@ def write_frames(path, codec: str, pix_fmt: str, frames: list[np.ndarray]):
         stream = container.add_stream(codec, rate=Fraction(25))
         stream.height, stream.width = frames[0].shape[:2]
         stream.pix_fmt = pix_fmt
-        for frame in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux_frames(container, stream, frames)
     return path
 
 
@@ -60,11 +56,7 @@ def test_a_transport_stream_cut_inside_a_gop_converts(tmp_path, gop):
         stream = container.add_stream("libx264", rate=Fraction(25))
         stream.width, stream.height, stream.pix_fmt = 48, 32, "yuv420p"
         stream.options = gop
-        for frame in moving_frames(40, 32, 48):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        mux_frames(container, stream, moving_frames(40, 32, 48))
     data = whole.read_bytes()
     cut = tmp_path / "cut.ts"
     cut.write_bytes(data[len(data) * 3 // 10 // 188 * 188:])      # at a TS packet boundary
