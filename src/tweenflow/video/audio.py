@@ -407,13 +407,17 @@ class StretchedAudio:
     def _stretched(self, frame: av.AudioFrame | None) -> list[av.AudioFrame | None]:
         """The frame's samples through the time stretch, as frames for the graph (which only
         resamples for Opus); None (flush) gives the rest, then None to flush the graph."""
-        blocks = [self.stretch.push(frame_array(part)) for part in self.to_float.resample(frame)]
+        # packed float both ways (one plane, whatever the channel count: see frame_array)
+        channels = len(av.AudioLayout(self.layout).channels)
+        blocks = [self.stretch.push(np.ascontiguousarray(part.to_ndarray().reshape(-1, channels).T))
+                  for part in self.to_float.resample(frame)]
         if frame is None:
             blocks.append(self.stretch.flush())
         frames = []
         for block in blocks:
             if block.shape[1]:
-                frames.append(array_frame(block, "fltp", self.layout, self.rate))
+                frames.append(array_frame(np.ascontiguousarray(block.T).reshape(1, -1), "flt",
+                                          self.layout, self.rate))
         return frames + ([None] if frame is None else [])
 
     def _start(self, frame: av.AudioFrame) -> None:
@@ -426,13 +430,12 @@ class StretchedAudio:
         relabel = [("aformat", f"channel_layouts={self.encode_layout}")] \
             if self.encode_layout != frame.layout.name else []
         if self.mode == "stretch" and self.time_map.factor > 1:
-            self.to_float = av.AudioResampler(format="fltp", layout=self.layout, rate=self.rate)
+            self.to_float = av.AudioResampler(format="flt", layout=self.layout, rate=self.rate)
             self.stretch = TimeStretch(len(frame.layout.channels), self.rate,
                                        self.time_map.factor)
             self.next_sample += round(stretch_lag(self.time_map.factor, self.rate)
                                       * Fraction(self.output_rate, self.rate))
-            self.graph = _configured_graph("fltp", self.layout, self.rate,
-                                           resample + relabel)
+            self.graph = _configured_graph("flt", self.layout, self.rate, resample + relabel)
         else:
             # factor 1 (re-encoded for a container that cannot hold the codec): no filter
             slow = pitch_filters(self.time_map.factor, self.rate) \
