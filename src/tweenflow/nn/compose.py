@@ -27,6 +27,7 @@ class SourceMap:
     flow_to_0: torch.Tensor
     flow_to_1: torch.Tensor
     weight_0: torch.Tensor
+    is_input: bool = False      # an input's own map: the same everywhere, nothing to warp
 
     @staticmethod
     def of_input(index: int, like: torch.Tensor) -> "SourceMap":
@@ -34,7 +35,7 @@ class SourceMap:
         n, _, height, width = like.shape
         zero = like.new_zeros((n, 2, height, width), dtype=torch.float32)
         weight = like.new_full((n, 1, height, width), 1.0 - index, dtype=torch.float32)
-        return SourceMap(zero, zero, weight)
+        return SourceMap(zero, zero, weight, is_input=True)
 
     def render(self, input0: torch.Tensor, input1: torch.Tensor) -> torch.Tensor:
         """The frame, each input warped once (all its channels: a carried alpha too)."""
@@ -52,6 +53,8 @@ def compose(low: SourceMap, high: SourceMap, flow: torch.Tensor,
     to_low, to_high = flow[:, :2], flow[:, 2:4]
 
     def pulled(source: SourceMap, to: torch.Tensor) -> list[torch.Tensor]:
+        if source.is_input:    # constant maps: a warp would only add its rounding
+            return [source.flow_to_0, source.flow_to_1, source.weight_0]
         packed = torch.cat((source.flow_to_0, source.flow_to_1, source.weight_0), 1)
         return list(torch.split(backward_warp(packed, to), [2, 2, 1], 1))
 
@@ -62,7 +65,8 @@ def compose(low: SourceMap, high: SourceMap, flow: torch.Tensor,
     via_low_1, via_high_1 = weight_low * (1 - low_weight_0), (1 - weight_low) * (1 - high_weight_0)
 
     def merged(share_low, flow_low, share_high, flow_high):
-        total = (share_low + share_high).clamp_min(1e-6)
+        # any share, however small, keeps its flow exact (the frame weighs it by the share)
+        total = (share_low + share_high).clamp_min(torch.finfo(torch.float32).tiny)
         return (share_low * flow_low + share_high * flow_high) / total
 
     return SourceMap(
