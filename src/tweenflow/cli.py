@@ -333,7 +333,7 @@ def _add_conversion_options(video: argparse.ArgumentParser) -> None:
     how.add_argument("--multi", type=int, help="N times the frames, same duration")
     how.add_argument("--slowmo", type=int,
                      help="N times the frames at the input rate: plays N times longer "
-                          "(audio is dropped)")
+                          "(audio: see --slowmo-audio)")
     video.add_argument("--scene-threshold", type=float, default=DEFAULT_SCENE_CUT_THRESHOLD,
                        help="scene-cut score (PySceneDetect's content score, 0-255) from which "
                             "frames are repeated instead of morphed (default "

@@ -73,11 +73,13 @@ def test_pitch_mode_resamples_by_an_exact_whole_factor():
     assert pitch_filters(3, 44100) == [("aresample", "132300"), ("asetrate", "44100")]
 
 
-def click_clip(path, frames=50, sample_rate=SAMPLE_RATE, codec="aac", starts=None, stamps=None):
+def click_clip(path, frames=50, sample_rate=SAMPLE_RATE, codec="aac", starts=None, stamps=None,
+               lead=0):
     """A dark 64x48 clip at 25 fps whose FLASHES frames are white, with a mono audio track (AAC
     by default) that has a 5 ms 2 kHz click at the start of each flash frame and silence
     elsewhere, written in 1024 samples from each of `starts` (default: one after the other;
-    leaving some out makes a gap), stamped with `stamps` (default: their true times)."""
+    leaving some out makes a gap), stamped with `stamps` (default: their true times).
+    lead: frames of audio (with a click at its start) before the first video frame."""
     with av.open(str(path), "w") as container:
         video = container.add_stream("libx264", rate=RATE)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
@@ -87,13 +89,13 @@ def click_clip(path, frames=50, sample_rate=SAMPLE_RATE, codec="aac", starts=Non
         for index in range(frames):
             level = 235 if index in FLASHES else 30
             frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), level, np.uint8), "rgb24")
-            frame.pts = index
+            frame.pts = index + lead
             container.mux(video.encode(frame))
         container.mux(video.encode())
-        samples = np.zeros(frames * sample_rate // RATE, np.float32)
+        samples = np.zeros((frames + lead) * sample_rate // RATE, np.float32)
         click = 0.8 * np.sin(np.arange(sample_rate // 200) * 2 * np.pi * 2000 / sample_rate)
-        for index in FLASHES:
-            start = index * sample_rate // RATE
+        for index in [-lead] * (lead > 0) + list(FLASHES):
+            start = (index + lead) * sample_rate // RATE
             samples[start:start + len(click)] = click
         starts = range(0, len(samples), 1024) if starts is None else starts
         for start, stamp in zip(starts, starts if stamps is None else stamps):
@@ -182,6 +184,34 @@ def test_clicks_after_a_gap_or_repeated_timestamps_stay_on_their_frames(
         assert np.abs(gap).max() < 0.05
     else:
         assert len(samples) / rate == pytest.approx(4, abs=0.1)
+
+
+@pytest.mark.parametrize("mode", ["stretch", "pitch"])
+def test_audio_before_the_first_video_frame_is_left_out_of_slow_motion(tmp_path, mode):
+    """Audio that starts 0.4 s before the video: stretched from the first frame's time it would
+    land at -0.4 s. It has no picture to be slowed with, so it is left out (with a note): the
+    output's audio starts with its video, at no negative time, and its clicks stay on their
+    flashes."""
+    lead = 10
+    source = click_clip(tmp_path / "early.mkv", codec="pcm_s16le", lead=lead)
+    target = tmp_path / "slow.mkv"
+    result = convert_video(source, target, slowmo=2, engine="classical",
+                           scene_cut_threshold=None, slowmo_audio=mode)
+    assert any("0.400 s" in note and "before the first video frame" in note
+               for note in result.notes), result.notes
+    with av.open(str(target)) as container:
+        assert min(packet.pts for packet in container.demux(container.streams.audio[0])
+                   if packet.pts is not None) >= 0
+    times, frames = read_video(target)
+    first, samples, rate = decoded_audio(target)
+    assert abs(first - times[0]) < 1 / RATE        # starts with the video (0.4 s), not before
+    video_end = times[-1] + 1 / RATE
+    assert first + len(samples) / rate == pytest.approx(float(video_end), abs=2 / RATE)
+    brightness = np.array([frame.mean() for frame in frames[::2]])
+    flash_times = [float(times[2 * index]) for index in np.flatnonzero(brightness > 200)]
+    onsets = click_onsets(first, samples, rate)
+    assert len(onsets) == len(flash_times) == len(FLASHES)     # the lead's click is not there
+    assert max(abs(onset - flash) for onset, flash in zip(onsets, flash_times)) < 1 / RATE
 
 
 def pcm_clip(path, channels, seconds=1, sample_rate=SAMPLE_RATE, codec="pcm_s16le",

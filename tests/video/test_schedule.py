@@ -110,6 +110,11 @@ def test_time_map_scales_from_the_first_frame_and_cuts_at_the_end():
     assert slow.span(Fraction(15, 10), Fraction(1)) == (Fraction(7, 2), Fraction(3, 2))  # cut
     assert slow.span(Fraction(2), Fraction(1)) is None          # starts at the end: left out
     assert slow.span(Fraction(1), None) == (Fraction(2), None)
+    # before the first frame nothing is shown (it would land at negative times): cut there
+    assert slow.span(Fraction(0), Fraction(1)) == (Fraction(1, 2), Fraction(3, 2))
+    assert slow.span(Fraction(0), Fraction(1, 2)) is None        # ends at the first frame
+    assert slow.span(Fraction(0), None) == (Fraction(1, 2), None)
     same = time_map_for(Retime("fps", Fraction(60)), Fraction(0), None)
     assert same.to_output(Fraction(7, 3)) == Fraction(7, 3)
     assert same.span(Fraction(100), Fraction(5)) == (Fraction(100), Fraction(5))
+    assert same.span(Fraction(0), Fraction(1)) == (Fraction(0), Fraction(1))   # as it was

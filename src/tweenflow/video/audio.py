@@ -375,18 +375,22 @@ class StretchedAudio:
         yield frame
 
     def _cut(self, frame: av.AudioFrame) -> Iterator[av.AudioFrame]:
-        """The frame, or its part before the cut end (the samples of the kept video)."""
+        """The frame, or its part with the kept video: before the cut end and, slowed, from the
+        first frame on (`TimeMap.slowed_from`)."""
         end = self.time_map.end
         if self.ended:
             return
         start = frame.pts * Fraction(frame.time_base)
-        if end is None or start + Fraction(frame.samples, frame.sample_rate) <= end:
+        first = min(frame.samples,
+                    round((self.time_map.slowed_from(start) - start) * frame.sample_rate))
+        keep = frame.samples
+        if end is not None and start + Fraction(frame.samples, frame.sample_rate) > end:
+            self.ended = True
+            keep = int((end - start) * frame.sample_rate)
+        if (first, keep) == (0, frame.samples):
             yield frame
-            return
-        self.ended = True
-        keep = int((end - start) * frame.sample_rate)
-        if keep > 0:
-            yield _samples(frame, 0, keep)
+        elif keep > first:
+            yield _samples(frame, first, keep)
 
     def _filter_and_encode(self, frame: av.AudioFrame | None) -> list[av.Packet]:
         if frame is not None:

@@ -168,6 +168,8 @@ class TimeMap:
     start: time of the first converted frame; factor: 1 for fps and multi, N for slowmo (the
     output is N times longer, as for the frames: output = start + N * (source - start));
     end: source time where the output stops (--max-frames), None for the whole input.
+    In slow motion the output begins at `start`: what comes before the first frame has no
+    picture to be slowed with, and N times its distance before it would be a negative time.
     """
 
     start: Fraction
@@ -177,18 +179,26 @@ class TimeMap:
     def to_output(self, source_time: Fraction) -> Fraction:
         return self.start + (source_time - self.start) * self.factor
 
+    def slowed_from(self, source_time: Fraction) -> Fraction:
+        """source_time, or in slow motion no earlier than `start`."""
+        return max(source_time, self.start) if self.factor > 1 else source_time
+
     def span(self, source_start: Fraction, duration: Fraction | None
              ) -> tuple[Fraction, Fraction | None] | None:
         """(output start, output duration) of an event at source_start lasting duration, cut at
-        the end; None if it starts at or after the end."""
+        the end and, in slow motion, at the start; None if it starts at or after the end or
+        (slow motion) ends at or before the start."""
         if self.end is not None and source_start >= self.end:
             return None
+        begin = self.slowed_from(source_start)
         if duration is None:
-            return self.to_output(source_start), None
+            return self.to_output(begin), None
         stop = source_start + duration
         if self.end is not None:
             stop = min(stop, self.end)
-        return self.to_output(source_start), (stop - source_start) * self.factor
+        if begin > source_start and stop <= begin:
+            return None
+        return self.to_output(begin), (stop - begin) * self.factor
 
 
 def time_map_for(retime: Retime, start: Fraction, end: Fraction | None) -> TimeMap:

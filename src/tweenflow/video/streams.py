@@ -15,7 +15,7 @@ from pathlib import Path
 
 import av
 
-from tweenflow.video.audio import StretchedAudio, output_codec
+from tweenflow.video.audio import TIMESTAMP_SLACK, StretchedAudio, output_codec
 from tweenflow.video.schedule import TimeMap
 from tweenflow.video.vobsub import retime_spu
 
@@ -339,7 +339,8 @@ class CarriedStreams:
         out_base = Fraction(target.time_base)
         dts = packet.dts * base if packet.dts is not None else None
         packet.pts = round(start / out_base)
-        packet.dts = round(self.time_map.to_output(dts) / out_base) if dts is not None else None
+        packet.dts = round(self.time_map.to_output(self.time_map.slowed_from(dts)) / out_base) \
+            if dts is not None else None
         packet.duration = round(out_duration / out_base) if out_duration else 0
         packet.time_base = out_base
         packet.stream = target
@@ -376,9 +377,16 @@ def open_carried(path: Path, video_index: int, suffix: str, max_frames: int | No
     with av.open(os.fspath(path)) as container:
         described = describe_streams(container)
         start, end = video_start_and_end(container, video_index, max_frames)
+        audio_starts = {stream.index: stream.start_time * Fraction(stream.time_base)
+                        for stream in container.streams.audio if stream.start_time is not None}
     actions = plan_streams(described, video_index, suffix, supported_codecs(suffix),
                            slowmo is not None, slowmo_audio)
     notes = [note for action in actions if (note := action.note())]
+    for action in actions:
+        lead = start - audio_starts.get(action.stream.index, start)
+        if action.action == "stretch" and lead > TIMESTAMP_SLACK:
+            notes.append(f"{action.stream.describe()}: its first {float(lead):.3f} s, before "
+                         f"the first video frame, left out (slow motion starts at that frame)")
     audio_actions = {action.action for action in actions if action.stream.kind == "audio"}
     audio = "none"
     if "stretch" in audio_actions:
