@@ -280,6 +280,33 @@ def test_rife4_resampling_once_is_the_same_frame_for_one_pass(engines):
     assert difference.max() <= 1
 
 
+@pytest.mark.weights
+@pytest.mark.parametrize("motion, t", [(60, 0.3), (60, 0.5), (4, 0.25)])
+def test_rife4_source_map_is_the_one_the_frame_is_rendered_along(engines, motion, t):
+    """source_map(t) rendered from the inputs gives render(t) (recursive or one pass), at
+    the frame's own size."""
+    from tweenflow.engines.rife import to_frame, to_tensor
+    frame0, frame1, _ = smooth_pan(motion, height=130, width=200)
+    once = engines("rife4", resample_once=True)
+    state = once.prepare(frame0, frame1)
+    source_map = once.source_map(state, t)
+    assert source_map.weight_0.shape[-2:] == (130, 200)
+    assert state.recurse == (motion > 16)
+    rendered = to_frame(source_map.render(to_tensor(frame0), to_tensor(frame1)))
+    difference = np.abs(rendered.astype(int) - once.render(state, t))
+    # the same but where a flow samples past the frame's right or bottom edge (the padded
+    # render sees the padding there, the map's render the clamped border)
+    assert difference[:-32, :-32].max() <= 1 and np.mean(difference > 1) < 0.001
+
+
+@pytest.mark.weights
+def test_rife4_source_map_needs_resample_once(engines):
+    from tweenflow.errors import EngineError
+    engine = engines("rife4")
+    with pytest.raises(EngineError, match="resample_once"):
+        engine.source_map(engine.prepare(*smooth_pan(4, height=64, width=64)[:2]), 0.5)
+
+
 def test_unknown_recursion_is_refused():
     from tweenflow.engines.rife import VERSIONS, RifeEngine
     from tweenflow.errors import EngineError

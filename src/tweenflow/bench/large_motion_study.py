@@ -25,7 +25,11 @@ members' frames, from the same frames, with PSNR, sharpness and edge agreement (
 - a selector by majority among four rife4 runs (as is, mirrored, reversed, both): per region
   the run nearest the other three;
 - rife4's and rife3's recursion with each frame rendered once from the inputs
-  (`resample_once`), alone, averaged and as placement's and fusion's members.
+  (`resample_once`), alone, averaged and as placement's and fusion's members;
+- the motion fused instead of the pixels: rife4 resampled once on the pair as is, mirrored,
+  reversed and both, each run's map of where the frame's pixels come from in the inputs mapped
+  back and averaged, the frame rendered once along the fused map (MapFusion), alone and on the
+  coarse band of a mean.
 
 The numbers say which of issue 18's floors a choice among these members can meet at all, and
 which rule comes how close (BENCHMARKS.md, "Sharpness at large motion").
@@ -50,6 +54,8 @@ from tweenflow.engines.base import Engine, Runtime, create_engine
 from tweenflow.engines.classical import DIS_PRESETS, warp_backward
 from tweenflow.engines.fusion import robust_mean
 from tweenflow.engines.placement import place
+from tweenflow.engines.rife import RifeEngine, to_frame, to_tensor
+from tweenflow.nn.compose import fuse
 
 MIRROR_REVERSE = Augmentation(mirror=True, reverse=True)
 HALF, ONCE = {"scale": 0.5}, {"resample_once": True}
@@ -63,6 +69,11 @@ MEMBERS = {
     # a recursion's frames rendered from the inputs (RifeEngine's resample_once)
     "rife4 once": ("rife4", ONCE, IDENTITY), "rife4 once mirror": ("rife4", ONCE, MIRROR),
     "rife3 once": ("rife3", ONCE, IDENTITY), "rife3 once mirror": ("rife3", ONCE, MIRROR),
+}
+# a member rendered along one map fused from several rife4 runs' maps (MapFusion)
+MAP_FUSIONS = {
+    "rife4 once maps x4": (IDENTITY, MIRROR, REVERSE, MIRROR_REVERSE),
+    "rife4 once maps x2": (IDENTITY, MIRROR_REVERSE),
 }
 RIFE4S = ("rife4", "rife4 mirror")
 RIFE4X4 = RIFE4S + ("rife4 reverse", "rife4 mirror reverse")
@@ -170,6 +181,14 @@ def by_majority(count: int, coarse_sigma: float = 0.0) -> Rule:
     return rule
 
 
+def on_coarse_band(sigma: float) -> Rule:
+    """The first frame's fine band on the coarse band (Gaussian, `sigma` px) of the robust
+    mean of the others."""
+    def rule(frames, target):
+        return _on_coarse_band(frames[0], frames[1:], sigma)
+    return rule
+
+
 def placement(sharp: int) -> Rule:
     return lambda frames, target: place(frames[:sharp], frames)
 
@@ -262,7 +281,7 @@ def explained_by_inputs(candidates: int, sigma: float = EXPLAIN_SIGMA,
 
 # label -> (members in order, rule)
 ROWS: dict[str, tuple[tuple[str, ...], Rule]] = {
-    **{name: ((name,), mean_of(1)) for name in MEMBERS},
+    **{name: ((name,), mean_of(1)) for name in [*MEMBERS, *MAP_FUSIONS]},
     "mean: fusion (rife4, rife3, classical, each mirrored)": (FUSION, mean_of(6)),
     "mean: rife4 x2, classical x2": (RIFE4S + CLASSICALS, mean_of(4)),
     "mean: rife4 x2, classical x2, rife3 half x2": (
@@ -294,10 +313,48 @@ ROWS: dict[str, tuple[tuple[str, ...], Rule]] = {
     "placement with rife4 once x2 as the sharp members": (RIFE4_ONCE + CLASSICALS, placement(2)),
     "mean: fusion's members, rife4 and rife3 resampled once": (
         RIFE4_ONCE + ("rife3 once", "rife3 once mirror") + CLASSICALS, mean_of(6)),
+    "rife4 once maps x4 + the coarse band of the mean of rife4 x4, classical x2": (
+        ("rife4 once maps x4",) + RIFE4X4 + CLASSICALS, on_coarse_band(1.0)),
+    "rife4 once maps x4 + the coarse band of fusion": (
+        ("rife4 once maps x4",) + FUSION, on_coarse_band(1.0)),
 }
 
 
+class MapFusion(Engine):
+    """rife4 resampled once, run on the pair under several augmentations; each run's
+    SourceMap of the frame is mapped back to the pair's own orientation and time, the maps are
+    fused (nn.compose.fuse: one copy at the runs' mean place) and the frame rendered once from
+    the inputs: issue 18's "fuse the motion rather than the pixels" with the full recursion."""
+
+    def __init__(self, engine: RifeEngine, augmentations: Sequence[Augmentation]) -> None:
+        self.engine, self.augmentations = engine, tuple(augmentations)
+        self.name = f"{engine.name} maps x{len(self.augmentations)}"
+
+    def prepare(self, frame0, frame1):
+        states = []
+        for augmentation in self.augmentations:
+            pair = (frame0, frame1)
+            if augmentation.mirror:
+                pair = tuple(frame[:, ::-1].copy() for frame in pair)
+            if augmentation.reverse:
+                pair = pair[::-1]
+            states.append(self.engine.prepare(*pair))
+        return states, to_tensor(frame0), to_tensor(frame1), frame0.dtype
+
+    def render(self, state, t, motion=None):
+        states, input0, input1, dtype = state
+        maps = []
+        for augmentation, run in zip(self.augmentations, states):
+            source_map = self.engine.source_map(run, 1 - t if augmentation.reverse else t)
+            if augmentation.mirror:
+                source_map = source_map.mirrored()
+            maps.append(source_map.swapped() if augmentation.reverse else source_map)
+        return to_frame(fuse(maps).render(input0, input1), dtype)
+
+
 def member_engine(name: str, runtime: Runtime) -> Engine:
+    if name in MAP_FUSIONS:
+        return MapFusion(create_engine("rife4", runtime=runtime, **ONCE), MAP_FUSIONS[name])
     engine_name, options, augmentation = MEMBERS[name]
     engine = create_engine(engine_name, runtime=runtime, **options)
     return AugmentedEngine(engine, augmentation) if augmentation != IDENTITY else engine
@@ -339,15 +396,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", default="multi_gap8,multi_gap16")
     parser.add_argument("--data", type=Path, default=datasets.DEFAULT_DATA)
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--members", default=",".join(MEMBERS),
+    parser.add_argument("--members", default=",".join([*MEMBERS, *MAP_FUSIONS]),
                         help="render only these members (comma-separated) and score only the "
                              "rows made of them")
     args = parser.parse_args(argv)
     set_names = args.sets.split(",")
     members = args.members.split(",")
-    unknown = [name for name in members if name not in MEMBERS]
+    unknown = [name for name in members if name not in MEMBERS and name not in MAP_FUSIONS]
     if unknown:
-        parser.error(f"unknown member {unknown[0]!r}; known: {', '.join(MEMBERS)}")
+        parser.error(f"unknown member {unknown[0]!r}; known: "
+                     f"{', '.join([*MEMBERS, *MAP_FUSIONS])}")
     rows = {label: row for label, row in ROWS.items() if set(row[0]) <= set(members)}
     runtime = Runtime(threads=args.threads)
     results = {}

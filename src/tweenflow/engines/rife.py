@@ -272,7 +272,7 @@ class RifeEngine(Engine):
                motion: MotionField | None = None) -> np.ndarray:
         with self._autocast():
             if state.recurse:
-                frame = self._recurse(state, t, motion)
+                frame = self._recurse(state, t, motion)[0]
             else:
                 frame, _ = self._network(state.img0, state.img1, t, state.feat0, state.feat1,
                                          self._prior(state, 0.0, 1.0, t, motion), state.sources)
@@ -300,9 +300,10 @@ class RifeEngine(Engine):
             frames += [to_frame(out[i:i + 1], state.dtype) for i in range(n)]
         return frames
 
-    def _recurse(self, state: RifePairState, t: float,
-                 motion: MotionField | None) -> torch.Tensor:
-        """FILM-style recursion: midpoints of ever smaller intervals around t.
+    def _recurse(self, state: RifePairState, t: float, motion: MotionField | None
+                 ) -> tuple[torch.Tensor, SourceMap | None]:
+        """FILM-style recursion: midpoints of ever smaller intervals around t. The frame at t
+        and its SourceMap (None unless resample_once).
 
         A midpoint-only model stops when a midpoint is t (rounded to 1 / 2**MAX_BISECTION_DEPTH);
         a model with a timestep input stops there too, or after RIFE4_RECURSION_DEPTH levels
@@ -310,16 +311,14 @@ class RifeEngine(Engine):
         """
         arbitrary = self.version.config.timestep_input
         target = Fraction(t).limit_denominator(1 << 20) if arbitrary else dyadic_approximation(t)
-        if target in (0, 1):
-            return state.img0 if target == 0 else state.img1
         low, high = Fraction(0), Fraction(1)
-        ends = {low: (state.img0, SourceMap.of_input(0, state.img0)),
-                high: (state.img1, SourceMap.of_input(1, state.img1))}
+        ends = self._input_ends(state)
+        if target in (0, 1):
+            return ends[target]
         for depth in range(MAX_BISECTION_DEPTH + 1):
             middle = (low + high) / 2
             if arbitrary and middle != target and depth == RIFE4_RECURSION_DEPTH:
-                frame, _ = self._step(state, ends[low], ends[high], low, high, target, motion)
-                return frame
+                return self._step(state, ends[low], ends[high], low, high, target, motion)
             if motion is None and middle in state.midpoints:
                 made = state.midpoints[middle], state.source_maps.get(middle)
             else:
@@ -329,10 +328,31 @@ class RifeEngine(Engine):
                     if made[1] is not None:
                         state.source_maps[middle] = made[1]
             if middle == target:
-                return made[0]
+                return made
             low, high = (low, middle) if target < middle else (middle, high)
             ends[middle] = made
         raise AssertionError("unreachable: a dyadic target is met within MAX_BISECTION_DEPTH")
+
+    @torch.inference_mode()
+    def source_map(self, state: RifePairState, t: float) -> SourceMap:
+        """Where the frame at t takes each pixel from in the two input frames, cropped to the
+        frame: the map `render` renders it along (resample_once only; no motion hints)."""
+        if not self.resample_once:
+            raise EngineError("source maps are made only with resample_once")
+        with self._autocast():
+            if state.recurse:
+                made = self._recurse(state, t, None)
+            else:
+                ends = self._input_ends(state)
+                made = self._step(state, ends[0], ends[1], Fraction(0), Fraction(1),
+                                  Fraction(t), None)
+        return made[1].cropped(state.height, state.width)
+
+    @staticmethod
+    def _input_ends(state: RifePairState) -> dict[Fraction, tuple[torch.Tensor, SourceMap]]:
+        """The recursion's two ends: each input frame with its own SourceMap."""
+        return {Fraction(0): (state.img0, SourceMap.of_input(0, state.img0)),
+                Fraction(1): (state.img1, SourceMap.of_input(1, state.img1))}
 
     def _step(self, state: RifePairState, low_end, high_end, low: Fraction, high: Fraction,
               time: Fraction, motion: MotionField | None):

@@ -37,6 +37,24 @@ class SourceMap:
         weight = like.new_full((n, 1, height, width), 1.0 - index, dtype=torch.float32)
         return SourceMap(zero, zero, weight, is_input=True)
 
+    def cropped(self, height: int, width: int) -> "SourceMap":
+        """The map of the top-left height x width pixels (a padded frame's own)."""
+        return SourceMap(*(x[..., :height, :width] for x in (self.flow_to_0, self.flow_to_1,
+                                                             self.weight_0)), self.is_input)
+
+    def mirrored(self) -> "SourceMap":
+        """The map seen in the left-right mirrored frames (and back): flipped, dx negated."""
+        def flow(f: torch.Tensor) -> torch.Tensor:
+            f = f.flip(-1)
+            return torch.cat((-f[:, :1], f[:, 1:]), 1)
+        return SourceMap(flow(self.flow_to_0), flow(self.flow_to_1), self.weight_0.flip(-1),
+                         self.is_input)
+
+    def swapped(self) -> "SourceMap":
+        """The same map with the two inputs' roles exchanged (time reversed: the pair given
+        as frame1, frame0)."""
+        return SourceMap(self.flow_to_1, self.flow_to_0, 1 - self.weight_0, self.is_input)
+
     def render(self, input0: torch.Tensor, input1: torch.Tensor) -> torch.Tensor:
         """The frame, each input warped once (all its channels: a carried alpha too)."""
         warped0 = backward_warp(input0.float(), self.flow_to_0)
@@ -73,3 +91,19 @@ def compose(low: SourceMap, high: SourceMap, flow: torch.Tensor,
         flow_to_0=merged(via_low_0, to_low + low_to_0, via_high_0, to_high + high_to_0),
         flow_to_1=merged(via_low_1, to_low + low_to_1, via_high_1, to_high + high_to_1),
         weight_0=(via_low_0 + via_high_0).clamp(0, 1))
+
+
+def fuse(maps: list[SourceMap]) -> SourceMap:
+    """One map from several runs' maps of the same frame (e.g. test-time augmentations mapped
+    back): per pixel, each input's flow averaged over the runs by the share of that input
+    each run takes there, and the shares averaged. Where the runs place a thing differently
+    the frame shows one copy at the mean place (not the runs' copies superimposed)."""
+    shares_0 = [m.weight_0 for m in maps]
+    shares_1 = [1 - m.weight_0 for m in maps]
+
+    def mean_flow(flows, shares):
+        total = sum(shares).clamp_min(torch.finfo(torch.float32).tiny)
+        return sum(share * flow for share, flow in zip(shares, flows)) / total
+    return SourceMap(mean_flow([m.flow_to_0 for m in maps], shares_0),
+                     mean_flow([m.flow_to_1 for m in maps], shares_1),
+                     sum(shares_0) / len(maps))
