@@ -74,6 +74,11 @@ def test_autopilot_runs_from_the_cli(files):
      "point 2: t must increase"),
     ('{"tracks": [{"points": [[0, "a", 10], [1, 20, 10]]}]}', "point 0 x must be a number"),
     ('[1, 2]', "track 0 must be an object"),
+    ('{"tracks": [{"points": [[0, 1' + "0" * 400 + ', 10], [1, 20, 10]]}]}',
+     "track 0 point 0 x must be a finite number"),
+    ('{"tracks": [{"points": [[0, 10, 10], [1e-320, 20, 10], [1, 30, 10]]}]}',
+     "point 1: t = 9.99989e-321 is too close to t = 0"),
+    ("[" * 100_000 + "]" * 100_000, "not a usable tracks file (lists nested too deeply)"),
 ])
 def test_bad_tracks_file_is_one_line_and_non_zero(files, content, message):
     folder, _ = files

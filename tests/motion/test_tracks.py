@@ -7,6 +7,7 @@ import pytest
 from tweenflow.errors import InputError
 from tweenflow.motion import (Track, TrackField, load_tracks, make_track, parse_tracks, position,
                               tracks_to_json)
+from tweenflow.motion.draw import USER_COLOUR, draw_tracks
 
 GOOD = {"tracks": [{"points": [[0.0, 120, 80], [0.5, 200, 40], [1.0, 280, 80]], "radius": 40}]}
 
@@ -44,6 +45,14 @@ def test_round_trip_through_json():
     ({"tracks": {"points": []}}, "\"tracks\" must be a list"),
     ({"track": []}, "unknown key 'track'"),
     ({}, "has no \"tracks\" list"),
+    # JSON integers have no size limit; one too large for a float is not a coordinate
+    ({"tracks": [{"points": [[0, 10 ** 400, 10], [1, 20, 10]]}]},
+     "track 0 point 0 x must be a finite number"),
+    ({"tracks": [{"points": [[0, 10, 10], [1, 20, 10]], "radius": 10 ** 400}]},
+     "radius must be a finite number"),
+    # t steps so small that the spline's tangents overflow (the path became NaN)
+    ({"tracks": [{"points": [[0, 10, 10], [5e-324, 20, 10], [1, 30, 10]]}]},
+     "point 1: t = 4.94066e-324 is too close to t = 0"),
 ])
 def test_invalid_tracks_are_refused_with_a_clear_message(document, message):
     with pytest.raises(InputError) as caught:
@@ -62,6 +71,16 @@ def test_load_tracks_reports_file_and_json_errors(tmp_path):
     bad.write_text(json.dumps({"tracks": [{"points": [[0, 1, 1], [0.5, 2, 2]]}]}))
     with pytest.raises(InputError, match=r"bad.json: track 0 must end at t = 1"):
         load_tracks(bad)
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000 + "]" * 100_000, "1" * 5000])
+def test_load_tracks_refuses_json_that_python_cannot_hold(tmp_path, content):
+    # Nested too deeply for the parser's recursion, or an integer of more digits than Python
+    # converts: both are JSON syntax, neither is a tracks file.
+    odd = tmp_path / "odd.json"
+    odd.write_text(content)
+    with pytest.raises(InputError, match=r"odd.json: not a usable tracks file \("):
+        load_tracks(odd)
 
 
 def test_smooth_path_passes_control_points_at_their_times():
@@ -115,3 +134,37 @@ def test_prior_is_none_when_no_track_reaches_the_image():
     track = Track(points=((0.0, 5.0, 5.0), (1.0, 6.0, 5.0)), radius=2.0)
     assert TrackField([track]).prior(0.0, 1.0, 0.5, 100, 100) is not None
     assert TrackField([]).prior(0.0, 1.0, 0.5, 100, 100) is None
+
+
+@pytest.mark.parametrize("radius", [1e308, 5e-324])
+def test_prior_of_an_extreme_radius_is_finite(radius):
+    # 1e308 reaches past the whole image (its window was int(inf)); 5e-324 halves to a zero
+    # sigma (0 / 0 at the centre pixel).
+    track = make_track({"points": [[0, 10, 10], [1, 30, 30]], "radius": radius})
+    flow_t_to_0, flow_t_to_1, weight = TrackField([track]).prior(0.0, 1.0, 0.5, 50, 50)
+    assert all(np.isfinite(part).all() for part in (flow_t_to_0, flow_t_to_1, weight))
+    np.testing.assert_allclose(flow_t_to_0[20, 20], [-10, -10])
+    huge = radius > 1
+    assert weight[20, 20] == 1.0 and weight[49, 0] == (1.0 if huge else 0.0)
+
+
+@pytest.mark.parametrize("dtype, channels", [(np.uint8, 3), (np.uint16, 3), (np.uint8, 4),
+                                             (np.uint16, 4)])
+def test_drawn_tracks_keep_their_colour_in_16_bit_and_rgba(dtype, channels):
+    # The colours are 8-bit RGB: on 16-bit frames they were 1/257 as bright (near black), and on
+    # RGBA the missing fourth value drew the track with alpha 0 (holes in the frame).
+    peak = np.iinfo(dtype).max
+    frame = np.full((60, 80, channels), peak // 2, dtype)
+    track = make_track({"points": [[0, 10, 30], [1, 70, 30]]})
+    drawn = draw_tracks(frame, [track], 0.5)
+    assert drawn.dtype == dtype and drawn.shape == frame.shape
+    dot = drawn[30, 40].astype(np.float64) / peak      # the dot at t = 0.5, filled in the colour
+    np.testing.assert_allclose(dot[:3], np.array(USER_COLOUR) / 255, atol=0.01)
+    if channels == 4:
+        assert dot[3] == 1.0 and (drawn[..., 3] >= peak // 2).all()
+
+
+def test_load_tracks_reads_a_file_with_a_byte_order_mark(tmp_path):
+    notepad = tmp_path / "notepad.json"     # Windows Notepad's "UTF-8 with BOM"
+    notepad.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD).encode("utf-8"))
+    assert load_tracks(notepad) == parse_tracks(GOOD)

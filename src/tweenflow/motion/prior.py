@@ -33,7 +33,7 @@ CORE_FRACTION = 0.25
 
 def falloff(distance: np.ndarray, radius: float) -> np.ndarray:
     """1 inside `radius`, then a Gaussian tail (sigma = radius / 2), 0 beyond 2.5 radii."""
-    sigma = radius / 2
+    sigma = max(radius / 2, np.finfo(np.float64).tiny)   # the smallest radius halves to 0
     beyond = np.maximum(distance - radius, 0.0) / sigma
     weight = np.exp(-0.5 * beyond * beyond)
     weight[beyond > TAIL_SIGMAS] = 0.0
@@ -63,11 +63,11 @@ class TrackField:
         for track in self.tracks:
             at_t = position(track, t)
             offsets = position(track, times) - at_t
-            reach = track.radius * (1 + TAIL_SIGMAS / 2)
-            x_lo = max(int(np.floor(at_t[0] - reach)), 0)
-            x_hi = min(int(np.ceil(at_t[0] + reach)) + 1, width)
-            y_lo = max(int(np.floor(at_t[1] - reach)), 0)
-            y_hi = min(int(np.ceil(at_t[1] + reach)) + 1, height)
+            reach = track.radius * (1 + TAIL_SIGMAS / 2)   # inf for a radius near 1e308
+            x_lo = int(np.clip(np.floor(at_t[0] - reach), 0, width))
+            x_hi = int(np.clip(np.ceil(at_t[0] + reach) + 1, 0, width))
+            y_lo = int(np.clip(np.floor(at_t[1] - reach), 0, height))
+            y_hi = int(np.clip(np.ceil(at_t[1] + reach) + 1, 0, height))
             if x_lo >= x_hi or y_lo >= y_hi:
                 continue
             touched = True

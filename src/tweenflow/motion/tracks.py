@@ -25,6 +25,9 @@ from tweenflow.errors import InputError
 
 EASINGS = ("linear", "ease-in", "ease-out", "ease-in-out")
 DEFAULT_RADIUS = 40.0
+# Control points closer in t than this are one point: the spline's tangents divide by the step
+# (a step of 5e-324 overflowed them and made the whole path NaN).
+MIN_TIME_STEP = 1e-6
 TRACK_KEYS = {"points", "radius", "linear", "easing", "strength"}
 
 
@@ -51,9 +54,14 @@ def _number(value: Any, where: str) -> float:
     # bool is an int in Python; `true` as a coordinate is a mistake, not 1.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputError(f"{where} must be a number, got {json.dumps(value)}")
-    if not math.isfinite(value):
-        raise InputError(f"{where} must be a finite number, got {value}")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:   # a JSON integer has no size limit (10 ** 400)
+        raise InputError(f"{where} must be a finite number, got an integer beyond "
+                         f"1e308") from None
+    if not math.isfinite(number):
+        raise InputError(f"{where} must be a finite number, got {number}")
+    return number
 
 
 def _point(raw: Any, where: str) -> tuple[float, float, float]:
@@ -96,6 +104,10 @@ def make_track(raw: Any, where: str = "track", size: tuple[int, int] | None = No
         if points[i][0] <= points[i - 1][0]:
             raise InputError(f"{where} point {i}: t must increase, but t = {points[i][0]:g} "
                              f"follows t = {points[i - 1][0]:g}")
+        if points[i][0] - points[i - 1][0] < MIN_TIME_STEP:
+            raise InputError(f"{where} point {i}: t = {points[i][0]:g} is too close to t = "
+                             f"{points[i - 1][0]:g}; control points must be at least "
+                             f"{MIN_TIME_STEP:g} apart in t")
     if size is not None:
         width, height = size
         for i, (_, x, y) in enumerate(points):
@@ -141,17 +153,27 @@ def load_tracks(path: str | os.PathLike, size: tuple[int, int] | None = None) ->
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such tracks file")
+    return read_tracks(path.read_bytes(), str(path), size)
+
+
+def read_tracks(content: bytes, name: str, size: tuple[int, int] | None = None) -> list[Track]:
+    """Tracks from the bytes of a tracks file; every error names the file as `name`."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(content.decode("utf-8-sig"))   # a BOM: Windows Notepad
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text file; a tracks file is JSON") from None
+        raise InputError(f"{name}: not a text file; a tracks file is JSON") from None
     except json.JSONDecodeError as error:
-        raise InputError(f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: "
+        raise InputError(f"{name}: not valid JSON (line {error.lineno}, column {error.colno}: "
                          f"{error.msg})") from None
+    except ValueError:   # valid JSON that Python will not read
+        raise InputError(f"{name}: not a usable tracks file (a number with thousands of "
+                         f"digits)") from None
+    except RecursionError:
+        raise InputError(f"{name}: not a usable tracks file (lists nested too deeply)") from None
     try:
         return parse_tracks(document, size)
     except InputError as error:
-        raise InputError(f"{path}: {error}") from None
+        raise InputError(f"{name}: {error}") from None
 
 
 def tracks_to_json(tracks: Iterable[Track]) -> dict:
