@@ -486,3 +486,21 @@ def test_a_picture_size_change_midway_is_one_line(tmp_path, output):
     completed = tweenflow(source, "-o", tmp_path / output, "--multi", "2")
     one_error_line(completed, "joined.ts", "changes size", "96x64 to 128x96")
     assert not (tmp_path / output).exists() and leftovers(tmp_path) == []
+
+
+def test_three_images_to_2_fps_make_one_frame_as_long_as_the_input(tmp_path):
+    """Three images at --input-fps 30 last 0.1 s: at --fps 2 that is one frame (at 0), shown
+    for 0.1 s, not for the half second of a frame at 2 fps."""
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for index, frame in enumerate(moving_frames(3)):
+        write_image(folder / f"{index}.png", frame)
+    target = tmp_path / "out.mp4"
+    completed = tweenflow(folder, "-o", target, "--input-fps", "30", "--fps", "2")
+    assert completed.returncode == 0, completed.stderr
+    assert "3 frames in, 1 out" in completed.stderr and "0.100 s" in completed.stderr
+    with av.open(str(target)) as container:
+        stream = container.streams.video[0]
+        packets = [packet for packet in container.demux(stream) if packet.pts is not None]
+        assert [(packet.pts + packet.duration) * stream.time_base for packet in packets] == \
+            [Fraction(1, 10)]

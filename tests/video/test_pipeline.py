@@ -1,4 +1,5 @@
 """convert_video end to end on synthetic videos: counts, timestamps, audio, cuts, duplicates."""
+import math
 from fractions import Fraction
 
 import av
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 
 from tweenflow import convert_video
+from tweenflow.video import pipeline
 from tests.video.conftest import moving_frames, read_video, write_video
 
 
@@ -149,3 +151,32 @@ def test_float_rate_is_read_as_the_decimal_it_shows(pan_video, tmp_path):
     # 29.97 as a float is 29.969999...; it must mean 30000/1001 like the string does
     result = run(pan_video, tmp_path / "out", fps=29.97)
     assert result.frames_out == 15          # ceil(0.48 s * 30000/1001) = ceil(14.386)
+
+
+def video_end(path):
+    """Where the first video stream ends (s): its last packet's time plus duration, as the file
+    stores them."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return max((packet.pts + packet.duration) * stream.time_base
+                   for packet in container.demux(stream) if packet.pts is not None)
+
+
+@pytest.mark.parametrize("count, rate, fps, suffix", [
+    (3, 30, 2, ".mp4"), (3, 30, 2, ".mkv"),       # 0.1 s to 2 fps: one frame, shown 0.1 s
+    (7, 25, 10, ".mp4"),                          # 0.28 s: frames at 0, 0.1, 0.2, last 0.08 s
+    (10, 30, 24, ".mov")])                        # 1/3 s is 8 frames at 24 fps: as it was
+def test_fps_far_below_the_input_rate_keeps_the_input_duration(tmp_path, count, rate, fps,
+                                                               suffix):
+    """Output frames sit at k / fps inside the input's span [0, count / rate) (at least the
+    first), and the file plays exactly as long as the input: the last frame is shown until
+    the input's end, not for a whole output frame (0.5 s for a 0.1 s clip at 2 fps)."""
+    source = write_video(tmp_path / "tiny.mp4", moving_frames(count), rate=Fraction(rate))
+    target = tmp_path / f"out{suffix}"
+    result = pipeline.convert_video(source, target, fps=fps, engine="classical")    # one piece
+    duration = Fraction(count, rate)
+    times, _ = read_video(target)
+    assert times == [Fraction(k, fps) for k in range(math.ceil(duration * fps))]
+    assert result.frames_out == len(times) >= 1
+    assert result.duration_out == duration
+    assert abs(video_end(target) - duration) <= Fraction(1, 1000)    # MKV keeps ms

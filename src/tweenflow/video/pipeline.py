@@ -5,6 +5,7 @@ so memory holds a few frames whatever the length of the video.
 """
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -137,7 +138,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                       lambda produced: _write_all(produced, writer, bar),
                       lambda decoded: _retime(decoded, retime, engine, scene_cut_threshold,
                                               held_threshold, result, info, max_frames))
-        writer.close()
+        writer.close(result.duration_out)
     except BaseException:
         if writer is not None:
             writer.abort()
@@ -214,8 +215,8 @@ def _estimate_output_count(info: VideoInfo, retime: Retime, max_frames: int | No
         count = min(count, max_frames) if count else max_frames
     if not count:
         return None
-    if retime.mode == "fps":
-        return round(count / info.rate * retime.value)
+    if retime.mode == "fps":     # every k / fps inside the input's span; at least the first
+        return math.ceil(count / info.rate * retime.value)
     return count * int(retime.value)
 
 

@@ -34,6 +34,8 @@ class VideoWriter:
     pixel_aspect: the width of a pixel over its height (None: square), as the input's.
     streams: the input's other streams (audio, subtitles, ...; see video/streams.py), muxed
     interleaved by time with the video.
+    Each frame is encoded when the next one is written (or at `close`), so the last one can be
+    shown until the output's end rather than for one frame of the nominal rate.
 
     Segments encoded elsewhere: a writer made with keep_packets=True encodes as usual but keeps
     the packets (`packets`, `extradata`) instead of writing a file; the writer of the whole
@@ -54,6 +56,10 @@ class VideoWriter:
             colour = dataclasses.replace(colour, color_range=LIMITED_RANGE)
         self.colour = colour
         self.count = 0
+        self.held: av.VideoFrame | None = None      # written, not yet encoded
+        self.first_time: Fraction | None = None
+        self.last_pts: int | None = None            # the last frame's, and its duration
+        self.last_duration = 0                      # (ticks), once `close` knows them
         self.container = None
         self.streams = streams
         self.temp_name = temp_file_for(path)
@@ -98,14 +104,24 @@ class VideoWriter:
         frame = self.to_video_frame(rgb)
         frame.pts = int(time / self.time_base)
         frame.time_base = self.time_base
+        if self.first_time is None:
+            self.first_time = time
+        # one frame is held back: the last one's duration is known only at `close`
+        if self.held is not None:
+            self._encode(self.held)
+        self.held = frame
+        self.count += 1
+
+    def _encode(self, frame: av.VideoFrame | None) -> None:
         for packet in self.stream.encode(frame):
             if self.packets is not None:
                 self.packets.append(packet)
                 continue
-            if self.streams is not None:
-                self.streams.mux_until(self.container, time)
+            if packet.pts == self.last_pts and self.last_duration > 0:
+                packet.duration = self.last_duration
+            if self.streams is not None and frame is not None:
+                self.streams.mux_until(self.container, frame.pts * self.time_base)
             self.container.mux(packet)
-        self.count += 1
 
     @property
     def extradata(self) -> bytes | None:
@@ -140,15 +156,22 @@ class VideoWriter:
         frame.color_trc = self.colour.color_trc
         return frame
 
-    def close(self) -> None:
+    def close(self, duration: Fraction | None = None) -> None:
         """Finish the file and make it visible under its name (keep_packets: only flush the
-        encoder into `packets`)."""
+        encoder into `packets`). duration: how long the output plays from its first frame (s);
+        the last frame is shown until then, not for a whole frame of the nominal rate (a 0.1 s
+        clip at 2 fps is one frame, 0.1 s long). None: the encoder's frame duration."""
+        if self.held is not None:
+            if duration is not None and self.packets is None:
+                self.last_pts = self.held.pts
+                self.last_duration = round((self.first_time + duration) / self.time_base) \
+                    - self.held.pts
+            self._encode(self.held)
+            self.held = None
+        self._encode(None)
         if self.packets is not None:
-            self.packets.extend(self.stream.encode())
             self.abort()
             return
-        for packet in self.stream.encode():
-            self.container.mux(packet)
         if self.streams is not None:
             self.streams.finish(self.container)
             self.streams.close()
@@ -178,7 +201,7 @@ class FolderWriter:
         self.count += 1
         write_image(Path(self.temp_name) / f"frame_{self.count:06d}.png", rgb)
 
-    def close(self) -> None:
+    def close(self, duration: Fraction | None = None) -> None:
         publish(self.temp_name, self.path, replace_folder=self.overwrite)
 
     def abort(self) -> None:
