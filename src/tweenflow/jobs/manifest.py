@@ -1,6 +1,7 @@
 """The work folder beside an output: finished segments and a manifest, so a run that stopped
 (Ctrl-C, a crash, a lost node) resumes where it was; a lock so two runs never share it. A run
-stopped by a damaged input removes it (a rerun would stop there again).
+stopped by a damaged input, or before any segment was finished, removes it (a rerun would stop
+there again, or has nothing to resume).
 
     .NAME.tweenflow-work/
         manifest.json          what the segments were made from (input identity, options,
@@ -70,8 +71,11 @@ class WorkFolder:
 
     def __exit__(self, kind: Any = None, error: BaseException | None = None,
                  traceback: Any = None) -> None:
-        if isinstance(error, InputError) and self._lock_file is not None:
-            # a damaged input fails the same way on a rerun: nothing in here is worth keeping
+        if error is not None and self._lock_file is not None and (
+                isinstance(error, InputError) or not any(self.path.glob("segment_*.json"))):
+            # a damaged input fails the same way on a rerun, and without a finished segment
+            # (an encoder refusing to open, Ctrl-C in the first one) there is nothing to resume:
+            # nothing in here is worth keeping
             shutil.rmtree(self.path, ignore_errors=True)
         if self._lock_file is not None:
             self._lock_file.close()        # releases the lock

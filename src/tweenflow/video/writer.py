@@ -14,6 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from tweenflow.errors import OutputError
 from tweenflow.images import write_image
 from tweenflow.outputs import discard, publish, temp_file_for, temp_folder_for
 from tweenflow.video.encoding import (CODEC_TAGS, LIMITED_RANGE_ONLY, EncoderSettings,
@@ -94,6 +95,16 @@ class VideoWriter:
             context.sample_aspect_ratio = self.pixel_aspect
         if rotation:
             stream.set_display_rotation(rotation)
+        try:
+            # now, not at the first frame (PyAV's default): an encoder refusing the size or
+            # format (libx265 under 16 pixels a side) is one line before any work
+            context.open()
+        except (av.error.FFmpegError, OSError) as error:
+            raise OutputError(f"cannot open the {settings.codec.name} encoder "
+                              f"({settings.codec.encoder}) for {stream.width}x{stream.height} "
+                              f"frames in {settings.pix_fmt}: "
+                              f"{getattr(error, 'strerror', None) or error}; use another "
+                              f"--codec or --pix-fmt") from None
         self.stream = stream
         if self.streams is not None:
             self.streams.add_to(self.container, stream)
