@@ -1,4 +1,5 @@
 """Previews, render jobs (progress, cancel), stale requests, and exports equal to the CLI's."""
+import asyncio
 import io
 import threading
 import zipfile
@@ -8,10 +9,16 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, shifted_pair, texture
 from tests.studio.conftest import TRACK, decode_png
 from tweenflow import interpolate, read_image
+from tweenflow.images import write_image
+from tweenflow.studio.exports import frames_zip
+from tweenflow.studio.handlers import new_session
+from tweenflow.studio.jobs import Job, start_job
 from tweenflow.studio.keys import RENDERER, WORKSPACE
+from tweenflow.studio.renderer import Renderer
+from tweenflow.studio.workspace import Workspace
 
 
 def _preview(client, session, **body):
@@ -69,11 +76,11 @@ def test_an_older_preview_never_answers_after_a_newer_one(client, session, serve
             results[seq] = _preview(own, session, t=0.4, tracks=[TRACK], seq=seq)
     older = threading.Thread(target=ask, args=(100,))
     older.start()
-    while server.app[WORKSPACE].sessions[session].preview_seq < 100:
+    while server.app[WORKSPACE].sessions[session].preview_seqs.get("", -1) < 100:
         pass
     newer = threading.Thread(target=ask, args=(101,))
     newer.start()
-    while server.app[WORKSPACE].sessions[session].preview_seq < 101:
+    while server.app[WORKSPACE].sessions[session].preview_seqs.get("", -1) < 101:
         pass
     release.set()
     older.join(30), newer.join(30)
@@ -81,6 +88,56 @@ def test_an_older_preview_never_answers_after_a_newer_one(client, session, serve
     assert results[100].json()["error"] == "a newer preview was requested; this one was skipped"
     assert results[101].status_code == 200
     assert _preview(client, session, t=0.4, seq=99).status_code == 409
+
+
+def test_two_pages_on_one_session_keep_their_own_previews_and_jobs(client, session, server):
+    # Each page counts its previews from 1 and starts its own jobs. With one count per session,
+    # a second tab's seq 1 after the first tab's 50 was refused as stale (409: that tab never
+    # showed a preview), and its Play cancelled the first tab's render.
+    assert _preview(client, session, t=0.3, seq=50, page="tab-one").status_code == 200
+    assert _preview(client, session, t=0.4, seq=1, page="tab-two").status_code == 200
+    assert _preview(client, session, t=0.4, seq=49, page="tab-one").status_code == 409
+    assert _preview(client, session, t=0.4, seq=1, page="x" * 65).json()["error"] == \
+        "page must be an id of at most 64 characters"
+    base = f"/api/sessions/{session}/jobs"
+    release = threading.Event()
+    server.app[RENDERER].worker.submit(release.wait, 30)
+    one = client.post(base, json={"n": 2, "page": "tab-one"}).json()["job"]
+    two = client.post(base, json={"n": 2, "page": "tab-two"}).json()["job"]
+    again = client.post(base, json={"n": 3, "page": "tab-two"}).json()["job"]
+    release.set()
+    assert _wait_job(client, f"{base}/{one}")["status"] == "done"
+    assert _wait_job(client, f"{base}/{two}")["status"] == "cancelled"   # same page: stale
+    assert _wait_job(client, f"{base}/{again}")["status"] == "done"
+
+
+def test_a_job_counts_a_frame_only_once_it_is_written():
+    # `done` was counted before the frame's file was written: a page polling the job could
+    # ask for frame `done` while it was still being written and get a 404.
+    frame0, frame1, _ = shifted_pair(24, 32, 2, 1)
+    workspace = Workspace()
+    session = new_session(workspace, frame0, frame1, ("a.png", "b.png"))
+    seen = []
+
+    class Watching(Renderer):
+        async def run(self, function, *args):
+            if function is write_image:
+                job, = session.jobs.values()
+                seen.append((job.done, len(list(job.folder.glob("frame_*.png")))))
+            return await super().run(function, *args)
+
+    async def render(renderer):
+        job = start_job(renderer, session, "classical", 3, [])
+        await job.task
+        return job
+    renderer = Watching()
+    try:
+        job = asyncio.run(render(renderer))
+    finally:
+        renderer.close()
+        workspace.close()
+    assert job.status == "done" and job.done == 3
+    assert seen == [(0, 0), (1, 1), (2, 2)]
 
 
 def _wait_job(client, url, timeout=120):
@@ -216,3 +273,20 @@ def test_the_preview_cache_is_bounded_in_bytes(tmp_path):
     assert len(cache.frame_cache) == 10
     assert cache.cached_frame(("classical", "[]", 24 / 25)) is entry
     assert cache.cached_frame(("classical", "[]", 0.0)) is None
+
+
+def test_a_frames_zip_appears_only_when_complete(tmp_path):
+    # The zip was written in place: a failure part way (a frame gone, a full disk) left a
+    # truncated frames-<job>.zip that every later export served as the finished one.
+    folder = tmp_path / "job-1"
+    folder.mkdir()
+    frame = texture(8, 8)
+    write_image(folder / "frame_0001.png", frame)
+    job = Job(id="1", engine="classical", times=[1 / 3, 2 / 3], tracks=[], folder=folder,
+              status="done", done=2)
+    with pytest.raises(OSError):
+        frames_zip(job)                       # frame 2 is missing
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["job-1"]
+    write_image(folder / "frame_0002.png", frame)
+    with zipfile.ZipFile(frames_zip(job)) as archive:
+        assert archive.namelist() == ["frames/frame_0001.png", "frames/frame_0002.png"]

@@ -31,6 +31,8 @@ def test_paths_are_exactly_the_engines_paths(client, session):
     ([{"points": [[0, 10, 10], [1, 20, 20]], "radius": -3}],
      "track 0 radius must be positive (pixels), got -3"),
     ("nope", "\"tracks\" must be a list of tracks, got str"),
+    ([{"points": [[0, 10, 10], [1, 20, 20]], "radius": 10 ** 400}],
+     "track 0 radius must be a finite number, got an integer beyond 1e308"),
 ])
 def test_bad_tracks_are_a_400_naming_the_track_and_point(client, session, tracks, message):
     response = client.post(f"/api/sessions/{session}/paths", json={"tracks": tracks})
@@ -47,6 +49,31 @@ def test_paths_request_errors(client, session):
     assert bad_count.status_code == 400 and "count must be a whole number" in bad_count.text
     bad_time = client.post(url, json={"tracks": [TRACK], "times": [1.5]})
     assert bad_time.json()["error"] == "time 1.5 is outside [0, 1]; 0 is the first frame, 1 the second"
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"times": 5}, "times must be a list of t values in [0, 1], got 5"),
+    ({"times": None}, "times must be a list of t values in [0, 1], got null"),
+    ({"times": [0.5] * 1025}, "times must be a list of at most 1024 t values, got 1025"),
+])
+def test_paths_times_that_are_not_a_short_list_are_a_400(client, session, body, message):
+    response = client.post(f"/api/sessions/{session}/paths", json={"tracks": [TRACK], **body})
+    assert response.status_code == 400     # was a 500 'internal error' for 5 and null
+    assert response.json()["error"] == message
+
+
+@pytest.mark.parametrize("content", [b"[" * 100_000 + b"]" * 100_000,
+                                     b'{"count": ' + b"1" * 5000 + b"}"])
+def test_json_python_cannot_hold_is_a_400(client, session, content):
+    # Valid JSON that json.loads refuses (RecursionError, the 4300-digit limit): was a 500.
+    response = client.post(f"/api/sessions/{session}/paths", content=content,
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("the request body is not usable JSON (")
+    imported = client.post(f"/api/sessions/{session}/tracks/import",
+                           files={"tracks": ("odd.json", content, "application/json")})
+    assert imported.status_code == 400
+    assert imported.json()["error"].startswith("odd.json: not a usable tracks file (")
 
 
 def test_autopilot_returns_the_apis_tracks_as_editable_json(client, session, pair_files):

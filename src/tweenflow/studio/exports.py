@@ -3,13 +3,15 @@ and tracks.json in the format `--tracks` reads."""
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from fractions import Fraction
 from pathlib import Path
 
-from tweenflow.errors import InputError
 from tweenflow.images import read_image
-from tweenflow.motion import Track, parse_tracks, tracks_to_json
+from tweenflow.motion import Track, tracks_to_json
+from tweenflow.motion.tracks import read_tracks
+from tweenflow.outputs import discard, publish, temp_file_for
 from tweenflow.studio.jobs import Job, frame_name
 from tweenflow.studio.workspace import Session
 from tweenflow.video.clip import write_clip
@@ -22,26 +24,21 @@ def tracks_file(tracks: list[Track]) -> bytes:
 
 def read_tracks_upload(payload: bytes, name: str, size: tuple[int, int]) -> list[Track]:
     """Tracks from an uploaded tracks file, with the messages `load_tracks` gives for files."""
-    try:
-        document = json.loads(payload.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: not a text file; a tracks file is JSON") from None
-    except json.JSONDecodeError as error:
-        raise InputError(f"{name}: not valid JSON (line {error.lineno}, column {error.colno}: "
-                         f"{error.msg})") from None
-    try:
-        return parse_tracks(document, size)
-    except InputError as error:
-        raise InputError(f"{name}: {error}") from None
+    return read_tracks(payload, name, size)
 
 
 def frames_zip(job: Job) -> Path:
     """A zip of the job's frames (frame_0001.png, ...), stored without recompression."""
     path = job.folder.parent / f"frames-{job.id}.zip"
-    if not path.exists():
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
-            for index in range(1, job.total + 1):
-                archive.write(job.folder / frame_name(index), f"frames/{frame_name(index)}")
+    if not path.exists():    # made once; under a temporary name until complete
+        temp_name = temp_file_for(path)
+        try:
+            with zipfile.ZipFile(temp_name, "w", compression=zipfile.ZIP_STORED) as archive:
+                for index in range(1, job.total + 1):
+                    archive.write(job.folder / frame_name(index), f"frames/{frame_name(index)}")
+            publish(temp_name, path)
+        finally:
+            discard(temp_name if os.path.exists(temp_name) else None)
     return path
 
 

@@ -43,6 +43,11 @@ async def _body(request: web.Request) -> dict:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InputError("the request body is not valid JSON") from None
+    except ValueError:   # valid JSON that Python will not read
+        raise InputError("the request body is not usable JSON (a number with thousands of "
+                         "digits)") from None
+    except RecursionError:
+        raise InputError("the request body is not usable JSON (lists nested too deeply)") from None
     if not isinstance(body, dict):
         raise InputError("the request body must be a JSON object")
     return body
@@ -63,6 +68,14 @@ def _engine(body: dict, request: web.Request) -> str:
         raise InputError(f"unknown engine {name!r}; choose one of: "
                          f"{', '.join(settings['engines'])}")
     return name
+
+
+def _page(body: dict) -> str:
+    """The id a page (browser tab) gives itself: its previews and jobs are its own."""
+    page = body.get("page", "")
+    if not isinstance(page, str) or len(page) > 64:
+        raise InputError("page must be an id of at most 64 characters")
+    return page
 
 
 def _integer(value: Any, what: str, low: int, high: int) -> int:
@@ -131,7 +144,13 @@ async def paths(request: web.Request) -> web.Response:
     body = await _body(request)
     tracks = _tracks(body, session)
     count = _integer(body.get("count", 64), "count", 2, MAX_PATH_SAMPLES)
-    times = api.check_times(body.get("times", []))
+    times = body.get("times", [])
+    if not isinstance(times, list):
+        raise InputError(f"times must be a list of t values in [0, 1], got {json.dumps(times)}")
+    if len(times) > MAX_PATH_SAMPLES:
+        raise InputError(f"times must be a list of at most {MAX_PATH_SAMPLES} t values, got "
+                         f"{len(times)}")
+    times = api.check_times(times)
     return web.json_response({
         "paths": [sample_path(track, count).tolist() for track in tracks],
         "positions": [position(track, np.array(times, dtype=np.float64)).tolist()
@@ -151,11 +170,12 @@ async def preview(request: web.Request) -> web.Response:
     t, = api.check_times([body.get("t", 0.5)])
     tracks = _tracks(body, session)
     seq = body.get("seq")
+    page = _page(body)
     if seq is not None:
         seq = _integer(seq, "seq", 0, 2**53)
-        session.preview_seq = max(session.preview_seq, seq)
+        session.saw_preview(page, seq)
     renderer = request.app[RENDERER]
-    png = await renderer.run(renderer.preview_png, session, engine, t, tracks, seq)
+    png = await renderer.run(renderer.preview_png, session, engine, t, tracks, seq, page)
     headers = {"X-Seq": str(seq)} if seq is not None else {}
     return web.Response(body=png, content_type=PNG, headers=headers)
 
@@ -165,7 +185,8 @@ async def create_job(request: web.Request) -> web.Response:
     body = await _body(request)
     engine = _engine(body, request)
     count = _integer(body.get("n"), "n (the number of in-betweens)", 1, MAX_INBETWEENS)
-    job = start_job(request.app[RENDERER], session, engine, count, _tracks(body, session))
+    job = start_job(request.app[RENDERER], session, engine, count, _tracks(body, session),
+                    _page(body))
     return web.json_response(job.describe(), status=202)
 
 

@@ -27,6 +27,7 @@ class Job:
     times: list[float]
     tracks: list[Track]
     folder: Path
+    page: str = ""                   # the page (browser tab) that started it
     status: str = "running"          # running, done, cancelled, failed
     done: int = 0
     error: str | None = None
@@ -46,16 +47,17 @@ class Job:
 
 
 def start_job(renderer: Renderer, session: Session, engine: str, count: int,
-              tracks: list[Track]) -> Job:
-    """Start rendering `count` evenly spaced in-betweens; an older running job is cancelled
-    (its frames could only be stale)."""
+              tracks: list[Track], page: str = "") -> Job:
+    """Start rendering `count` evenly spaced in-betweens; an older running job of the same page
+    is cancelled (its frames could only be stale; another tab's are not)."""
     for old in session.jobs.values():
-        old.cancel()
+        if old.page == page:
+            old.cancel()
     job_id = new_id()
     folder = session.folder / f"job-{job_id}"
     folder.mkdir()
     job = Job(id=job_id, engine=engine, times=api.evenly_spaced_times(count), tracks=tracks,
-              folder=folder)
+              folder=folder, page=page)
     session.jobs[job_id] = job
     job.task = asyncio.get_running_loop().create_task(_run(renderer, session, job))
     return job
@@ -71,9 +73,9 @@ async def _run(renderer: Renderer, session: Session, job: Job) -> None:
             if job.status != "running":
                 return
             frames = await renderer.run(renderer.frames, session, job.engine, chunk, job.tracks)
-            for frame in frames:
+            for frame in frames:   # counted once on disk: `done` frames can be fetched
+                await renderer.run(write_image, job.folder / frame_name(job.done + 1), frame)
                 job.done += 1
-                await renderer.run(write_image, job.folder / frame_name(job.done), frame)
         job.status = "done" if job.status == "running" else job.status
     except Exception as error:  # noqa: BLE001 - reported to the page, the server carries on
         job.status, job.error = "failed", str(error) or type(error).__name__

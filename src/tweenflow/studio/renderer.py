@@ -83,9 +83,10 @@ class Renderer:
                 else rendered[t] for t in times]
 
     def preview_png(self, session: Session, name: str, t: float, tracks: list[Track],
-                    seq: int | None) -> bytes:
-        """PNG of the frame at t; raises Superseded if a newer preview has been asked for."""
-        if seq is not None and seq < session.preview_seq:
+                    seq: int | None, page: str = "") -> bytes:
+        """PNG of the frame at t; raises Superseded if the same page has asked for a newer
+        preview since."""
+        if seq is not None and session.stale_preview(page, seq):
             raise Superseded()
         key = (name, tracks_key(tracks), t)
         png = session.cached_frame(key)

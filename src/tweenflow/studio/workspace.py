@@ -20,6 +20,7 @@ from tweenflow.errors import InputError
 
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 MAX_SESSIONS = 8
+MAX_PAGES = 32          # pages (browser tabs) whose preview order is kept, per session
 # Rendered previews kept per session (PNG bytes): revisiting a t with unchanged tracks is free.
 FRAME_CACHE_BYTES = 12 * 2**20
 
@@ -41,7 +42,8 @@ class Session:
     folder: Path
     states: dict[str, Any] = field(default_factory=dict)      # engine name -> prepared pair
     frame_cache: OrderedDict = field(default_factory=OrderedDict)  # (engine, tracks, t) -> png
-    preview_seq: int = -1        # newest preview request seen: older queued ones are dropped
+    # Newest preview request seen per page (browser tab): its older queued ones are dropped.
+    preview_seqs: dict[str, int] = field(default_factory=dict)
     jobs: dict[str, Any] = field(default_factory=dict)
     png_inputs: dict[int, bytes] = field(default_factory=dict)
 
@@ -49,6 +51,14 @@ class Session:
     def size(self) -> tuple[int, int]:
         """(width, height) of the frames."""
         return self.frame0.shape[1], self.frame0.shape[0]
+
+    def saw_preview(self, page: str, seq: int) -> None:
+        self.preview_seqs[page] = max(self.preview_seqs.pop(page, -1), seq)   # newest last
+        while len(self.preview_seqs) > MAX_PAGES:
+            del self.preview_seqs[next(iter(self.preview_seqs))]
+
+    def stale_preview(self, page: str, seq: int) -> bool:
+        return seq < self.preview_seqs.get(page, -1)
 
     def cached_frame(self, key: tuple) -> bytes | None:
         if key in self.frame_cache:

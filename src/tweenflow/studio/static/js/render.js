@@ -10,6 +10,10 @@ export class Renderer {
   constructor(studio) {
     this.studio = studio;               // session, tracks, engine(), showError()
     this.seq = 0;                       // newest preview request
+    // This tab's id: the server orders previews and replaces jobs per page, so two tabs on
+    // one pair do not cancel each other. getRandomValues also works over plain http (--host).
+    this.page = Array.from(crypto.getRandomValues(new Uint8Array(8)),
+                           (byte) => byte.toString(16).padStart(2, "0")).join("");
     this.controller = null;
     this.shownUrl = null;
     this.job = null;                    // {id, key, status}
@@ -34,7 +38,8 @@ export class Renderer {
     if (this.controller) this.controller.abort();
     const controller = this.controller = new AbortController();
     const t = this.t();
-    const body = {engine: this.studio.engine(), t, tracks: this.studio.tracks.toJSON(), seq};
+    const body = {engine: this.studio.engine(), t, tracks: this.studio.tracks.toJSON(), seq,
+                  page: this.page};
     this.timing.requestedAt = performance.now();
     $("previewState").textContent = "rendering…";
     const showCancel = setTimeout(() => { $("cancelPreview").hidden = false; },
@@ -103,7 +108,8 @@ export class Renderer {
   async runJob(key) {
     const session = this.studio.session.session;
     const started = await api.startJob(session, {engine: this.studio.engine(), n: this.count(),
-                                                 tracks: this.studio.tracks.toJSON()});
+                                                 tracks: this.studio.tracks.toJSON(),
+                                                 page: this.page});
     const job = this.job = {id: started.job, key, status: "running", total: started.total};
     const progress = $("progress");
     progress.hidden = false;
