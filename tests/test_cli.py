@@ -123,6 +123,7 @@ def test_engines_lists_every_engine():
     ("bad_preset", "invalid choice"),
     ("large_motion_not_auto", "--large-motion applies to --engine auto, not rife4"),
     ("bad_large_motion", "invalid choice"),
+    ("clip_fps_tiny", "--fps 1/10000000 is too low for a clip; give at least 0.01"),
 ])
 def test_errors_are_one_line_and_nonzero(pair, tmp_path, case, expected):
     a, b = pair
@@ -147,6 +148,9 @@ def test_errors_are_one_line_and_nonzero(pair, tmp_path, case, expected):
         "large_motion_not_auto": [str(a), str(b), "-o", out, "--engine", "rife4",
                                   "--large-motion", "placement"],
         "bad_large_motion": [str(a), str(b), "-o", out, "--large-motion", "mush"],
+        # rounded to 0 frames per second by the clip writer: ZeroDivisionError (a traceback)
+        "clip_fps_tiny": [str(a), str(b), "-n", "2", "-o", str(tmp_path / "c.mp4"),
+                          "--fps", "0.0000001"],
     }[case]
     before = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     overwrite = [] if case == "exists" else ["-y"]  # -y must not make any other case pass

@@ -31,6 +31,11 @@ from tweenflow.jobs.plan import DEFAULT_SEGMENT_SECONDS
 from tweenflow.video.scenes import DEFAULT_SCENE_CUT_THRESHOLD
 
 
+# Slower clips break the writer: H.264's time base rounds the rate to 0 below about 1e-6, a GIF
+# holds a frame at most 655 s.
+MIN_CLIP_FPS = Fraction(1, 100)
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (plus the exit code 2)."""
 
@@ -181,6 +186,9 @@ def run_interpolate(args: argparse.Namespace) -> int:
                               f"{', '.join(sorted(IMAGE_SUFFIXES))}")
         _refuse_overwrite(output, args.overwrite, inputs)
     elif suffix in CLIP_SUFFIXES:
+        if args.fps < MIN_CLIP_FPS:
+            raise InputError(f"--fps {args.fps} is too low for a clip; give at least "
+                             f"{float(MIN_CLIP_FPS):g} (one frame per 100 s)")
         _refuse_overwrite(output, args.overwrite, inputs)
     elif suffix in IMAGE_SUFFIXES:
         raise OutputError(f"{output}: -n {args.n} makes several frames; give a folder, "

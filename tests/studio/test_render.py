@@ -203,6 +203,11 @@ def test_job_errors(client, session):
     bad_fps = client.get(f"{base}/{job}/clip.gif", params={"fps": "fast"})
     assert bad_fps.json()["error"] == "fps 'fast' is not a number"
     assert client.get(f"{base}/{job}/clip.gif", params={"fps": "0"}).status_code == 400
+    # Rounded to 0 by the clip writer (a 500: ZeroDivisionError); or a file name 400 digits long
+    for tiny in ("0.0000001", "1e-400"):
+        refused = client.get(f"{base}/{job}/clip.mp4", params={"fps": tiny})
+        assert refused.status_code == 400
+        assert refused.json()["error"].startswith("fps must be from 0.01 to 120, got ")
 
 
 def _clip_frames(payload: bytes, suffix: str) -> list[np.ndarray]:

@@ -22,6 +22,7 @@ from tweenflow.studio.workspace import ID_PATTERN, NotFound, Session, Workspace
 
 PNG = "image/png"
 MAX_PATH_SAMPLES = 1024
+MIN_CLIP_FPS = Fraction(1, 100)   # as `interpolate --fps` for a clip
 
 
 def new_session(workspace: Workspace, frame0: np.ndarray, frame1: np.ndarray,
@@ -244,8 +245,8 @@ async def job_clip(request: web.Request) -> web.Response:
         fps = Fraction(request.query.get("fps", "12"))
     except (ValueError, ZeroDivisionError):
         raise InputError(f"fps {request.query.get('fps')!r} is not a number") from None
-    if not 0 < fps <= 120:
-        raise InputError(f"fps must be above 0 and at most 120, got {fps}")
+    if not MIN_CLIP_FPS <= fps <= 120:   # slower: the clip writer rounds the rate to 0
+        raise InputError(f"fps must be from {float(MIN_CLIP_FPS):g} to 120, got {float(fps):g}")
     path = await request.app[RENDERER].run(exports.clip, session, job, suffix, fps)
     kind = "video/mp4" if suffix == ".mp4" else "image/gif"
     return _attachment(path, f"tweenflow{suffix}", kind)
