@@ -145,3 +145,74 @@ def test_other_threads_start_the_file_over(long_video, tmp_path):
     manifest = json.loads((work_folder_for(target) / "manifest.json").read_text())
     assert manifest["options"]["threads"] == 1
     resume_with_changed(long_video, target, "--threads", "2")
+
+
+@pytest.fixture
+def short_video(tmp_path):
+    """30 frames at 25 fps: 3 segments of 0.4 s."""
+    return write_video(tmp_path / "short.mp4", moving_frames(30))
+
+
+SHORT = dict(multi=2, engine="classical", segment_seconds=Fraction(2, 5))
+
+
+def test_segments_without_their_manifest_are_not_reused(short_video, tmp_path):
+    """Finished segments whose manifest is gone (removed by hand, unreadable) were made from
+    unknown settings: a rerun makes them again instead of joining them in."""
+    target = tmp_path / "out.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        convert_video(short_video, target, crf=30, runner=StopAfter(2), **SHORT)
+    (work_folder_for(target) / "manifest.json").unlink()
+    result = convert_video(short_video, target, crf=0, **SHORT)
+    assert result.segments == 3 and result.segments_reused == 0
+    pipeline.convert_video(short_video, tmp_path / "one.mp4", multi=2, engine="classical",
+                           crf=0)
+    assert_same_video(tmp_path / "one.mp4", target)
+
+
+def test_other_precision_starts_the_file_over(short_video, tmp_path):
+    """The runtime's precision, tile overlap and fast path change pixels as threads do."""
+    target = tmp_path / "out.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        convert_video(short_video, target, runtime=Runtime(threads=1, precision="fp32"),
+                      runner=StopAfter(1), **SHORT)
+    result = convert_video(short_video, target, runtime=Runtime(threads=1, precision="bf16"),
+                           **SHORT)
+    assert result.segments_reused == 0
+    assert "--precision changed since the interrupted run; starting this file over" \
+        in result.notes
+
+
+def test_another_retime_says_which_option_changed(short_video, tmp_path):
+    target = tmp_path / "out.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        convert_video(short_video, target, runner=StopAfter(1), **SHORT)
+    result = convert_video(short_video, target, **{**SHORT, "multi": 3})
+    assert result.segments_reused == 0 and result.frames_out == 90
+    assert "--multi changed since the interrupted run; starting this file over" in result.notes
+    with pytest.raises(KeyboardInterrupt):
+        convert_video(short_video, target, overwrite=True, runner=StopAfter(1), **SHORT)
+    result = convert_video(short_video, target, overwrite=True,
+                           **{**SHORT, "multi": None, "fps": "50"})
+    assert "--fps, --multi changed since the interrupted run; starting this file over" \
+        in result.notes
+
+
+def test_an_output_another_run_made_meanwhile_is_not_replaced(short_video, tmp_path,
+                                                              monkeypatch):
+    """Two runs on one output: the second checked that the output did not exist yet, then
+    (while it indexed its input) the first finished; it must not replace that output."""
+    from tweenflow.errors import OutputError
+    from tweenflow.jobs import convert
+    target = tmp_path / "out.mp4"
+    index_frames = convert.index_frames
+
+    def first_run_finishes_meanwhile(info):
+        target.write_bytes(b"the first run's output")
+        return index_frames(info)
+
+    monkeypatch.setattr(convert, "index_frames", first_run_finishes_meanwhile)
+    with pytest.raises(OutputError, match="exists; pass -y/--overwrite"):
+        convert_video(short_video, target, **SHORT)
+    assert target.read_bytes() == b"the first run's output"
+    assert not work_folder_for(target).exists()

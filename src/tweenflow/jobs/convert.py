@@ -122,13 +122,16 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     result.segments = len(plan)
     output = OutputStream(output_time_base(retime, info.time_base),
                           nominal_rate(retime, info.rate), settings)
-    options = {"mode": retime.mode, "value": retime.value, "engine": spec.name,
+    # the retime by its option's name ({"multi": 2}): a change then reads "--multi changed"
+    options = {retime.mode: retime.value, "engine": spec.name,
                "scale": scale, "tile": spec.runtime.tile, "flow_preset": flow_preset,
                "large_motion": large_motion,
                "scene_threshold": scene_cut_threshold, "dedup": held_threshold,
                "max_frames": max_frames, "stream": stream, "codec": codec, "crf": crf,
                "preset": preset, "pix_fmt": pix_fmt, "lossless": lossless,
-               "segment_seconds": segment_seconds, "threads": _threads_used(spec)}
+               "segment_seconds": segment_seconds, "threads": _threads_used(spec),
+               "precision": spec.runtime.precision, "fast": spec.runtime.fast,
+               "tile_overlap": spec.runtime.tile_overlap}
     from tweenflow import __version__
     job = _Job(info, index, times, plan, retime, scene_cut_threshold, held_threshold, output,
                spec)
@@ -140,7 +143,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         runner = open_runner(ray, engine, spec.runtime.threads)
         result.timings["open"] = time.perf_counter() - opening
     try:
-        _run_segments(job, output_path, fingerprint, runner, progress, max_frames,
+        _run_segments(job, output_path, overwrite, fingerprint, runner, progress, max_frames,
                       slowmo_audio, result)
     finally:
         if own_runner:
@@ -174,12 +177,14 @@ class _Job:
                            self.engine)
 
 
-def _run_segments(job: _Job, output_path: Path, fingerprint: dict[str, Any], runner: Any,
-                  progress: Any, max_frames: int | None, slowmo_audio: str | None,
-                  result: JobResult) -> JobResult:
+def _run_segments(job: _Job, output_path: Path, overwrite: bool, fingerprint: dict[str, Any],
+                  runner: Any, progress: Any, max_frames: int | None,
+                  slowmo_audio: str | None, result: JobResult) -> JobResult:
     """The segments not finished yet, then the output from all of them."""
     info, plan = job.info, job.plan
     with WorkFolder(output_path) as work:
+        # again, now that this run holds the output: another may have finished it meanwhile
+        pipeline.check_output(info.path, output_path, overwrite)
         finished, message = work.begin(fingerprint)
         if message:
             result.notes.append(message)
@@ -346,7 +351,8 @@ def _mux(work: WorkFolder, plan: list[Segment], finished: dict[int, SegmentOutpu
     if len(headers) != 1:
         carried.close()
         raise TweenflowError(f"{output_path}: the segments were encoded with different "
-                             f"settings (another x264 build on some node?); cannot join them")
+                             f"settings (another x264 build on some node?); cannot join them; "
+                             f"remove {work.path} to start over")
     writer = VideoWriter(output_path, info.width, info.height, output.time_base, output.rate,
                          info.colour, info.rotation, carried, settings=output.settings,
                          pixel_aspect=info.pixel_aspect)
@@ -366,7 +372,8 @@ def _mux(work: WorkFolder, plan: list[Segment], finished: dict[int, SegmentOutpu
                 writer.write_packet(packet)
             if writer.extradata not in headers:
                 raise TweenflowError(f"{output_path}: the segments were encoded with other "
-                                     f"settings than this machine's x264; cannot join them")
+                                     f"settings than this machine's x264; cannot join them; "
+                                     f"remove {work.path} to start over")
         writer.close()
     except BaseException:
         writer.abort()

@@ -91,8 +91,9 @@ class WorkFolder:
             changed = _changed(previous, fingerprint)
             message = (f"{', '.join(changed)} changed since the interrupted run; starting "
                        f"this file over")
-            self._clear_segments()
         if previous != fingerprint:
+            # without a readable manifest, segments are of unknown settings: never joined in
+            self._clear_segments()
             write_bytes_atomically(manifest, json.dumps(fingerprint, indent=1).encode())
         return self._finished(), message
 
@@ -115,8 +116,10 @@ class WorkFolder:
 
     def finish(self) -> None:
         """The output is published: the work is no longer needed."""
-        self.__exit__()
+        # removed before the lock goes, so a waiting run never starts inside a folder being
+        # removed
         shutil.rmtree(self.path, ignore_errors=True)
+        self.__exit__()
 
     def _finished(self) -> dict[int, SegmentOutput]:
         finished = {}
