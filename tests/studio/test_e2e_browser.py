@@ -9,9 +9,10 @@ import pytest
 from tests.conftest import run_cli, shifted_pair, texture
 from tests.studio.browser import (drag, image_xy, launch, load_pair, preview_pixels, require_chromium,
                                   wait_preview)
-from tests.studio.conftest import HEIGHT, WIDTH, write_png
+from tests.studio.conftest import HEIGHT, WIDTH, ServerThread, write_png
 from tweenflow import interpolate, read_image
 from tweenflow.motion import load_tracks, position, make_track, sample_path
+from tweenflow.studio import create_app
 from tweenflow.studio.keys import RENDERER
 
 
@@ -230,3 +231,27 @@ def test_play_shows_the_rendered_frames_and_a_render_can_be_cancelled(page, pair
     release.set()
     assert _error(page) == "rendering was cancelled"
     assert page.is_hidden("#progress")
+
+
+def test_two_tabs_on_the_pair_from_the_command_line_both_preview(browser, pair_files):
+    # Both tabs open the same session; the second one's previews (seq 1, 2, ...) were dropped
+    # as older than the first tab's, so it never showed one.
+    frames = tuple(read_image(path) for path in pair_files)
+    with ServerThread(create_app(frames, ("a.png", "b.png"))) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        tabs = [context.new_page(), context.new_page()]
+        first, second = tabs
+        first.goto(server.url)
+        wait_preview(first)
+        first.focus("#t")
+        for _ in range(3):
+            first.keyboard.press("ArrowRight")
+        wait_preview(first)
+        second.goto(server.url)
+        wait_preview(second, timeout=20_000)
+        second.focus("#t")
+        second.keyboard.press("ArrowLeft")
+        wait_preview(second, timeout=20_000)
+        assert second.get_attribute("#preview", "data-t") == "0.49"
+        assert np.array_equal(preview_pixels(second), interpolate(*frames, 0.49, "classical")[0])
+        context.close()
