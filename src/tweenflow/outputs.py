@@ -31,12 +31,13 @@ def current_umask() -> int:
     return mask
 
 
-def temp_file_for(path: Path) -> str:
+def temp_file_for(path: Path, folder: Path | None = None) -> str:
     """A new empty temporary file beside `path` (same folder, hidden, `.part` in its name, the
-    real suffix kept last so that format guessing by suffix still works)."""
+    real suffix kept last so that format guessing by suffix still works). folder: another
+    folder on the same file system to make it in (a work folder removed with it)."""
     try:
         handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}",
-                                        dir=path.parent)
+                                        dir=folder or path.parent)
         os.close(handle)
         return name
     except OSError as error:

@@ -216,3 +216,32 @@ def test_an_output_another_run_made_meanwhile_is_not_replaced(short_video, tmp_p
         convert_video(short_video, target, **SHORT)
     assert target.read_bytes() == b"the first run's output"
     assert not work_folder_for(target).exists()
+
+
+KILLED_WHILE_JOINING = """
+import os, signal, sys
+from fractions import Fraction
+from tweenflow import convert_video
+from tweenflow.video.writer import VideoWriter
+write_packet = VideoWriter.write_packet
+def killed_midway(writer, packet):
+    if writer.count == 20:
+        os.kill(os.getpid(), signal.SIGKILL)
+    write_packet(writer, packet)
+VideoWriter.write_packet = killed_midway
+convert_video(sys.argv[1], sys.argv[2], multi=2, engine="classical",
+              segment_seconds=Fraction(2, 5))
+"""
+
+
+def test_killed_while_joining_then_rerun_leaves_only_the_output(short_video, tmp_path):
+    """SIGKILL (no cleanup possible) while the segments are joined: the half-written output
+    lies in the work folder, which the rerun removes, not beside the output for ever."""
+    target = tmp_path / "out.mp4"
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_JOINING, str(short_video),
+                             str(target)], capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not target.exists() and len(finished_segments(target)) == 3
+    result = convert_video(short_video, target, **SHORT)
+    assert result.segments_reused == 3 and result.frames_out == 60
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.mp4", "short.mp4"]

@@ -353,9 +353,11 @@ def _mux(work: WorkFolder, plan: list[Segment], finished: dict[int, SegmentOutpu
         raise TweenflowError(f"{output_path}: the segments were encoded with different "
                              f"settings (another x264 build on some node?); cannot join them; "
                              f"remove {work.path} to start over")
+    # written inside the work folder: if this process is killed, the half-made file goes with
+    # the folder when the rerun finishes
     writer = VideoWriter(output_path, info.width, info.height, output.time_base, output.rate,
                          info.colour, info.rotation, carried, settings=output.settings,
-                         pixel_aspect=info.pixel_aspect)
+                         pixel_aspect=info.pixel_aspect, temp_folder=work.path)
     try:
         last_dts = None
         for segment in plan:

@@ -41,13 +41,15 @@ class VideoWriter:
     Segments encoded elsewhere: a writer made with keep_packets=True encodes as usual but keeps
     the packets (`packets`, `extradata`) instead of writing a file; the writer of the whole
     output, made with the same settings, takes them with `write_packet`.
+    temp_folder: where the file is written until complete (default: beside `path`), on the
+    same file system.
     """
 
     def __init__(self, path: Path, width: int, height: int, time_base: Fraction,
                  rate: Fraction, colour: ColourInfo, rotation: int = 0,
                  streams: CarriedStreams | None = None,
                  settings: EncoderSettings | None = None, keep_packets: bool = False,
-                 pixel_aspect: Fraction | None = None):
+                 pixel_aspect: Fraction | None = None, temp_folder: Path | None = None):
         self.path = path
         self.packets: list[av.Packet] | None = [] if keep_packets else None
         self.time_base = time_base
@@ -63,7 +65,7 @@ class VideoWriter:
         self.last_duration = 0                      # (ticks), once `close` knows them
         self.container = None
         self.streams = streams
-        self.temp_name = temp_file_for(path)
+        self.temp_name = temp_file_for(path, temp_folder)
         self.pixel_aspect = pixel_aspect
         try:
             self._open(width, height, rate, rotation)
