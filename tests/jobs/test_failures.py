@@ -61,3 +61,23 @@ def test_ctrl_c_before_any_segment_is_finished_leaves_no_work_folder(tmp_path):
         convert_video(source, tmp_path / "out.mp4", multi=2, engine="classical",
                       segment_seconds=Fraction(2, 5), runner=InterruptedInFirstSegment())
     assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_a_corrupt_packet_is_named_by_its_time(tmp_path):
+    """One keyframe (at 0 s) and the packet of 1.52 s overwritten: every segment decodes from
+    0 s, and the line said 'corrupt packets near 0.000 s' (the window's first packet)."""
+    import av
+    source = write_video(tmp_path / "clip.mp4", moving_frames(50))
+    with av.open(str(source)) as container:
+        packets = sorted((packet.pts, packet.pos, packet.size)
+                         for packet in container.demux(video=0) if packet.size)
+    _, position, size = packets[38]                    # 38 / 25 fps
+    data = bytearray(source.read_bytes())
+    data[position + 4:position + size] = b"\xff" * (size - 4)
+    source.write_bytes(data)
+    completed = run_cli("video", source, "-o", tmp_path / "out.mp4", "--multi", "2",
+                        "--engine", "classical", "--segment-seconds", "0.4", "-q")
+    lines = completed.stderr.strip().splitlines()
+    assert completed.returncode == 2 and len(lines) == 1, completed.stderr
+    assert "clip.mp4: corrupt packets near 1.520 s" in lines[0]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4"]

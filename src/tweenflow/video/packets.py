@@ -171,16 +171,18 @@ def decode_window(info: VideoInfo, window: PacketWindow,
         context.codec_tag = window.codec_tag
     context.thread_count = 1      # as in reader.read_frames: the cores belong to the engine
     time_base = window.time_base
+    decoding = window.packets[0]
     try:
-        for item in window.packets:
-            for frame in context.decode(av_packet(item, time_base)):
+        for decoding in window.packets:
+            for frame in context.decode(av_packet(decoding, time_base)):
                 if _kept(frame, time_base, keep):
                     yield _timed(frame, time_base, info)
         for frame in context.decode(None):
             if _kept(frame, time_base, keep):
                 yield _timed(frame, time_base, info)
     except av.error.FFmpegError as error:
-        near = float(window.packets[0].pts * time_base)
+        # the packet being decoded, not the window's first (a keyframe maybe minutes before)
+        near = float(decoding.pts * time_base)
         raise InputError(f"{info.path}: corrupt packets near {near:.3f} s "
                          f"({error.strerror or error})") from None
 
