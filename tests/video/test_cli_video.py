@@ -338,6 +338,49 @@ def test_an_interlaced_input_is_said_to_be_interpolated_as_stored(tmp_path, outp
         assert "deinterlace" in said[0]
 
 
+def mixed_scan_clip(path, runs):
+    """An MKV whose H.264 stream is made of `runs` (count, interlaced): each run its own x264
+    encode (its own SPS in band), so the decoder flags its frames interlaced or not."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        frames = iter(moving_frames(sum(count for count, _ in runs)))
+        pts = 0
+        for count, interlaced in runs:
+            encoder = av.CodecContext.create("libx264", "w")
+            encoder.width, encoder.height, encoder.pix_fmt = 96, 64, "yuv420p"
+            encoder.time_base, encoder.framerate = Fraction(1, 25), 25
+            encoder.options = {"x264-params": f"interlaced={int(interlaced)}:repeat-headers=1"}
+            for _ in range(count):
+                frame = av.VideoFrame.from_ndarray(next(frames), format="rgb24")
+                frame.pts, pts = pts, pts + 1
+                for packet in encoder.encode(frame):
+                    packet.stream = stream
+                    container.mux(packet)
+            for packet in encoder.encode(None):
+                packet.stream = stream
+                container.mux(packet)
+    return path
+
+
+# Scan type is decided from the first frames (up to 2 s), not the first one alone: a clip that
+# opens with progressive frames (a slate, an ad) and is interlaced after, or the reverse, is
+# partly interlaced, and says how much of what was looked at
+@pytest.mark.parametrize("runs, said", [
+    ([(5, False), (10, True)], "partly interlaced (10 of its first 15 frames)"),
+    ([(5, True), (10, False)], "partly interlaced (5 of its first 15 frames)"),
+    ([(15, True)], "is interlaced:")])
+def test_scan_type_is_decided_from_the_first_frames_not_the_first_one(tmp_path, runs, said):
+    source = mixed_scan_clip(tmp_path / "tv.mkv", runs)
+    with av.open(str(source)) as container:      # the clip is what it should be
+        flags = [frame.interlaced_frame for frame in container.decode(video=0)]
+    assert flags == [interlaced for count, interlaced in runs for _ in range(count)]
+    completed = tweenflow(source, "-o", tmp_path / "out.mp4", "--multi", "2")
+    assert completed.returncode == 0, completed.stderr
+    lines = [line for line in completed.stderr.splitlines() if "interlaced" in line]
+    assert len(lines) == 1 and said in lines[0] and "deinterlace" in lines[0], completed.stderr
+
+
 def test_a_song_with_cover_art_has_no_video_stream(tmp_path):
     source = tmp_path / "song.mp3"
     with av.open(str(source), "w") as container:

@@ -1,6 +1,7 @@
 """Reading a video file (PyAV) or a folder of images as timed RGB frames, one at a time."""
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,6 +21,9 @@ BT601, BT709 = 5, 1
 LIMITED_RANGE, FULL_RANGE = 1, 2
 _RGB_SAFE_COLORSPACES = {1, 4, 5, 6, 7, 9}
 LISTED_END_SLACK = Fraction(1, 2)
+# Frames whose interlaced flag decides the scan type: a clip may open with progressive frames
+# (a slate, an ad) and be interlaced after, or the reverse; 2 s at 25 fps, a GOP or more.
+SCAN_TYPE_FRAMES = 50
 NO_TIMESTAMP_HINT = ("(a raw H.264/HEVC stream?); remux it into MP4 or MKV with its frame rate "
                      "first")   # matrices swscale converts (6 = SMPTE170M = 601)
 # YUV <-> RGB without swscale's default shortcuts: those round down and lose about 1 level of
@@ -65,15 +69,19 @@ class VideoInfo:
     hdr: HdrMetadata = HdrMetadata()
     alpha_in_side_data: bool = False    # VP9 with alpha: the alpha rides in packet side data
     listed_end: Fraction | None = None  # where the container says the stream ends (s), if known
-    interlaced: bool = False            # the first frame is flagged interlaced
+    # (frames flagged interlaced, frames looked at) among the first SCAN_TYPE_FRAMES
+    interlaced: tuple[int, int] = (0, 0)
     pixel_aspect: Fraction | None = None  # a pixel's width over its height if not square
 
     @property
     def notes(self) -> list[str]:
         """Lines for the user about how this input is taken."""
-        if not self.interlaced:
+        flagged, looked_at = self.interlaced
+        if not flagged:
             return []
-        return [f"{self.path.name} is interlaced: its frames are interpolated as stored, both "
+        how = "is interlaced" if flagged == looked_at else \
+            f"is partly interlaced ({flagged} of its first {looked_at} frames)"
+        return [f"{self.path.name} {how}: its frames are interpolated as stored, both "
                 f"fields together (combing where things move); deinterlace it first for clean "
                 f"motion"]
 
@@ -119,22 +127,30 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
         rate = stream.average_rate or stream.guessed_rate or Fraction(24)
         colour = _colour_of(context.colorspace, context.color_range, context.color_primaries,
                             context.color_trc, context.height)
-        rotation, hdr, high_depth, alpha, interlaced = 0, HdrMetadata(), False, False, False
-        for frame in decode(container, stream):  # the display matrix arrives with the frames
+        rotation, hdr, high_depth, alpha = 0, HdrMetadata(), False, False
+        frames = decode(container, stream)
+        frame = next(frames, None)      # the display matrix arrives with the frames
+        flags = [] if frame is None else [bool(frame.interlaced_frame)]
+        # as of the first frame (a stream may change them later: check_size refuses that)
+        width, height, pixel_aspect = context.width, context.height, _pixel_aspect(stream)
+        try:
+            for later in itertools.islice(frames, SCAN_TYPE_FRAMES - 1 if flags else 0):
+                flags.append(bool(later.interlaced_frame))
+        except av.error.FFmpegError:
+            pass        # a damaged frame: read_frames stops there and says so
+        if frame is not None:
             rotation = int(frame.rotation or 0)
             hdr = hdr_from_side_data(frame)
-            interlaced = bool(frame.interlaced_frame)
             components = frame.format.components
             high_depth = max(component.bits for component in components) > 8
             # a fully opaque alpha channel (of the first frame) is left out
             alpha = any(component.is_alpha for component in components) and \
                 frame.to_ndarray(format="rgba")[..., 3].min() < 255
-            break
-        return VideoInfo(path, context.width, context.height, Fraction(stream.time_base),
+        return VideoInfo(path, width, height, Fraction(stream.time_base),
                          Fraction(rate), stream.frames or None, colour, rotation,
                          bool(container.streams.audio), False, stream.index, high_depth,
                          alpha, hdr, alpha and _vp9_alpha(stream), _listed_end(stream),
-                         interlaced, _pixel_aspect(stream))
+                         (sum(flags), len(flags)), pixel_aspect)
     except av.error.FFmpegError as error:
         raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
     finally:
