@@ -1,7 +1,9 @@
 """Loading frames: uploads, the frames served back, and every way an upload can be wrong."""
 import io
 
+import httpx
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.studio.conftest import HEIGHT, WIDTH, decode_png, upload, write_png
@@ -109,3 +111,41 @@ def test_grayscale_upload_is_read_as_rgb_like_the_cli(client, pair_files, tmp_pa
     assert response.status_code == 201
     served = client.get(f"/api/sessions/{response.json()['session']}/frames/0.png")
     assert np.array_equal(decode_png(served.content), np.dstack([gray] * 3))
+
+
+NESTED = (b'--abc\r\nContent-Disposition: form-data; name="frame0"\r\n'
+          b"Content-Type: multipart/mixed; boundary=def\r\n\r\n"
+          b'--def\r\nContent-Disposition: attachment; filename="a.png"\r\n\r\nxx\r\n--def--\r\n'
+          b"--abc--\r\n")
+
+
+@pytest.mark.parametrize("content_type, content, message", [
+    ("multipart/form-data", b"xx", "the upload is not a readable form (boundary missed"),
+    ("multipart/form-data; boundary=abc", b"xx",
+     "the upload is not a readable form (Could not find starting boundary"),
+    ("multipart/form-data; boundary=abc",
+     b'--abc\r\nContent-Disposition: form-data; name="frame0"; filename="a.png"\r\n\r\nxx',
+     "the upload is not a readable form (Reading after EOF"),
+    ("multipart/form-data; boundary=abc", NESTED, "choose both frames; frame A and B is missing"),
+])
+def test_a_malformed_form_is_a_400(client, session, content_type, content, message):
+    # aiohttp's ValueErrors (and a nested form's reader, which has no name) were 500s.
+    for url in ("/api/sessions", f"/api/sessions/{session}/tracks/import"):
+        response = client.post(url, content=content, headers={"Content-Type": content_type})
+        assert response.status_code == 400
+        if url == "/api/sessions":
+            assert response.json()["error"].startswith(message)
+
+
+def test_a_body_that_cannot_be_decoded_is_a_400(server, session):
+    # aiohttp drops the connection after such a body: one client per request.
+    def post(url, content_type):
+        with httpx.Client(base_url=server.url, timeout=60) as own:
+            return own.post(url, content=b"not gzip", headers={"Content-Type": content_type,
+                                                                "Content-Encoding": "gzip"})
+    response = post(f"/api/sessions/{session}/preview", "application/json")
+    assert response.status_code == 400     # was a 500 'internal error: 400, message: ...'
+    assert response.json()["error"] == ("the request body could not be read (Can not decode "
+                                        "content-encoding: gzip)")
+    form = post("/api/sessions", "multipart/form-data; boundary=abc")
+    assert form.status_code == 400 and form.json()["error"] == response.json()["error"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from tweenflow import api
 from tweenflow.errors import InputError
@@ -49,6 +49,8 @@ async def _body(request: web.Request) -> dict:
                          "digits)") from None
     except RecursionError:
         raise InputError("the request body is not usable JSON (lists nested too deeply)") from None
+    except web.RequestPayloadError as error:
+        raise _unreadable(error) from None
     if not isinstance(body, dict):
         raise InputError("the request body must be a JSON object")
     return body
@@ -96,18 +98,40 @@ async def config(request: web.Request) -> web.Response:
         "session": _describe(session) if session else None})
 
 
-async def create_session(request: web.Request) -> web.Response:
+async def _form_files(request: web.Request, names: tuple[str, ...], hint: str
+                      ) -> dict[str, tuple[str | None, bytes]]:
+    """The first file of each of `names` in a multipart form: name -> (filename, bytes).
+    hint: what to send, said when the request is not a form."""
     if not request.content_type.startswith("multipart/"):
-        raise InputError("upload the two frames as a form with the files frame0 and frame1")
+        raise InputError(hint)
+    found: dict[str, tuple[str | None, bytes]] = {}
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            # A nested form (multipart/mixed) is a reader without a name: not a file.
+            if isinstance(part, BodyPartReader) and part.name in names \
+                    and part.name not in found:
+                found[part.name] = (part.filename, bytes(await part.read(decode=False)))
+    except ValueError as error:    # aiohttp's word for a malformed form
+        raise InputError(f"the upload is not a readable form ({error})") from None
+    except web.RequestPayloadError as error:
+        raise _unreadable(error) from None
+    return found
+
+
+def _unreadable(error: web.RequestPayloadError) -> InputError:
+    """A body aiohttp could not read, e.g. in a Content-Encoding it is not in."""
+    reason = getattr(error.__cause__, "message", None) or str(error)   # aiohttp's own words
+    return InputError(f"the request body could not be read ({reason.strip()})")
+
+
+async def create_session(request: web.Request) -> web.Response:
+    files = await _form_files(request, ("frame0", "frame1"),
+                              "upload the two frames as a form with the files frame0 and frame1")
     workspace = request.app[WORKSPACE]
     limit = request.app[SETTINGS]["max_upload_bytes"]
-    uploads: dict[str, tuple[str, bytes]] = {}
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if part.name in ("frame0", "frame1") and part.name not in uploads:
-            payload = await part.read(decode=False)
-            fallback = "frame A" if part.name == "frame0" else "frame B"
-            uploads[part.name] = (display_name(part.filename, fallback), bytes(payload))
+    uploads = {key: (display_name(filename, "frame A" if key == "frame0" else "frame B"), payload)
+               for key, (filename, payload) in files.items()}
     missing = [label for key, label in (("frame0", "A"), ("frame1", "B")) if key not in uploads]
     if missing:
         raise InputError(f"choose both frames; frame {' and '.join(missing)} is missing")
@@ -261,16 +285,14 @@ async def export_tracks(request: web.Request) -> web.Response:
 
 async def import_tracks(request: web.Request) -> web.Response:
     session = _session(request)
-    if not request.content_type.startswith("multipart/"):
-        raise InputError("upload the tracks file as a form with the file 'tracks'")
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if part.name == "tracks":
-            name = display_name(part.filename, "tracks.json")
-            payload = bytes(await part.read(decode=False))
-            tracks = exports.read_tracks_upload(payload, name, session.size)
-            return web.json_response(tracks_to_json(tracks))
-    raise InputError("choose a tracks file (.json)")
+    files = await _form_files(request, ("tracks",),
+                              "upload the tracks file as a form with the file 'tracks'")
+    if "tracks" not in files:
+        raise InputError("choose a tracks file (.json)")
+    filename, payload = files["tracks"]
+    tracks = exports.read_tracks_upload(payload, display_name(filename, "tracks.json"),
+                                        session.size)
+    return web.json_response(tracks_to_json(tracks))
 
 
 def add_routes(app: web.Application, static: Path) -> None:
