@@ -113,7 +113,8 @@ def test_engines_lists_every_engine():
     ("t_range", "outside [0, 1]"),
     ("out_is_input", "would overwrite the input"),
     ("exists", "exists; pass -y"),
-    ("n_to_image", "makes several frames"),
+    ("n_to_image", "makes several frames; give a folder or a clip (.gif, .mkv, .mov, .mp4, "
+                   ".webm)"),
     ("bad_engine", "invalid choice"),
     ("bad_scale", "--scale 0.3 is not supported"),
     ("n_zero", "-n must be at least 1"),

@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument("--t", type=float, default=None, help="time of the one frame (default 0.5)")
     when.add_argument("-n", type=int, default=None, help="number of evenly spaced in-betweens")
     interp.add_argument("--fps", type=_fraction, default=Fraction(12),
-                        help="frame rate of an .mp4/.gif output (default 12)")
+                        help="frame rate of a video or .gif output (default 12)")
     interp.add_argument("-y", "--overwrite", action="store_true",
                         help="replace existing output files")
     interp.add_argument("--tracks", type=Path, default=None,
@@ -191,8 +191,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
                              f"{float(MIN_CLIP_FPS):g} (one frame per 100 s)")
         _refuse_overwrite(output, args.overwrite, inputs)
     elif suffix in IMAGE_SUFFIXES:
-        raise OutputError(f"{output}: -n {args.n} makes several frames; give a folder, "
-                          f"an .mp4 or a .gif")
+        raise OutputError(f"{output}: -n {args.n} makes several frames; give a folder or a "
+                          f"clip ({', '.join(sorted(CLIP_SUFFIXES))})")
     elif suffix:      # as in 'tweenflow video': a name with a suffix is not taken for a folder
         raise OutputError(f"{output}: unknown clip type {suffix}; use "
                           f"{', '.join(sorted(CLIP_SUFFIXES))} or a folder name without suffix")

@@ -56,13 +56,21 @@ def _write_gif(frames: list[np.ndarray], path: Path, fps: Fraction) -> int:
     temp_name = temp_file_for(path)
     try:
         images = [Image.fromarray(_as_gif_rgb(frame)) for frame in frames]
-        duration_ms = max(20, round(1000 / float(fps)))  # browsers clamp shorter GIF delays
         images[0].save(temp_name, format="GIF", save_all=True, append_images=images[1:],
-                       duration=duration_ms, loop=0)
+                       duration=gif_delays_ms(len(images), fps), loop=0)
         publish(temp_name, path)
     finally:
         discard(temp_name if os.path.exists(temp_name) else None)
     return len(images)
+
+
+def gif_delays_ms(count: int, fps: Fraction) -> list[int]:
+    """Each of `count` frames' delay in ms, whole centiseconds (what a GIF stores): frame k
+    starts at k/fps rounded to the centisecond, so the clip lasts count/fps (one delay rounded
+    for all, 12 fps played at 12.5). At least 20 ms, as browsers slow shorter delays down to
+    100 ms: above 50 fps a GIF plays slower than asked."""
+    starts = [round(Fraction(100 * index) / fps) for index in range(count + 1)]
+    return [10 * max(2, end - start) for start, end in zip(starts, starts[1:])]
 
 
 def _as_gif_rgb(frame: np.ndarray) -> np.ndarray:
