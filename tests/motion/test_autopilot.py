@@ -83,3 +83,13 @@ def test_user_tracks_win_over_autopilot_nearby():
     near = Track(points=((0.0, 120.0, 110.0), (1.0, 160.0, 110.0)), radius=10)
     far = Track(points=((0.0, 250.0, 40.0), (1.0, 290.0, 40.0)), radius=10)
     assert drop_overlapping([near, far], [user]) == [far]
+
+
+@pytest.mark.parametrize("height, width", [(3000, 1), (2, 6000)])
+def test_a_frame_thinner_than_a_pixel_at_work_size_gives_no_tracks(height, width):
+    # Scaled to 640 px on the long side the short side rounded to 0 px: cv2.resize raised
+    # (a traceback from --autopilot, a 500 from the studio). Nothing to match there.
+    frame0 = textured(height, width, seed=2, blur=1.0)
+    frame1 = np.roll(frame0, 40, axis=0 if height > width else 1)
+    assert len(match_keypoints(frame0, frame1).points0) == 0
+    assert autopilot_tracks(frame0, frame1) == []

@@ -48,7 +48,8 @@ def _gray(frame: np.ndarray, factor: float) -> np.ndarray:
     if factor == 1.0:
         return gray
     height, width = gray.shape
-    return cv2.resize(gray, (round(width * factor), round(height * factor)),
+    # At least a pixel: a 2 x 6000 frame's short side would round to 0 (cv2.resize refuses).
+    return cv2.resize(gray, (max(1, round(width * factor)), max(1, round(height * factor))),
                       interpolation=cv2.INTER_AREA)
 
 
