@@ -96,6 +96,30 @@ def test_unreachable_address_is_one_line_and_exit_3(tmp_path, ray_tmp):
     assert not (tmp_path / "out.mp4").exists()
 
 
+# a worker of --threads CPUs that fits on no node stayed pending for ever: the run hung
+def test_threads_beyond_every_node_are_one_line_and_exit_3(tmp_path, ray_tmp):
+    source = write_video(tmp_path / "clip.mp4", moving_frames(4))
+    completed = run_isolated(["-m", "tweenflow", "video", str(source), "-o",
+                              str(tmp_path / "out.mp4"), "--multi", "2", "--engine",
+                              "classical", "--ray", "--threads", "1024"], ray_tmp, timeout=120)
+    assert completed.returncode == 3, completed.stderr
+    assert "Traceback" not in completed.stderr
+    ours = [line for line in completed.stderr.splitlines() if line.startswith("tweenflow")]
+    assert len(ours) == 1 and ours[0].startswith(
+        "tweenflow: error: a worker of 1024 CPUs (--threads) fits on no node of the Ray "
+        "cluster (the largest has "), completed.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_workers_are_counted_node_by_node():
+    from tweenflow.jobs.ray_runner import workers_that_fit
+    node = lambda cpus, alive=True: {"Alive": alive, "Resources": {"CPU": cpus}}  # noqa: E731
+    assert workers_that_fit([node(3), node(3)], 2) == 2           # not 6 // 2 = 3
+    assert workers_that_fit([node(4), node(2), node(8, alive=False)], 2) == 3
+    assert workers_that_fit([node(2), {"Alive": True, "Resources": {}}], 1) == 2
+    assert workers_that_fit([node(2), node(2)], 4) == 0
+
+
 def test_a_segment_failing_three_times_names_file_segment_and_times():
     from types import SimpleNamespace
 

@@ -81,8 +81,16 @@ class RayRunner:
         except (ConnectionError, RuntimeError, TimeoutError, ValueError) as error:
             raise ClusterError(f"cannot connect to the Ray cluster at {address}: "
                                f"{_first_line(error)}") from None
-        cpus = ray.cluster_resources().get("CPU", 1)
-        self.worker_count = workers or max(1, int(cpus // cpus_per_worker))
+        fits = workers_that_fit(ray.nodes(), cpus_per_worker)
+        if not fits:
+            # Ray would keep such a worker pending for ever: the run would hang without a word
+            largest = max((_node_cpus(node) for node in ray.nodes() if node.get("Alive")),
+                          default=0)
+            ray.shutdown()
+            raise ClusterError(f"a worker of {cpus_per_worker:g} CPUs (--threads) fits on no "
+                               f"node of the Ray cluster (the largest has {largest:g} CPUs); "
+                               f"give --threads {max(1, int(largest))} or less")
+        self.worker_count = workers or fits
         self.workers: list[Any] = []
         self.retried = 0                   # segments given to another worker after a failure
 
@@ -151,6 +159,17 @@ class RayRunner:
             ray.kill(worker)
         self.workers = []
         ray.shutdown()
+
+
+def workers_that_fit(nodes: list[dict[str, Any]], cpus_per_worker: float) -> int:
+    """How many workers of `cpus_per_worker` CPUs the live nodes (as ray.nodes() lists them)
+    hold: counted node by node, as a worker cannot span two (two nodes of 3 CPUs hold two
+    workers of 2, not three; the third would wait for ever and hang the run)."""
+    return sum(int(_node_cpus(node) // cpus_per_worker) for node in nodes if node.get("Alive"))
+
+
+def _node_cpus(node: dict[str, Any]) -> float:
+    return node.get("Resources", {}).get("CPU", 0)
 
 
 def _check_reachable(address: str) -> None:
