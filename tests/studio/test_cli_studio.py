@@ -72,3 +72,11 @@ def test_port_in_use_is_one_line(tmp_path):
         line = one_error_line(run_cli("studio", "--port", str(port), "--no-browser"))
     assert line.startswith(f"tweenflow: error: cannot listen on 127.0.0.1:{port} (")
     assert line.endswith("; choose another port with --port")
+
+
+def test_an_address_not_of_this_machine_is_one_line_naming_host():
+    # It said 'choose another port with --port', which cannot help.
+    line = one_error_line(run_cli("studio", "--host", "192.0.2.1", "--port", "0",
+                                  "--no-browser"))
+    assert line.startswith("tweenflow: error: cannot listen on 192.0.2.1:0 (")
+    assert line.endswith("; check --host: it must be an address of this machine")

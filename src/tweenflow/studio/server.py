@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import signal
 import sys
@@ -61,8 +62,11 @@ async def _serve(app: web.Application, host: str, port: int, open_browser: bool,
         try:
             await site.start()
         except OSError as error:
+            advice = ("choose another port with --port"
+                      if error.errno in (errno.EADDRINUSE, errno.EACCES)
+                      else "check --host: it must be an address of this machine")
             raise InputError(f"cannot listen on {host}:{port} ({error.strerror or error}); "
-                             f"choose another port with --port") from None
+                             f"{advice}") from None
         bound_port = runner.addresses[0][1]
         shown_host = f"[{host}]" if ":" in host else host
         url = f"http://{shown_host}:{bound_port}/"
