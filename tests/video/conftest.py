@@ -1,6 +1,7 @@
 """Small synthetic videos for the video tests, made with PyAV."""
 from __future__ import annotations
 
+import io
 from fractions import Fraction
 from pathlib import Path
 
@@ -88,3 +89,55 @@ def pan_video(tmp_path_factory) -> Path:
     """12 frames at 25 fps, 96x64, with stereo AAC audio."""
     folder = tmp_path_factory.mktemp("videos")
     return write_video(folder / "pan.mp4", moving_frames(12), audio=True)
+
+
+class _Unseekable(io.RawIOBase):
+    """A file PyAV can only write forward, as a live recorder's pipe."""
+
+    def __init__(self, target: io.BufferedIOBase):
+        self.target = target
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return self.target.write(data)
+
+
+def live_recording(path: Path, frames: int = 50) -> Path:
+    """An MKV written as a live recorder writes it (forward only: no Cues, no Duration, no
+    DURATION tags): `frames` H.264 frames at 25 fps (a keyframe every 10) and a mono AAC tone,
+    interleaved as they were made."""
+    with open(path, "wb") as target, \
+            av.open(_Unseekable(target), "w", format="matroska") as container:
+        video = container.add_stream("libx264", rate=25)
+        video.width, video.height, video.pix_fmt = 96, 64, "yuv420p"
+        video.options = {"preset": "ultrafast", "x264-params": "keyint=10"}
+        audio = container.add_stream("aac", rate=48000)
+        audio.layout = "mono"
+        tone = (0.3 * np.sin(np.arange(frames * 1920 + 1024) * 2 * np.pi * 440 / 48000)
+                ).astype(np.float32)
+        sample = 0
+        for index, rgb in enumerate(moving_frames(frames)):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, 25)
+            for packet in video.encode(frame):
+                container.mux(packet)
+            while sample < (index + 1) * 1920:          # the audio of that frame's 40 ms
+                chunk = av.AudioFrame.from_ndarray(tone[None, sample:sample + 1024],
+                                                   format="flt", layout="mono")
+                chunk.sample_rate, chunk.pts = 48000, sample
+                for packet in audio.encode(chunk):
+                    container.mux(packet)
+                sample += 1024
+        for stream in (video, audio):
+            for packet in stream.encode():
+                container.mux(packet)
+    return path
+
+
+def packet_spans(path: Path) -> list[tuple[str, int, int]]:
+    """(stream type, byte offset, byte offset of its end) of every packet with a time."""
+    with av.open(str(path)) as container:
+        return [(packet.stream.type, packet.pos, packet.pos + packet.size)
+                for packet in container.demux() if packet.pts is not None]

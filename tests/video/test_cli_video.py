@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tests.interrupt import popen_interruptible
-from tests.video.conftest import moving_frames, mux_frames, read_video, write_video
+from tests.video.conftest import (live_recording, moving_frames, mux_frames,
+                                  packet_spans, read_video, write_video)
 from tweenflow.images import write_image
 
 
@@ -163,6 +164,34 @@ def test_complete_matroska_is_not_taken_for_truncated(tmp_path, first, last_dura
     assert completed.returncode == 0, completed.stderr
     times, _ = read_video(tmp_path / "out.mp4")
     assert len(times) == 12 and times[0] == first
+
+
+# A Matroska file cut while it was recording has no Cues, no Duration and no DURATION tags,
+# so nothing lists where it should end: it is converted as it is (every complete frame, the
+# audio with it), and a line says it was cut
+@pytest.mark.parametrize("fraction", [0.55, 0.8])
+def test_a_recording_cut_short_is_converted_with_one_line_saying_so(tmp_path, fraction):
+    recording = live_recording(tmp_path / "live.mkv")
+    length = int(recording.stat().st_size * fraction)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(recording.read_bytes()[:length])
+    complete = [(kind, begin) for kind, begin, end in packet_spans(recording) if end <= length]
+    assert len(complete) < len(packet_spans(recording))              # it lost packets
+    frames = sum(kind == "video" for kind, _ in complete)
+    target = tmp_path / "out.mkv"
+    completed = tweenflow(cut, "-o", target, "--multi", "2")
+    assert completed.returncode == 0, completed.stderr
+    said = [line for line in completed.stderr.splitlines() if "cut short" in line]
+    assert len(said) == 1 and "cut.mkv" in said[0], completed.stderr
+    assert f"{frames} frames in, {2 * frames} out" in completed.stderr
+    times, _ = read_video(target)
+    assert len(times) == 2 * frames
+    video_end = times[-1] + Fraction(1, 50)
+    with av.open(str(target)) as container:
+        audio = container.streams.audio[0]
+        audio_end = max((packet.pts + packet.duration) * audio.time_base
+                        for packet in container.demux(audio) if packet.pts is not None)
+    assert abs(audio_end - video_end) <= Fraction(1, 25)      # within a frame of each other
 
 
 def odd_sized_video(path):

@@ -15,6 +15,7 @@ from av.video.reformatter import Interpolation
 from tweenflow.errors import InputError
 from tweenflow.images import IMAGE_SUFFIXES, read_image
 from tweenflow.video.encoding import HdrMetadata, hdr_from_side_data
+from tweenflow.video.matroska import cut_short
 
 # Matrix and range when a file does not say: what players assume (SD -> BT.601, HD -> BT.709).
 BT601, BT709 = 5, 1
@@ -72,18 +73,24 @@ class VideoInfo:
     # (frames flagged interlaced, frames looked at) among the first SCAN_TYPE_FRAMES
     interlaced: tuple[int, int] = (0, 0)
     pixel_aspect: Fraction | None = None  # a pixel's width over its height if not square
+    cut_short: bool = False             # Matroska ending inside an element (matroska.cut_short)
 
     @property
     def notes(self) -> list[str]:
         """Lines for the user about how this input is taken."""
+        notes = []
         flagged, looked_at = self.interlaced
-        if not flagged:
-            return []
-        how = "is interlaced" if flagged == looked_at else \
-            f"is partly interlaced ({flagged} of its first {looked_at} frames)"
-        return [f"{self.path.name} {how}: its frames are interpolated as stored, both "
-                f"fields together (combing where things move); deinterlace it first for clean "
-                f"motion"]
+        if flagged:
+            how = "is interlaced" if flagged == looked_at else \
+                f"is partly interlaced ({flagged} of its first {looked_at} frames)"
+            notes.append(f"{self.path.name} {how}: its frames are interpolated as stored, both "
+                         f"fields together (combing where things move); deinterlace it first "
+                         f"for clean motion")
+        if self.cut_short:
+            notes.append(f"{self.path.name} is cut short (it ends partway through its last "
+                         f"block: a recording that was stopped, or a partial copy); what it "
+                         f"holds up to there is converted")
+        return notes
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,8 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
                          Fraction(rate), stream.frames or None, colour, rotation,
                          bool(container.streams.audio), False, stream.index, high_depth,
                          alpha, hdr, alpha and _vp9_alpha(stream), _listed_end(stream),
-                         (sum(flags), len(flags)), pixel_aspect)
+                         (sum(flags), len(flags)), pixel_aspect,
+                         "matroska" in container.format.name and cut_short(path))
     except av.error.FFmpegError as error:
         raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
     finally:
