@@ -111,6 +111,30 @@ def test_two_pages_on_one_session_keep_their_own_previews_and_jobs(client, sessi
     assert _wait_job(client, f"{base}/{again}")["status"] == "done"
 
 
+def test_a_replaced_job_leaves_the_workspace(client, session, server):
+    # Every render kept its frames and exports until the studio stopped: 35 MB per 48 frames
+    # at 640x360 with its zip, MP4 and GIF, growing with each change of the tracks.
+    folder = server.app[WORKSPACE].sessions[session].folder
+    base = f"/api/sessions/{session}/jobs"
+    old = client.post(base, json={"n": 2, "page": "tab"}).json()["job"]
+    assert _wait_job(client, f"{base}/{old}")["status"] == "done"
+    assert client.get(f"{base}/{old}/frames.zip").status_code == 200
+    other = client.post(base, json={"n": 2, "page": "other tab"}).json()["job"]
+    new = client.post(base, json={"n": 3, "page": "tab", "tracks": [TRACK]}).json()["job"]
+    assert _wait_job(client, f"{base}/{new}")["status"] == "done"
+    assert _wait_job(client, f"{base}/{other}")["status"] == "done"
+    assert _wait_job(client, f"{base}/{old}")["status"] == "removed"
+    assert sorted(path.name for path in folder.iterdir() if "job" in path.name) == \
+        sorted([f"job-{new}", f"job-{other}"])
+    assert not any(old in path.name for path in folder.iterdir())
+    refused = client.get(f"{base}/{old}/frames.zip")
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "the frames are not ready (render removed); render them first"
+    frame = client.get(f"{base}/{old}/frames/1.png")
+    assert frame.status_code == 404
+    assert frame.json()["error"] == "this render was replaced by a newer one; its frames are gone"
+
+
 def test_a_job_counts_a_frame_only_once_it_is_written():
     # `done` was counted before the frame's file was written: a page polling the job could
     # ask for frame `done` while it was still being written and get a 404.

@@ -243,6 +243,8 @@ async def job_frame(request: web.Request) -> web.Response:
     session = _session(request)
     job = _job(request, session)
     index = int(request.match_info["index"])
+    if job.status == "removed":
+        raise NotFound("this render was replaced by a newer one; its frames are gone")
     if not 1 <= index <= job.done:
         raise NotFound(f"frame {index} is not rendered; the job has {job.done} of {job.total}")
     return web.FileResponse(job.folder / frame_name(index), headers={"Content-Type": PNG})

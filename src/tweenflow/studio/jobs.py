@@ -3,6 +3,7 @@ PNG frames named as `tweenflow interpolate -n N -o FOLDER` names them."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,7 @@ class Job:
     tracks: list[Track]
     folder: Path
     page: str = ""                   # the page (browser tab) that started it
-    status: str = "running"          # running, done, cancelled, failed
+    status: str = "running"          # running, done, cancelled, failed, removed (replaced)
     done: int = 0
     error: str | None = None
     task: asyncio.Task | None = field(default=None, repr=False)
@@ -48,11 +49,13 @@ class Job:
 
 def start_job(renderer: Renderer, session: Session, engine: str, count: int,
               tracks: list[Track], page: str = "") -> Job:
-    """Start rendering `count` evenly spaced in-betweens; an older running job of the same page
-    is cancelled (its frames could only be stale; another tab's are not)."""
+    """Start rendering `count` evenly spaced in-betweens. The same page's older jobs are
+    replaced: a running one is cancelled (its frames could only be stale; another tab's are
+    not), and their files leave the workspace once they stop."""
     for old in session.jobs.values():
-        if old.page == page:
+        if old.page == page and old.status != "removed":
             old.cancel()
+            _remove_when_stopped(renderer, old)
     job_id = new_id()
     folder = session.folder / f"job-{job_id}"
     folder.mkdir()
@@ -61,6 +64,32 @@ def start_job(renderer: Renderer, session: Session, engine: str, count: int,
     session.jobs[job_id] = job
     job.task = asyncio.get_running_loop().create_task(_run(renderer, session, job))
     return job
+
+
+def _remove_when_stopped(renderer: Renderer, job: Job) -> None:
+    """Delete a replaced job's frames and exports (each kept one held up to 240 frames and its
+    zip and clips until the studio stopped), on the engine thread: after the job's last frame
+    and any export of it already asked for."""
+    def remove(_task: asyncio.Task | None = None) -> None:
+        if job.status == "done":
+            job.status = "removed"    # its exports are refused from now on
+        try:
+            renderer.worker.submit(_remove_files, job)
+        except RuntimeError:   # the studio is closing: the workspace goes as a whole
+            pass
+    if job.task is None or job.task.done():
+        remove()
+    else:
+        job.task.add_done_callback(remove)
+
+
+def _remove_files(job: Job) -> None:
+    # The frames folder and every export are named by the job's (random, unique) id.
+    for path in job.folder.parent.glob(f"*{job.id}*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 async def _run(renderer: Renderer, session: Session, job: Job) -> None:

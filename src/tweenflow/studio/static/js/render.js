@@ -124,6 +124,7 @@ export class Renderer {
         if (state.status === "done") return job;
         if (state.status === "cancelled") throw new Error("rendering was cancelled");
         if (state.status === "failed") throw new Error(state.error);
+        if (state.status !== "running") throw new Error(`rendering ${state.status}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     } finally {
