@@ -1,18 +1,16 @@
 """The streaming video pipeline: decode -> schedule + infer -> encode, concurrently.
 
-Decoding and encoding run in their own threads, joined to the inference loop by bounded queues,
-so memory holds a few frames whatever the length of the video.
+Decoding and encoding run in their own threads, joined to the inference loop by bounded queues
+(video/stages.py), so memory holds a few frames whatever the length of the video.
 """
 from __future__ import annotations
 
 import math
 import os
-import queue
-import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 from tqdm import tqdm
@@ -30,15 +28,14 @@ from tweenflow.video.schedule import (Retime, interval_outputs, nominal_rate, ou
                                       output_time_base, retime_from)
 from tweenflow.video.encoding import (VIDEO_SUFFIXES, Encoding, check_time_steps,
                                      encoder_settings)
+from tweenflow.video.stages import run_threaded
 from tweenflow.video.streams import Carrying, left_out_of_folder, open_carried
 from tweenflow.video.writer import FolderWriter, VideoWriter
 
-QUEUE_SIZE = 8                 # frames in flight between two stages
 # Frames a segment of a video decodes before its first frame and after its last, so that its
 # held-frame runs and pairs are those of a one-piece run (see `render_span`). Scheduling that
 # looks further back or ahead must raise this.
 SPAN_CONTEXT_FRAMES = MAX_HELD_RUN + 3
-_DONE = object()
 
 
 @dataclass
@@ -340,75 +337,3 @@ def _write_all(produced: Iterable[tuple[Fraction, np.ndarray]], writer: Any, bar
     for time, rgb in produced:
         writer.write(time, rgb)
         bar.update(1)
-
-
-def run_threaded(source: Callable[[], Iterable], sink: Callable[[Iterable], None],
-                  transform: Callable[[Iterable], Iterable]) -> None:
-    """source() runs in a thread, sink() in another, transform in this one; bounded queues
-    between them. The first exception anywhere stops all three and is re-raised here."""
-    stop = threading.Event()
-    decoded: queue.Queue = queue.Queue(QUEUE_SIZE)
-    produced: queue.Queue = queue.Queue(QUEUE_SIZE)
-    errors: list[BaseException] = []
-
-    def put(target: queue.Queue, item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                target.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def drain(source_queue: queue.Queue) -> Iterator[Any]:
-        while True:
-            try:
-                item = source_queue.get(timeout=0.1)
-            except queue.Empty:
-                if stop.is_set():
-                    return
-                continue
-            if item is _DONE:
-                return
-            yield item
-
-    def decode_worker() -> None:
-        try:
-            for item in source():
-                if not put(decoded, item):
-                    return
-            put(decoded, _DONE)
-        except BaseException as error:  # handed to the main thread, which re-raises it
-            errors.append(error)
-            stop.set()
-
-    def encode_worker() -> None:
-        try:
-            sink(drain(produced))
-        except BaseException as error:
-            errors.append(error)
-            stop.set()
-
-    threads = [threading.Thread(target=decode_worker, name="tweenflow-decode", daemon=True),
-               threading.Thread(target=encode_worker, name="tweenflow-encode", daemon=True)]
-    for thread in threads:
-        thread.start()
-    completed = False
-    try:
-        for item in transform(drain(decoded)):
-            if not put(produced, item):
-                break
-        else:
-            completed = put(produced, _DONE)
-    except BaseException:
-        stop.set()
-        if errors:    # the transform saw the input end early because decoding failed
-            raise errors[0] from None
-        raise
-    finally:
-        if not completed:
-            stop.set()
-        for thread in reversed(threads):   # the encoder first: it finishes the queue
-            thread.join()
-    if errors:
-        raise errors[0]
