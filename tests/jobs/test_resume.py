@@ -245,3 +245,28 @@ def test_killed_while_joining_then_rerun_leaves_only_the_output(short_video, tmp
     result = convert_video(short_video, target, **SHORT)
     assert result.segments_reused == 3 and result.frames_out == 60
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out.mp4", "short.mp4"]
+
+
+def test_ctrl_c_while_joining_keeps_the_segments_and_no_partial_output(short_video, tmp_path,
+                                                                        monkeypatch):
+    from tweenflow.video.writer import VideoWriter
+    target = tmp_path / "out.mp4"
+    write_packet = VideoWriter.write_packet
+
+    def interrupted_midway(writer, packet):
+        if writer.count == 20:
+            raise KeyboardInterrupt
+        write_packet(writer, packet)
+
+    monkeypatch.setattr(VideoWriter, "write_packet", interrupted_midway)
+    with pytest.raises(KeyboardInterrupt):
+        convert_video(short_video, target, crf=0, **SHORT)
+    monkeypatch.undo()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".out.mp4.tweenflow-work",
+                                                                "short.mp4"]
+    assert not list(work_folder_for(target).glob("*.part*"))
+    result = convert_video(short_video, target, crf=0, **SHORT)
+    assert result.segments_reused == 3 and not work_folder_for(target).exists()
+    pipeline.convert_video(short_video, tmp_path / "one.mp4", multi=2, engine="classical",
+                           crf=0)
+    assert_same_video(tmp_path / "one.mp4", target)
