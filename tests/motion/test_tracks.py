@@ -164,6 +164,16 @@ def test_drawn_tracks_keep_their_colour_in_16_bit_and_rgba(dtype, channels):
         assert dot[3] == 1.0 and (drawn[..., 3] >= peak // 2).all()
 
 
+def test_an_empty_tracks_file_or_a_folder_is_named_as_such(tmp_path):
+    # They read 'not valid JSON (line 1, column 1: Expecting value)' and 'no such tracks file'.
+    empty = tmp_path / "empty.json"
+    empty.write_text(" \n")
+    with pytest.raises(InputError, match=r"empty.json: the file is empty; a tracks file holds "):
+        load_tracks(empty)
+    with pytest.raises(InputError, match=r": a folder, not a tracks file"):
+        load_tracks(tmp_path)
+
+
 def test_load_tracks_reads_a_file_with_a_byte_order_mark(tmp_path):
     notepad = tmp_path / "notepad.json"     # Windows Notepad's "UTF-8 with BOM"
     notepad.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD).encode("utf-8"))

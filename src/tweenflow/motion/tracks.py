@@ -151,6 +151,8 @@ def parse_tracks(document: Any, size: tuple[int, int] | None = None) -> list[Tra
 def load_tracks(path: str | os.PathLike, size: tuple[int, int] | None = None) -> list[Track]:
     """Read and validate a tracks file; size (width, height) checks points lie in the image."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: a folder, not a tracks file (.json)")
     if not path.is_file():
         raise InputError(f"{path}: no such tracks file")
     return read_tracks(path.read_bytes(), str(path), size)
@@ -158,6 +160,9 @@ def load_tracks(path: str | os.PathLike, size: tuple[int, int] | None = None) ->
 
 def read_tracks(content: bytes, name: str, size: tuple[int, int] | None = None) -> list[Track]:
     """Tracks from the bytes of a tracks file; every error names the file as `name`."""
+    if not content.strip():
+        raise InputError(f"{name}: the file is empty; a tracks file holds "
+                         f"{{\"tracks\": [{{\"points\": [[0, x, y], [1, x, y]]}}]}}")
     try:
         document = json.loads(content.decode("utf-8-sig"))   # a BOM: Windows Notepad
     except UnicodeDecodeError:
