@@ -80,6 +80,8 @@ def test_batch_errors(tmp_path):
     (["--multi", "1"], "at least 2"),
     (["--multi", "2", "--dedup", "sometimes"], "use auto, off or a threshold"),
     (["--multi", "2", "--slowmo-audio", "pitch"], "--slowmo-audio"),
+    (["--multi", "2", "--scene-threshold", "-1"], "--scene-threshold -1: the scene-cut score "
+                                                  "is 0-255"),
 ])
 def test_options_wrong_for_every_file_are_one_line_before_any_file(tmp_path, options, message):
     source = write_video(tmp_path / "a.mp4", moving_frames(4))

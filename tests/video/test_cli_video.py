@@ -81,7 +81,7 @@ def test_bad_stream_index(pan_video, tmp_path):
     for index in ("1", "-1"):
         one_error_line(tweenflow(pan_video, "-o", tmp_path / "out.mp4", "--multi", "2",
                                  "--stream", index),
-                       f"--stream {index}: {pan_video} has 1 video stream (give 0 to 0)")
+                       f"--stream {index}: {pan_video} has 1 video stream (give 0)")
     assert leftovers(tmp_path) == []
 
 
@@ -291,6 +291,14 @@ def test_unwritable_or_wrong_outputs(pan_video, tmp_path, target, message):
                                               "use auto, off or a threshold"),
                                              (["--multi", "2", "--dedup", "-3"], "0-255"),
                                              (["--multi", "2", "--dedup", "nan"], "0-255"),
+                                             # below 0 every pair was a cut, above 255 none
+                                             (["--multi", "2", "--scene-threshold", "-3"],
+                                              "--scene-threshold -3: the scene-cut score is "
+                                              "0-255 (default 27; --no-scene-detect turns"),
+                                             (["--multi", "2", "--scene-threshold", "256"],
+                                              "0-255"),
+                                             (["--multi", "2", "--scene-threshold", "nan"],
+                                              "0-255"),
                                              (["--multi", "2", "--large-motion", "placement"],
                                               "--large-motion applies to --engine auto, "
                                               "not classical")])

@@ -3,8 +3,10 @@ import av
 import numpy as np
 import pytest
 
-from tweenflow.video.scenes import (DEFAULT_SCENE_CUT_THRESHOLD, is_scene_cut,
-                                    scene_change_score)
+from tweenflow.errors import InputError
+from tweenflow.video.pipeline import convert_video
+from tweenflow.video.scenes import (DEFAULT_SCENE_CUT_THRESHOLD, check_scene_cut_threshold,
+                                    is_scene_cut, scene_change_score)
 from tests.video.conftest import VIDEOS, moving_frames
 
 NASA = VIDEOS / "nasa_2video_aac_subtitles.mp4"
@@ -71,3 +73,16 @@ def test_cut_to_a_mirrored_shot_of_the_same_colours_is_found():
 def test_a_fast_pan_is_not_a_cut():
     frames = frames_of(BEDROOM, {140, 144})          # 4 frames apart: a fast camera pan
     assert not is_scene_cut(frames[140], frames[144], DEFAULT_SCENE_CUT_THRESHOLD)
+
+
+def test_a_threshold_outside_the_scores_range_is_refused(pan_video, tmp_path):
+    for threshold in (None, 0, DEFAULT_SCENE_CUT_THRESHOLD, 255):
+        check_scene_cut_threshold(threshold)
+    for threshold in (-0.5, 255.5, float("nan")):
+        with pytest.raises(InputError, match="the scene-cut score is 0-255"):
+            check_scene_cut_threshold(threshold)
+    # the one-piece pipeline (a PNG folder) refuses it before any work, as the segmented one
+    with pytest.raises(InputError, match="--scene-threshold -1"):
+        convert_video(pan_video, tmp_path / "frames", multi=2, engine="classical",
+                      scene_cut_threshold=-1)
+    assert list(tmp_path.iterdir()) == []

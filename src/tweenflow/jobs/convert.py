@@ -103,6 +103,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     segment_seconds = Fraction(str(segment_seconds) if isinstance(segment_seconds, float)
                                else segment_seconds)
     held_threshold = parse_dedup(dedup)
+    scenes.check_scene_cut_threshold(scene_cut_threshold)
     pipeline.check_output(input_path, output_path, overwrite)
     info = probe(input_path, input_fps, stream)
     result = JobResult(timings={"open": 0.0, "read": 0.0, "mux": 0.0})
@@ -236,6 +237,7 @@ def check_options(*, fps: Fraction | str | None = None, multi: int | None = None
                   slowmo: int | None = None, engine: str | Engine = "auto", scale: float = 1.0,
                   runtime: Runtime | None = None, flow_preset: str | None = None,
                   large_motion: str | None = None, dedup: str | float | None = "auto",
+                  scene_cut_threshold: float | None = scenes.DEFAULT_SCENE_CUT_THRESHOLD,
                   max_frames: int | None = None, slowmo_audio: str | None = None,
                   **file_options: Any) -> None:
     """The checks of convert_video's options that do not depend on the file (InputError for
@@ -245,6 +247,7 @@ def check_options(*, fps: Fraction | str | None = None, multi: int | None = None
     pipeline.check_max_frames(max_frames)
     pipeline.check_slowmo_audio(slowmo_audio, retime)
     parse_dedup(dedup)
+    scenes.check_scene_cut_threshold(scene_cut_threshold)
 
 
 def _engine_spec(engine: str | Engine, scale: float, runtime: Runtime | None,

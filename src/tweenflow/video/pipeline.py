@@ -95,6 +95,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     """
     retime = retime_from(fps, multi, slowmo)
     held_threshold = parse_dedup(dedup)
+    scenes.check_scene_cut_threshold(scene_cut_threshold)
     check_slowmo_audio(slowmo_audio, retime)
     check_max_frames(max_frames)
     input_path, output_path = Path(input_path), Path(output_path)

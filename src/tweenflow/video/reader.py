@@ -124,8 +124,9 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
         if not videos:
             raise InputError(f"{path}: has no video stream (only a cover picture)")
         if not 0 <= stream < len(videos):
+            choices = "0" if len(videos) == 1 else f"0 to {len(videos) - 1}"
             raise InputError(f"--stream {stream}: {path} has {len(videos)} video stream"
-                             f"{'s' if len(videos) > 1 else ''} (give 0 to {len(videos) - 1})")
+                             f"{'s' if len(videos) > 1 else ''} (give {choices})")
         stream = videos[stream]
         context = stream.codec_context
         if context is None:       # a codec this FFmpeg does not know (newer than it: VVC, ...)

@@ -14,12 +14,22 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from tweenflow.errors import InputError
 from tweenflow.samples import as_uint8_rgb
 
 # ContentDetector's own default. On the labelled material of BENCHMARKS.md ("Scene cuts") the
 # cuts it finds score 30-73 and the NASA dissolve 35 at its first frame; pairs without a cut
 # score at most 23 (a fast pan: the bedroom sample at every 4th frame), usually under 12.
 DEFAULT_SCENE_CUT_THRESHOLD = 27.0
+
+
+def check_scene_cut_threshold(threshold: float | None) -> None:
+    """Refuse a threshold outside the score's range, 0-255 (None: no scene detection). Below
+    0 every pair would be a cut (nothing morphed), above 255 or NaN none, without a word."""
+    if threshold is not None and not 0 <= threshold <= 255:      # also refuses nan
+        raise InputError(f"--scene-threshold {threshold:g}: the scene-cut score is 0-255 "
+                         f"(default {DEFAULT_SCENE_CUT_THRESHOLD:g}; --no-scene-detect turns "
+                         f"the detection off)")
 
 
 def scene_change_score(frame0: np.ndarray, frame1: np.ndarray) -> float:
