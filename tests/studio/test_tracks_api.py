@@ -125,3 +125,23 @@ def test_tracks_file_import_and_its_errors(client, session):
     nofile = client.post(url, files={"other": ("t.json", good, "text/plain")})
     assert nofile.json()["error"] == "choose a tracks file (.json)"
     assert client.post(url, json={}).status_code == 400
+
+
+@pytest.mark.parametrize("tracks, message", [
+    ([TRACK] * 1001, "the studio edits at most 1000 tracks, got 1001; give a file this large "
+                     "to `tweenflow interpolate --tracks`"),
+    ([{"points": [[k / 20_000, 10, 10] for k in range(20_001)]}],
+     "the studio edits at most 20000 control points, got 20001; give a file this large to "
+     "`tweenflow interpolate --tracks`"),
+])
+def test_more_tracks_than_the_studio_edits_is_a_400(client, session, tracks, message):
+    # 100000 tracks held the server's event loop 9.5 s on every /paths request (the page asks
+    # on each drag) and each preview took minutes on the engine thread.
+    for url in ("paths", "preview", "tracks.json"):
+        response = client.post(f"/api/sessions/{session}/{url}", json={"tracks": tracks})
+        assert response.status_code == 400
+        assert response.json()["error"] == message
+    imported = client.post(f"/api/sessions/{session}/tracks/import", files={
+        "tracks": ("big.json", json.dumps({"tracks": tracks}).encode(), "application/json")})
+    assert imported.status_code == 400
+    assert imported.json()["error"] == f"big.json: {message}"

@@ -22,6 +22,8 @@ from tweenflow.studio.workspace import ID_PATTERN, NotFound, Session, Workspace
 
 PNG = "image/png"
 MAX_PATH_SAMPLES = 1024
+MAX_TRACKS = 1000
+MAX_POINTS = 20_000
 MIN_CLIP_FPS = Fraction(1, 100)   # as `interpolate --fps` for a clip
 
 
@@ -61,7 +63,22 @@ def _session(request: web.Request) -> Session:
 
 
 def _tracks(body: dict, session: Session) -> list[Track]:
-    return parse_tracks(body.get("tracks", []), size=session.size)
+    raw = body.get("tracks", [])
+    if isinstance(raw, list):    # counted before parsing: parsing 100000 tracks takes seconds
+        _check_edit_size(len(raw), sum(len(track["points"]) for track in raw
+                                       if isinstance(track, dict)
+                                       and isinstance(track.get("points"), list)))
+    return parse_tracks(raw, size=session.size)
+
+
+def _check_edit_size(track_count: int, point_count: int) -> None:
+    """Refuse more tracks than the page can edit: every drag asks for all their paths (on the
+    server's event loop: 9.5 s for 100000 tracks) and every preview renders them all."""
+    for what, count, limit in (("tracks", track_count, MAX_TRACKS),
+                               ("control points", point_count, MAX_POINTS)):
+        if count > limit:
+            raise InputError(f"the studio edits at most {limit} {what}, got {count}; give a file "
+                             f"this large to `tweenflow interpolate --tracks`")
 
 
 def _engine(body: dict, request: web.Request) -> str:
@@ -292,8 +309,12 @@ async def import_tracks(request: web.Request) -> web.Response:
     if "tracks" not in files:
         raise InputError("choose a tracks file (.json)")
     filename, payload = files["tracks"]
-    tracks = exports.read_tracks_upload(payload, display_name(filename, "tracks.json"),
-                                        session.size)
+    name = display_name(filename, "tracks.json")
+    tracks = exports.read_tracks_upload(payload, name, session.size)
+    try:
+        _check_edit_size(len(tracks), sum(len(track.points) for track in tracks))
+    except InputError as error:
+        raise InputError(f"{name}: {error}") from None
     return web.json_response(tracks_to_json(tracks))
 
 
