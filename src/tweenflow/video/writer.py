@@ -35,8 +35,8 @@ class VideoWriter:
     pixel_aspect: the width of a pixel over its height (None: square), as the input's.
     streams: the input's other streams (audio, subtitles, ...; see video/streams.py), muxed
     interleaved by time with the video.
-    Each frame is encoded when the next one is written (or at `close`), so the last one can be
-    shown until the output's end rather than for one frame of the nominal rate.
+    `close(duration)` shows the last frame until the output's end rather than for one frame of
+    the nominal rate.
 
     Segments encoded elsewhere: a writer made with keep_packets=True encodes as usual but keeps
     the packets (`packets`, `extradata`) instead of writing a file; the writer of the whole
@@ -59,10 +59,8 @@ class VideoWriter:
             colour = dataclasses.replace(colour, color_range=LIMITED_RANGE)
         self.colour = colour
         self.count = 0
-        self.held: av.VideoFrame | None = None      # written, not yet encoded
-        self.first_time: Fraction | None = None
-        self.last_pts: int | None = None            # the last frame's, and its duration
-        self.last_duration = 0                      # (ticks), once `close` knows them
+        self.waiting: list[av.Packet] = []          # see _mux_video
+        self.first_pts: int | None = None
         self.container = None
         self.streams = streams
         self.temp_name = temp_file_for(path, temp_folder)
@@ -117,24 +115,32 @@ class VideoWriter:
         frame = self.to_video_frame(rgb)
         frame.pts = int(time / self.time_base)
         frame.time_base = self.time_base
-        if self.first_time is None:
-            self.first_time = time
-        # one frame is held back: the last one's duration is known only at `close`
-        if self.held is not None:
-            self._encode(self.held)
-        self.held = frame
-        self.count += 1
-
-    def _encode(self, frame: av.VideoFrame | None) -> None:
         for packet in self.stream.encode(frame):
             if self.packets is not None:
                 self.packets.append(packet)
-                continue
-            if packet.pts == self.last_pts and self.last_duration > 0:
-                packet.duration = self.last_duration
-            if self.streams is not None and frame is not None:
-                self.streams.mux_until(self.container, frame.pts * self.time_base)
+            else:
+                self._mux_video(packet)
+        self.count += 1
+
+    def _mux_video(self, packet: av.Packet) -> None:
+        """Mux the packets before `packet` that cannot be the last frame's. The last frame's
+        packet gets its duration only at `close`, so the packet with the highest time so far
+        waits, with those after it in decode order (B-frames: a few)."""
+        highest = self.waiting[0].pts if self.waiting else None
+        if packet.pts is None or highest is None or packet.pts > highest:
+            self._mux_waiting()
+        self.waiting.append(packet)
+        if packet.pts is not None:
+            self.first_pts = packet.pts if self.first_pts is None \
+                else min(self.first_pts, packet.pts)
+
+    def _mux_waiting(self) -> None:
+        for packet in self.waiting:
+            if self.streams is not None and packet.pts is not None:
+                self.streams.mux_until(self.container, packet.pts * packet.time_base)
+            packet.stream = self.stream
             self.container.mux(packet)
+        self.waiting = []
 
     @property
     def extradata(self) -> bytes | None:
@@ -143,10 +149,7 @@ class VideoWriter:
 
     def write_packet(self, packet: av.Packet) -> None:
         """Mux one video packet encoded by a keep_packets writer with the same settings."""
-        if self.streams is not None and packet.pts is not None:
-            self.streams.mux_until(self.container, packet.pts * packet.time_base)
-        packet.stream = self.stream
-        self.container.mux(packet)
+        self._mux_video(packet)
         self.count += 1
 
     def to_video_frame(self, rgb: np.ndarray) -> av.VideoFrame:
@@ -174,17 +177,18 @@ class VideoWriter:
         encoder into `packets`). duration: how long the output plays from its first frame (s);
         the last frame is shown until then, not for a whole frame of the nominal rate (a 0.1 s
         clip at 2 fps is one frame, 0.1 s long). None: the encoder's frame duration."""
-        if self.held is not None:
-            if duration is not None and self.packets is None:
-                self.last_pts = self.held.pts
-                self.last_duration = round((self.first_time + duration) / self.time_base) \
-                    - self.held.pts
-            self._encode(self.held)
-            self.held = None
-        self._encode(None)
         if self.packets is not None:
+            self.packets.extend(self.stream.encode())
             self.abort()
             return
+        for packet in self.stream.encode():
+            self._mux_video(packet)
+        last = self.waiting[0] if self.waiting else None
+        if duration is not None and last is not None and last.pts is not None:
+            shown = round(duration / last.time_base) - (last.pts - self.first_pts)
+            if shown > 0:
+                last.duration = shown
+        self._mux_waiting()
         if self.streams is not None:
             self.streams.finish(self.container)
             self.streams.close()
