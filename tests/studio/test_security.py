@@ -80,3 +80,43 @@ def test_working_folder_is_removed_when_the_server_stops(client, pair_files):
             assert started.status_code < 300, started.text
         assert root.is_dir() and (root / session).is_dir()
     assert not root.exists()
+
+
+@pytest.mark.parametrize("failure", ["os", "output"])
+def test_a_failing_export_never_shows_a_server_path(client, session, server, monkeypatch,
+                                                    failure):
+    # A full disk (or a session evicted mid-export) answered with the working file's full
+    # path: '[Errno 28] No space left on device: '/tmp/tweenflow-studio-.../frames-....zip''.
+    from tests.studio.test_render import _wait_job
+    from tweenflow.errors import OutputError
+    from tweenflow.studio import exports
+
+    def full_disk(job):
+        path = job.folder.parent / f"frames-{job.id}.zip"
+        if failure == "os":
+            raise OSError(28, "No space left on device", str(path))
+        raise OutputError(f"{path}: cannot write: No space left on device")
+    monkeypatch.setattr(exports, "frames_zip", full_disk)
+    base = f"/api/sessions/{session}/jobs"
+    job = client.post(base, json={"n": 1}).json()["job"]
+    assert _wait_job(client, f"{base}/{job}")["status"] == "done"
+    response = client.get(f"{base}/{job}/frames.zip")
+    assert response.status_code == (500 if failure == "os" else 400)
+    message = response.json()["error"]
+    assert str(server.app[WORKSPACE].root) not in message and "/" not in message
+    assert f"frames-{job}.zip" in message and "No space left on device" in message
+
+
+def test_a_failed_render_never_shows_a_server_path(client, session, server, monkeypatch):
+    from tests.studio.test_render import _wait_job
+    from tweenflow.errors import OutputError
+    from tweenflow.studio import jobs
+
+    def full_disk(path, frame):
+        raise OutputError(f"{path}: cannot write: No space left on device")
+    monkeypatch.setattr(jobs, "write_image", full_disk)
+    base = f"/api/sessions/{session}/jobs"
+    job = client.post(base, json={"n": 1}).json()["job"]
+    state = _wait_job(client, f"{base}/{job}")
+    assert state["status"] == "failed"
+    assert state["error"] == "frame_0001.png: cannot write: No space left on device"

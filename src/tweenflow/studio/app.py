@@ -14,7 +14,7 @@ from tweenflow.studio import handlers
 from tweenflow.studio.keys import RENDERER, SETTINGS, WORKSPACE
 from tweenflow.studio.renderer import Renderer, Superseded
 from tweenflow.studio.uploads import DEFAULT_MAX_UPLOAD_BYTES
-from tweenflow.studio.workspace import NotFound, Workspace
+from tweenflow.studio.workspace import NotFound, Workspace, without_paths
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("tweenflow.studio")
@@ -34,10 +34,12 @@ def _status(error: TweenflowError) -> int:
 @web.middleware
 async def json_errors(request: web.Request, handler) -> web.StreamResponse:
     """Every failure becomes a JSON {"error": message} with a 4xx/5xx status; none escapes."""
+    root = request.app[WORKSPACE].root
     try:
         return await handler(request)
     except TweenflowError as error:
-        return web.json_response({"error": str(error)}, status=_status(error))
+        return web.json_response({"error": without_paths(str(error), root)},
+                                 status=_status(error))
     except web.HTTPRequestEntityTooLarge as error:
         limit = request.app[SETTINGS]["max_upload_bytes"]
         return web.json_response({"error": f"the upload is too large; the studio accepts images "
@@ -49,7 +51,8 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
         return web.json_response({"error": error.reason}, status=error.status)
     except Exception as error:  # noqa: BLE001 - the server must outlive any one request
         log.exception("studio request %s %s failed", request.method, request.path)
-        return web.json_response({"error": f"internal error: {error}"}, status=500)
+        return web.json_response({"error": f"internal error: {without_paths(str(error), root)}"},
+                                 status=500)
 
 
 def create_app(frames: tuple[np.ndarray, np.ndarray] | None = None,

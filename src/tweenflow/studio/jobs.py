@@ -11,7 +11,7 @@ from tweenflow import api
 from tweenflow.images import write_image
 from tweenflow.motion import Track
 from tweenflow.studio.renderer import Renderer
-from tweenflow.studio.workspace import Session, new_id
+from tweenflow.studio.workspace import Session, new_id, without_paths
 
 MAX_INBETWEENS = 240
 
@@ -107,4 +107,5 @@ async def _run(renderer: Renderer, session: Session, job: Job) -> None:
                 job.done += 1
         job.status = "done" if job.status == "running" else job.status
     except Exception as error:  # noqa: BLE001 - reported to the page, the server carries on
-        job.status, job.error = "failed", str(error) or type(error).__name__
+        job.status = "failed"
+        job.error = without_paths(str(error), session.folder.parent) or type(error).__name__

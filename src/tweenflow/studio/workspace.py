@@ -33,6 +33,13 @@ def new_id() -> str:
     return secrets.token_hex(16)
 
 
+def without_paths(message: str, root: Path) -> str:
+    """`message` with every path inside the working folder `root` cut to its file name: a
+    message for the page (a full disk, a vanished file) never shows a server path."""
+    return re.sub(re.escape(str(root)) + r"""[^\s'":]*""",
+                  lambda found: Path(found.group()).name, message)
+
+
 @dataclass
 class Session:
     id: str
