@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import SHARED_DATA
 from tests.video.conftest import moving_frames, read_video, write_video
+from tests.video.test_pipeline import played_duration
 from tweenflow import convert_video
 from tweenflow.jobs.manifest import work_folder_for
 from tweenflow.video import pipeline
@@ -82,3 +83,20 @@ def test_large_motion_option_builds_auto_with_that_engine(tmp_path):
     convert_video(source, tmp_path / "by_engine.mp4", multi=2, engine=engine, crf=0)
     assert by_name.frames_out == 8
     assert_same_video(tmp_path / "by_name.mp4", tmp_path / "by_engine.mp4")
+
+
+@pytest.mark.parametrize("count, rate, fps, segment", [
+    (3, 30, 2, Fraction(2, 5)),        # 0.1 s at 2 fps: one frame, shown 0.1 s (not 0.5 s)
+    (41, 30, 24, Fraction(1, 2))])     # three segments, B-frames; the last frame 1/120 s
+def test_segmented_output_plays_as_long_as_the_input(tmp_path, count, rate, fps, segment):
+    """The joined file plays as long as the input, as the one-piece run's does: its last frame
+    is shown until the input's end, not for a whole output frame."""
+    source = write_video(tmp_path / "tiny.mp4", moving_frames(count), rate=Fraction(rate))
+    one = pipeline.convert_video(source, tmp_path / "one.mp4", fps=fps, **LOSSLESS)
+    cut = convert_video(source, tmp_path / "cut.mp4", fps=fps, segment_seconds=segment,
+                        **LOSSLESS)
+    assert cut.segments == (1 if count == 3 else 3)
+    assert counts(cut) == counts(one)
+    for path in ("one.mp4", "cut.mp4"):
+        assert abs(played_duration(tmp_path / path) - Fraction(count, rate)) <= Fraction(1, 1000)
+    assert_same_video(tmp_path / "one.mp4", tmp_path / "cut.mp4")

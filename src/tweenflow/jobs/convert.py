@@ -379,7 +379,8 @@ def _mux(work: WorkFolder, plan: list[Segment], finished: dict[int, SegmentOutpu
                 raise TweenflowError(f"{output_path}: the segments were encoded with other "
                                      f"settings than this machine's x264; cannot join them; "
                                      f"remove {work.path} to start over")
-        writer.close()
+        # the last frame shown until the output's end (a 0.1 s clip at --fps 2: 0.1 s, not 0.5)
+        writer.close(finished[plan[-1].number].duration_out)
     except BaseException:
         writer.abort()
         raise
