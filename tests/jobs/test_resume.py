@@ -270,3 +270,30 @@ def test_ctrl_c_while_joining_keeps_the_segments_and_no_partial_output(short_vid
     pipeline.convert_video(short_video, tmp_path / "one.mp4", multi=2, engine="classical",
                            crf=0)
     assert_same_video(tmp_path / "one.mp4", target)
+
+
+class ReplacesTheInputAfter(LocalRunner):
+    """Another program writes a clip of the same length over the input once `count` segments
+    are done (an editor exporting again while tweenflow runs)."""
+
+    def __init__(self, source, count):
+        super().__init__()
+        self.source, self.count = source, count
+
+    def run(self, tasks, on_frame=None):
+        for done, output in enumerate(super().run(tasks, on_frame), start=1):
+            yield output
+            if done == self.count:
+                write_video(self.source, moving_frames(30, step=5))
+
+
+def test_an_input_replaced_during_the_run_is_one_line_and_no_mixed_output(short_video,
+                                                                           tmp_path):
+    """Each segment reads its packets when it starts: the later ones came from the new clip
+    (same frame count and times) and the output joined both without a word."""
+    from tweenflow.errors import InputError
+    target = tmp_path / "out.mp4"
+    with pytest.raises(InputError, match="short.mp4: changed while it was converted"):
+        convert_video(short_video, target, runner=ReplacesTheInputAfter(short_video, 1),
+                      **SHORT)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["short.mp4"]

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from tweenflow.engines.base import Engine, Runtime, engine_options
 from tweenflow.errors import ClusterError, InputError, TweenflowError
 from tweenflow.jobs.local import LocalRunner
-from tweenflow.jobs.manifest import WorkFolder, fingerprint_of
+from tweenflow.jobs.manifest import WorkFolder, fingerprint_of, same_input
 from tweenflow.jobs.plan import DEFAULT_SEGMENT_SECONDS, Segment, plan_segments
 from tweenflow.jobs.segment import EngineSpec, OutputStream, SegmentOutput, SegmentTask
 from tweenflow.video import pipeline, scenes
@@ -223,6 +223,10 @@ def _run_segments(job: _Job, output_path: Path, overwrite: bool, fingerprint: di
             result.segments_retried = getattr(runner, "retried", 0)
             if bar is not progress:
                 bar.close()
+        if not same_input(fingerprint, info.path):
+            # segments read their packets when they start: later ones would be of the new file
+            raise InputError(f"{info.path}: changed while it was converted (written over or "
+                             f"removed); run the command again once it is complete")
         _sum_counts(result, [finished[segment.number] for segment in plan])
         carrying = pipeline.carry_streams(info, output_path, job.retime, max_frames,
                                           slowmo_audio, result)

@@ -40,6 +40,16 @@ def input_identity(path: Path) -> dict[str, Any]:
     return {"size": status.st_size, "mtime_ns": status.st_mtime_ns, "sha256_first_mib": head}
 
 
+def same_input(fingerprint: dict[str, Any], path: Path) -> bool:
+    """Whether the input at `path` is still the one `fingerprint` was made from (False if it
+    is gone)."""
+    try:
+        return fingerprint["input"] == {"path": os.fspath(path.resolve()),
+                                        **input_identity(path)}
+    except OSError:
+        return False
+
+
 def work_folder_for(output: Path) -> Path:
     return output.parent / f".{output.name}.tweenflow-work"
 
