@@ -5,6 +5,7 @@ import sys
 import time
 
 import cv2
+import pytest
 
 from tests.conftest import one_error_line, run_cli as run, shifted_pair
 from tests.interrupt import popen_interruptible
@@ -18,22 +19,30 @@ def write_pair(folder, height=72, width=100):
     return str(folder / "a.png"), str(folder / "b.png")
 
 
-def test_ctrl_c_leaves_no_frames(tmp_path):
+@pytest.mark.parametrize("output", ["frames", "clip.mp4"])
+@pytest.mark.parametrize("stop, code, said", [(signal.SIGINT, 130, "interrupted"),
+                                               (signal.SIGTERM, 143, "terminated")])
+def test_ctrl_c_leaves_no_frames(tmp_path, output, stop, code, said):
+    """Ctrl-C or SIGTERM (kill, timeout, a scheduler) midway: neither the frames nor the
+    clip's hidden partial file remain."""
     a, b = write_pair(tmp_path, 240, 320)
-    target = tmp_path / "frames"
+    target = tmp_path / output
     process = popen_interruptible([sys.executable, "-m", "tweenflow", "interpolate", a, b,
                                    "-n", "400", "-o", str(target), "--engine", "classical"],
                                   stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
 
-    def frames_written() -> int:
-        return sum(1 for _ in tmp_path.rglob("frame_*.png"))
-    while frames_written() < 3 and process.poll() is None and time.monotonic() < deadline:
+    def started() -> bool:
+        if output == "frames":
+            return sum(1 for _ in tmp_path.rglob("frame_*.png")) >= 3
+        partial = [path for path in tmp_path.iterdir() if ".part" in path.name]
+        return bool(partial) and partial[0].stat().st_size > 0
+    while not started() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert process.poll() is None, "finished before it could be interrupted"
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130 and "interrupted" in stderr
+    assert process.returncode == code and said in stderr, stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.png", "b.png"]
 
 

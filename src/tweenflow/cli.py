@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import signal
 import sys
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -484,12 +486,27 @@ COMMANDS = {"interpolate": run_interpolate, "engines": run_engines, "fetch-weigh
             "video": run_video, "batch": run_batch, "studio": run_studio, "doctor": run_doctor}
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, timeout, a job scheduler or container stopping the run): the work stops
+    as it does on Ctrl-C, its unfinished output removed and finished segments kept."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # SVT-AV1 prints its configuration (some 45 lines) to stderr unless told errors only
     os.environ.setdefault("SVT_LOG", "1")
-    if args.command in ("interpolate", "video", "batch"):
+    work = args.command in ("interpolate", "video", "batch")
+    if work:
         keep_freed_memory()   # batch work: faster frames (see tweenflow.allocator)
+    # without a handler SIGTERM ends the process where it stands: a hidden partial output left
+    on_term = signal.getsignal(signal.SIGTERM)
+    stop_on_term = work and threading.current_thread() is threading.main_thread()
+    if stop_on_term:
+        signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return COMMANDS[args.command](args)
     except TweenflowError as error:
@@ -498,9 +515,15 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:  # e.g. a disk filling up mid-write: still one line, no traceback
         print(f"tweenflow: error: {error}", file=sys.stderr)
         return 1
+    except Terminated:
+        print("tweenflow: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("tweenflow: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if stop_on_term:
+            signal.signal(signal.SIGTERM, on_term)
 
 
 if __name__ == "__main__":

@@ -323,7 +323,10 @@ def test_missing_retime_option_is_a_usage_error(pan_video, tmp_path):
     assert completed.returncode == 2 and "one of the arguments" in completed.stderr
 
 
-def test_ctrl_c_leaves_no_finished_looking_file(tmp_path):
+@pytest.mark.parametrize("stop, code, said", [("SIGINT", 130, "interrupted"),
+                                               ("SIGTERM", 143, "terminated")])
+def test_ctrl_c_leaves_no_finished_looking_file(tmp_path, stop, code, said):
+    """Ctrl-C, or SIGTERM (kill, timeout, a scheduler): the run stops cleanly either way."""
     import signal
     import time
     source = write_video(tmp_path / "long.mp4", moving_frames(150, height=192, width=256))
@@ -336,9 +339,9 @@ def test_ctrl_c_leaves_no_finished_looking_file(tmp_path):
         time.sleep(0.05)                      # wait until the temporary output exists
     time.sleep(0.5)                           # into the middle of the work
     assert process.poll() is None, "finished before it could be interrupted"
-    process.send_signal(signal.SIGINT)
+    process.send_signal(getattr(signal, stop))
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130 and "interrupted" in stderr
+    assert process.returncode == code and said in stderr, stderr
     # one segment of 10 s, not finished: no work folder stays either (a resume would have
     # nothing to start from; finished segments do stay: tests/jobs/test_resume.py)
     assert not target.exists() and leftovers(tmp_path) == []
