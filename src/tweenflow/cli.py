@@ -25,17 +25,13 @@ from tweenflow.images import (ALPHA_SUFFIXES, HIGH_DEPTH_SUFFIXES, IMAGE_SUFFIXE
 from tweenflow.motion import load_tracks
 from tweenflow.outputs import discard, publish, publish_into, temp_folder_for
 from tweenflow.motion.draw import AUTOPILOT_COLOUR, USER_COLOUR, draw_tracks
-from tweenflow.video.clip import CLIP_SUFFIXES, write_clip
+from tweenflow.video.clip import CLIP_SUFFIXES, MIN_CLIP_FPS, write_clip
 from tweenflow.video.dedup import DEFAULT_HELD_THRESHOLD
 from tweenflow.video.encoding import CODECS, DEFAULT_CODEC, Encoding, encoder_settings
 from tweenflow.jobs.convert import convert_video
 from tweenflow.jobs.plan import DEFAULT_SEGMENT_SECONDS
 from tweenflow.video.scenes import DEFAULT_SCENE_CUT_THRESHOLD
 
-
-# Slower clips break the writer: H.264's time base rounds the rate to 0 below about 1e-6, a GIF
-# holds a frame at most 655 s.
-MIN_CLIP_FPS = Fraction(1, 100)
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -46,3 +46,14 @@ def test_a_gif_above_50_fps_keeps_20_ms_frames(tmp_path):
     path = tmp_path / "fast.gif"
     write_clip(_distinct_frames(6), path, 100)
     assert _delays_ms(path) == [20] * 6
+
+
+@pytest.mark.parametrize("name", ["slow.gif", "slow.mp4"])
+def test_a_clip_slower_than_the_slowest_is_refused_and_nothing_written(tmp_path, name):
+    """The writer itself refuses it (API callers; the CLI and the studio refuse it before any
+    work with the same limit): an MP4 time base would round such a rate to 0."""
+    from tweenflow.errors import OutputError
+    with pytest.raises(OutputError, match="too slow for a clip; give at least 0.01"):
+        write_clip(_distinct_frames(2), tmp_path / name, Fraction(1, 1000))
+    assert list(tmp_path.iterdir()) == []
+    assert write_clip(_distinct_frames(2), tmp_path / name, Fraction(1, 100)) == 2

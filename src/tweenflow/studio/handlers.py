@@ -19,12 +19,12 @@ from tweenflow.studio.keys import RENDERER, SETTINGS, WORKSPACE
 from tweenflow.studio.renderer import encode_png
 from tweenflow.studio.uploads import decode_upload, display_name
 from tweenflow.studio.workspace import ID_PATTERN, NotFound, Session, Workspace
+from tweenflow.video.clip import MIN_CLIP_FPS
 
 PNG = "image/png"
 MAX_PATH_SAMPLES = 1024
 MAX_TRACKS = 1000
 MAX_POINTS = 20_000
-MIN_CLIP_FPS = Fraction(1, 100)   # as `interpolate --fps` for a clip
 
 
 def new_session(workspace: Workspace, frame0: np.ndarray, frame1: np.ndarray,

@@ -15,6 +15,9 @@ from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
 from tweenflow.video.writer import BT709_COLOUR, VideoWriter
 
 CLIP_SUFFIXES = VIDEO_SUFFIXES | {".gif"}
+# The slowest clip: one frame per 100 s (slower, the video writers round the rate to 0 and a
+# GIF's frame delay overflows).
+MIN_CLIP_FPS = Fraction(1, 100)
 
 
 def write_clip(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: Fraction | float,
@@ -31,6 +34,9 @@ def write_clip(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: Fract
     if suffix not in CLIP_SUFFIXES:
         raise OutputError(f"{path}: unknown clip type; use one of {', '.join(sorted(CLIP_SUFFIXES))}")
     fps = Fraction(fps).limit_denominator(1001 * 1000)
+    if fps < MIN_CLIP_FPS:
+        raise OutputError(f"{path}: {float(fps):g} fps is too slow for a clip; give at least "
+                          f"{float(MIN_CLIP_FPS):g} (one frame per 100 s)")
     frames = iter(frames)
     first = next(frames, None)
     if first is None:
