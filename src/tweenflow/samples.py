@@ -30,12 +30,13 @@ def as_uint8_rgb(frame: np.ndarray) -> np.ndarray:
 
 def from_float(values: np.ndarray, dtype: np.dtype, values_full_scale: float) -> np.ndarray:
     """Float samples whose full intensity is `values_full_scale` as `dtype` samples: rounded
-    half to even and saturated for the integer types, rescaled only for float32."""
+    half to even and saturated for the integer types; for float32 rescaled and kept in 0-1
+    (a fine band added on a coarse one, or a rescale's rounding, steps past it)."""
     target = full_scale(dtype)
     if target != values_full_scale:
         values = values * np.float32(target / values_full_scale)
     if np.dtype(dtype) == np.float32:
-        return values.astype(np.float32, copy=False)
+        return np.clip(values, 0.0, 1.0).astype(np.float32, copy=False)
     return np.clip(np.rint(values), 0, target).astype(dtype)
 
 

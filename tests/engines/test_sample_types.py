@@ -29,6 +29,8 @@ def test_sample_helpers():
     assert as_uint8_rgb(to_dtype(frame, np.uint16)).tolist() == frame.tolist()
     assert from_float(np.array([-3.0, 0.4, 70000.0], np.float32), np.uint16, 65535.0).tolist() \
         == [0, 0, 65535]
+    assert from_float(np.array([-0.5, 127.5, 255.0, 300.0], np.float32), np.float32,
+                      255.0).tolist() == [0.0, 0.5, 1.0, 1.0]
     rgba = np.zeros((2, 2, 4), np.uint16)
     assert as_uint8_rgb(rgba).shape == (2, 2, 3)
 
@@ -52,6 +54,7 @@ def test_16bit_and_float_frames_give_the_8bit_picture_in_their_type(engines, nam
         # (the inputs are 8-bit scaled, so pixels copied from them are multiples of 257)
         assert np.mean(high % 257 != 0) > 0.2
         assert np.abs(flt * 255 - ref).mean() < 0.5
+        assert 0.0 <= flt.min() and flt.max() <= 1.0      # in 0-1, as the inputs
 
 
 def test_fusion_keeps_the_sample_type(engines):
