@@ -125,6 +125,8 @@ def test_engines_lists_every_engine():
     ("large_motion_not_auto", "--large-motion applies to --engine auto, not rife4"),
     ("bad_large_motion", "invalid choice"),
     ("clip_fps_tiny", "--fps 1/10000000 is too low for a clip; give at least 0.01"),
+    ("no_threads", "argument --threads: 0: give 1 or more threads (default: all)"),
+    ("negative_threads", "argument --threads: -2: give 1 or more threads"),  # was a traceback
 ])
 def test_errors_are_one_line_and_nonzero(pair, tmp_path, case, expected):
     a, b = pair
@@ -149,6 +151,8 @@ def test_errors_are_one_line_and_nonzero(pair, tmp_path, case, expected):
         "large_motion_not_auto": [str(a), str(b), "-o", out, "--engine", "rife4",
                                   "--large-motion", "placement"],
         "bad_large_motion": [str(a), str(b), "-o", out, "--large-motion", "mush"],
+        "no_threads": [str(a), str(b), "-o", out, "--threads", "0"],
+        "negative_threads": [str(a), str(b), "-o", out, "--threads", "-2"],
         # rounded to 0 frames per second by the clip writer: ZeroDivisionError (a traceback)
         "clip_fps_tiny": [str(a), str(b), "-n", "2", "-o", str(tmp_path / "c.mp4"),
                           "--fps", "0.0000001"],

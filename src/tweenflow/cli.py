@@ -59,7 +59,8 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="estimate flow at this fraction of the size, e.g. 0.5 for 4K "
                              "(rife: 0.125-4 in powers of two; classical: 0.0625-1)")
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
+    parser.add_argument("--threads", type=_threads, default=None,
+                        help="CPU threads (default: all)")
     parser.add_argument("--tile", type=_tile, default=0, metavar="PIXELS",
                         help="run the engine on tiles of about this size (with 1/8 of it as "
                              "overlapping context), so memory stays bounded on 4K and larger "
@@ -92,6 +93,17 @@ def _add_encoding_options(parser: argparse.ArgumentParser) -> None:
 
 def _encoding(args: argparse.Namespace) -> Encoding:
     return Encoding(args.codec, args.crf, args.preset, args.pix_fmt, args.lossless)
+
+
+def _threads(text: str) -> int:
+    # torch refuses fewer than 1 with a traceback at the first frame; 0 silently meant all
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of threads")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give 1 or more threads (default: all)")
+    return value
 
 
 def _tile(text: str) -> int:
