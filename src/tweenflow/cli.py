@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import os
 import signal
 import sys
@@ -18,7 +19,7 @@ from tweenflow.allocator import keep_freed_memory
 from tweenflow.engines.motion_size import LARGE_MOTION_ENGINES
 from tweenflow.engines.base import Engine, Runtime, create_engine, engine_infos, engine_options
 from tweenflow.engines.classical import DIS_PRESETS
-from tweenflow.engines.tiled import MIN_TILE
+from tweenflow.engines.tiled import MIN_TILE, checked_overlap
 from tweenflow.errors import InputError, OutputError, TweenflowError
 from tweenflow.images import (ALPHA_SUFFIXES, HIGH_DEPTH_SUFFIXES, IMAGE_SUFFIXES,
                               WEBP_MAX_SIDE, read_image, write_image)
@@ -221,6 +222,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
     user_tracks = ([] if args.tracks is None
                    else load_tracks(args.tracks, size=(frame0.shape[1], frame0.shape[0])))
     motion = api.motion_field(frame0, frame1, user_tracks, args.autopilot)
+    if args.tile and motion is not None:
+        _say_if_tiles_lose_a_track(motion.tracks, args.tile)
     engine = _engine(args)
     if isinstance(engine, str):
         engine = create_engine(engine, scale=args.scale, runtime=_runtime(args))
@@ -298,6 +301,17 @@ def _check_output_format(args: argparse.Namespace, output: Path, suffix: str,
         raise OutputError(f"{output}: WebP holds at most {WEBP_MAX_SIDE} pixels a side and "
                           f"the inputs are {frame.shape[1]}x{frame.shape[0]}; use .png or .tiff")
     return []
+
+
+def _say_if_tiles_lose_a_track(tracks, tile: int) -> None:
+    """A line when a track moves its content farther than --tile's overlap: a tile sees only
+    that much past its edge, so across a tile border the engine may not follow it."""
+    reach = max((math.dist(track.start, track.end) for track in tracks), default=0.0)
+    overlap = checked_overlap(tile, None)
+    if reach > overlap:
+        print(f"tweenflow: a track moves {reach:.0f} px, more than the {overlap} px that --tile "
+              f"{tile} tiles see past their edges: where it crosses a tile border it may not be "
+              f"followed (give a larger --tile, or none)", file=sys.stderr)
 
 
 def _draw_tracks(frames, times, tracks, user_count):

@@ -101,3 +101,18 @@ def test_missing_tracks_file_and_show_tracks_alone(files):
                                                        str(folder / "nope.json")))
     assert "--show-tracks draws the tracks of --tracks or --autopilot" in \
         one_error_line(run(*base, "--show-tracks"))
+
+
+@pytest.mark.parametrize("tile, said", [(64, True), (1024, False)])
+def test_tiles_narrower_than_a_tracks_motion_are_said(files, tile, said):
+    """The track moves the square 120 px: --tile 64 tiles see 16 px past their edges (a line
+    says the track may not be followed across borders), --tile 1024 tiles 128 px (nothing)."""
+    folder, _ = files
+    tracks = write_json(folder / "tracks.json",
+                        {"tracks": [{"points": [[0, *START], [1, *END]], "radius": 30}]})
+    result = run("interpolate", str(folder / "a.png"), str(folder / "b.png"), "--t", "0.5",
+                 "-o", str(folder / "mid.png"), "--engine", "classical", "--tracks", tracks,
+                 "--tile", str(tile))
+    assert result.returncode == 0, result.stderr
+    assert ("a track moves 120 px, more than the 16 px" in result.stderr) == said, result.stderr
+    assert read_image(folder / "mid.png").shape == read_image(folder / "a.png").shape
