@@ -319,3 +319,21 @@ def test_a_frames_zip_appears_only_when_complete(tmp_path):
     write_image(folder / "frame_0002.png", frame)
     with zipfile.ZipFile(frames_zip(job)) as archive:
         assert archive.namelist() == ["frames/frame_0001.png", "frames/frame_0002.png"]
+
+
+def test_pairs_above_4k_run_on_tiles_unless_the_studio_tiles_already():
+    """A 40 MP upload on whole frames would need some 18 GB with rife4: above 4K the studio
+    tiles (2048 px, 256 px of context); a renderer whose runtime tiles keeps its own tiles."""
+    from tweenflow.engines.base import Runtime
+    from tweenflow.engines.tiled import TiledEngine
+    renderer, tiling = Renderer(), Renderer(Runtime(tile=512))
+    try:
+        assert not isinstance(renderer.engine("classical", 3840 * 2160), TiledEngine)
+        large = renderer.engine("classical", 3840 * 2160 + 1)
+        assert isinstance(large, TiledEngine) and (large.tile, large.overlap) == (2048, 256)
+        assert renderer.engine("classical", 3840 * 2160 + 1) is large     # made once
+        assert tiling.engine("classical", 8000 * 5000).tile == 512
+        assert tiling.engine("classical", 640 * 480).tile == 512
+    finally:
+        renderer.close()
+        tiling.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, Callable
 
 import cv2
@@ -40,10 +41,19 @@ def tracks_key(tracks: list[Track]) -> str:
     return json.dumps(tracks_to_json(tracks), sort_keys=True)
 
 
+# Pairs larger than 4K run on tiles of LARGE_PAIR_TILE px (256 px of context) unless the
+# renderer's runtime tiles already: uploads go up to 40 megapixels, and rife4 on a whole 4K frame alone
+# peaks at 3.8 GB (BENCHMARKS.md, "Speed"), so a 40 MP pair would take some 18 GB and end the
+# server. Tracks that move content farther than the context may not be followed across a tile
+# border there (the same limit as interpolate --tile).
+LARGE_PAIR_PIXELS = 3840 * 2160
+LARGE_PAIR_TILE = 2048
+
+
 class Renderer:
     def __init__(self, runtime: Runtime | None = None) -> None:
         self.runtime = runtime or Runtime()
-        self.engines: dict[str, Engine] = {}
+        self.engines: dict[tuple[str, bool], Engine] = {}
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tweenflow-studio")
 
     async def run(self, function: Callable[..., Any], *args: Any) -> Any:
@@ -54,14 +64,20 @@ class Renderer:
         self.worker.shutdown(wait=False, cancel_futures=True)
 
     # The methods below run on the engine thread.
-    def engine(self, name: str) -> Engine:
+    def engine(self, name: str, pixels: int = 0) -> Engine:
+        """The engine `name` for a pair of `pixels` pixels a frame (tiled above 4K)."""
         engine_info(name)   # EngineError with the known names if unknown
-        if name not in self.engines:
-            self.engines[name] = create_engine(name, runtime=self.runtime)
-        return self.engines[name]
+        tiled = not self.runtime.tile and pixels > LARGE_PAIR_PIXELS
+        if (name, tiled) not in self.engines:
+            runtime = replace(self.runtime, tile=LARGE_PAIR_TILE) if tiled else self.runtime
+            self.engines[name, tiled] = create_engine(name, runtime=runtime)
+        return self.engines[name, tiled]
+
+    def session_engine(self, session: Session, name: str) -> Engine:
+        return self.engine(name, session.frame0.shape[0] * session.frame0.shape[1])
 
     def prepared(self, session: Session, name: str) -> Any:
-        engine = self.engine(name)
+        engine = self.session_engine(session, name)
         if name not in session.states:
             session.states[name] = engine.prepare(session.frame0, session.frame1)
         return session.states[name]
@@ -77,7 +93,7 @@ class Renderer:
         rendered = {}
         if inner:
             state = self.prepared(session, name)
-            rendered = dict(zip(inner, self.engine(name).render_many(
+            rendered = dict(zip(inner, self.session_engine(session, name).render_many(
                 state, inner, self.motion(session, tracks))))
         return [session.frame0.copy() if t == 0.0 else session.frame1.copy() if t == 1.0
                 else rendered[t] for t in times]
