@@ -1,13 +1,14 @@
 """The Python API: in-between frames for two images."""
 from __future__ import annotations
 
+import operator
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from tweenflow.engines.alpha import AlphaEngine
 from tweenflow.engines.base import Engine, MotionField, Runtime, create_engine
-from tweenflow.errors import InputError
+from tweenflow.errors import EngineError, InputError
 from tweenflow.samples import SAMPLE_TYPES, as_uint8_rgb, to_dtype
 from tweenflow.motion import TrackField, parse_tracks
 from tweenflow.motion.autopilot import AutopilotConfig, autopilot_tracks, drop_overlapping
@@ -23,6 +24,8 @@ def check_frame(frame: np.ndarray, name: str) -> None:
                      if isinstance(frame, np.ndarray) else type(frame).__name__)
         raise InputError(f"{name} must be a uint8, uint16 or float32 array of shape (H, W, 3) "
                          f"in RGB order (or (H, W, 4) RGBA), got {described}")
+    if frame.size == 0:
+        raise InputError(f"{name} is empty ({frame.shape[1]}x{frame.shape[0]} pixels)")
 
 
 def check_pair(frame0: np.ndarray, frame1: np.ndarray, names=("frame0", "frame1")) -> None:
@@ -34,6 +37,20 @@ def check_pair(frame0: np.ndarray, frame1: np.ndarray, names=("frame0", "frame1"
     if frame0.shape != frame1.shape:
         raise InputError(f"{names[1]} is {frame1.shape[1]}x{frame1.shape[0]} but {names[0]} is "
                          f"{frame0.shape[1]}x{frame0.shape[0]}; both inputs must have the same size")
+    for frame, name in zip((frame0, frame1), names):
+        check_float_samples(frame, name)
+
+
+def check_float_samples(frame: np.ndarray, name: str) -> None:
+    """InputError for float32 samples outside 0-1 or not finite (NaN came out as NaN frames,
+    and 0-255 floats were a white frame to the flow)."""
+    if frame.dtype != np.float32:
+        return
+    if not np.isfinite(frame).all():
+        raise InputError(f"{name} has NaN or infinite samples; float32 frames hold 0-1")
+    if not 0.0 <= frame.min() <= frame.max() <= 1.0:
+        raise InputError(f"{name} has float32 samples from {frame.min():g} to {frame.max():g}; "
+                         f"float32 frames hold 0-1 (divide 0-255 values by 255)")
 
 
 def matched_pair(frame0: np.ndarray, frame1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,6 +84,11 @@ def check_times(times: Iterable[float]) -> list[float]:
 
 def evenly_spaced_times(count: int) -> list[float]:
     """The times of `count` evenly spaced in-betweens: k / (count + 1), k = 1 .. count."""
+    try:
+        count = operator.index(count)
+    except TypeError:
+        raise InputError(f"the number of in-betweens must be a whole number, got {count!r}") \
+            from None
     if count < 1:
         raise InputError(f"-n must be at least 1, got {count}")
     return [k / (count + 1) for k in range(1, count + 1)]
@@ -112,13 +134,17 @@ def interpolate(frame0: np.ndarray, frame1: np.ndarray, times: float | Sequence[
     Returns one frame per time, in the order given, in the inputs' shape and sample type.
     """
     check_pair(frame0, frame1)
-    times = check_times([times] if np.isscalar(times) else times)
+    single = np.isscalar(times) or times is None or np.ndim(times) == 0 and hasattr(times, "ndim")
+    times = check_times([times] if single else times)
     if motion is not None and (tracks is not None or autopilot):
         raise InputError("give either motion= or tracks=/autopilot=, not both")
     if motion is None:
         motion = motion_field(frame0, frame1, tracks, autopilot)
     if isinstance(engine, str):
         engine = create_engine(engine, scale=scale, runtime=runtime)
+    elif not hasattr(engine, "render_many"):
+        raise EngineError(f"engine must be a name or an engine from create_engine, got "
+                          f"{type(engine).__name__}")
     return list(render_times(engine, frame0, frame1, times, motion))
 
 

@@ -6,6 +6,8 @@ makes the frame at one time t from that state, so N in-betweens of a pair share 
 """
 from __future__ import annotations
 
+import inspect
+import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol
@@ -32,6 +34,12 @@ class Runtime:
     # Check a fast path against the reference before first using it on a machine, and fall
     # back to a safe path if they disagree (tweenflow.selfcheck). Verdicts are cached.
     self_check: bool = True
+
+    def __post_init__(self) -> None:
+        # torch refused 0 or less deep inside the first engine made; 0 passed for "all"
+        if self.threads is not None and (not isinstance(self.threads, numbers.Integral) or self.threads < 1):
+            raise EngineError(f"threads must be a whole number of at least 1 (or None for all "
+                              f"the CPUs), got {self.threads!r}")
 
 
 class MotionField(Protocol):
@@ -134,12 +142,25 @@ def create_engine(name: str, *, scale: float = 1.0, runtime: Runtime | None = No
     """A ready engine by name (loads weights, downloading them on first use); tiled when the
     runtime says so (the engine inside, and any engines it is made of, run whole tiles)."""
     runtime = runtime or Runtime()
+    check_options(name, options)
     if not runtime.tile:
         return engine_info(name).factory(scale=scale, runtime=runtime, **options)
     from tweenflow.engines.tiled import TiledEngine, checked_overlap  # tiled imports this module
     overlap = checked_overlap(runtime.tile, runtime.tile_overlap)   # before loading weights
     inner = engine_info(name).factory(scale=scale, runtime=replace(runtime, tile=0), **options)
     return TiledEngine(inner, runtime.tile, overlap)
+
+
+def check_options(name: str, options: dict[str, Any]) -> None:
+    """EngineError for an option the engine's factory does not take (it was a TypeError)."""
+    parameters = inspect.signature(engine_info(name).factory).parameters
+    if any(parameter.kind == parameter.VAR_KEYWORD for parameter in parameters.values()):
+        return                           # a factory that takes anything checks for itself
+    own = [key for key in parameters if key not in ("scale", "runtime")]
+    for key in options:
+        if key not in own:
+            raise EngineError(f"{name} has no option {key!r}; its options: "
+                              f"{', '.join(own) or 'none besides scale and runtime'}")
 
 
 def _load_builtin_engines() -> None:

@@ -246,5 +246,4 @@ class ClassicalEngine(Engine):
 register(EngineInfo(name="classical",
                     summary="OpenCV DIS flow both ways + occlusion-aware blend; no weights",
                     weights_ids=(), arbitrary_t=True,
-                    factory=lambda scale=1.0, runtime=None, **options:
-                    ClassicalEngine(scale=scale, runtime=runtime, **options)))
+                    factory=ClassicalEngine))

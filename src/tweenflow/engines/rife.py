@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -399,14 +400,10 @@ class RifeEngine(Engine):
                          tolerance=float(getattr(motion, "tolerance", 0.0)))
 
 
-def _factory(version_name: str):
-    def build(scale: float = 1.0, runtime: Runtime | None = None, **options) -> RifeEngine:
-        return RifeEngine(VERSIONS[version_name], scale=scale, runtime=runtime, **options)
-    return build
 
 
 for _version in VERSIONS.values():
     register(EngineInfo(name=_version.name, summary=_version.summary,
                         weights_ids=(_version.weights_id,),
                         arbitrary_t=_version.config.timestep_input,
-                        factory=_factory(_version.name)))
+                        factory=functools.partial(RifeEngine, _version)))

@@ -1,0 +1,92 @@
+"""The Python API as a notebook user calls it: odd arrays, odd times, odd engines. Each call
+gives a correct result or one TweenflowError that names the problem."""
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from tests.conftest import texture
+from tweenflow import Runtime, create_engine, evenly_spaced_times, interpolate
+from tweenflow.errors import EngineError, InputError
+
+
+def float_pair() -> tuple[np.ndarray, np.ndarray]:
+    frame0 = texture(16, 24).astype(np.float32) / 255
+    return frame0, np.roll(frame0, 2, axis=1)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_or_infinite_float_samples_are_refused(bad):
+    frame0, frame1 = float_pair()
+    frame1[3, 5, 1] = bad
+    with pytest.raises(InputError, match=r"frame1 .*(NaN|infinite)"):
+        interpolate(frame0, frame1, 0.5, engine="classical")
+
+
+@pytest.mark.parametrize("factor, offset", [(255.0, 0.0), (1.0, -0.5)])
+def test_float_samples_outside_0_1_are_refused(factor, offset):
+    # 0-255 floats (forgotten / 255) were taken as 0-1: the flow saw a white frame
+    frame0, frame1 = float_pair()
+    with pytest.raises(InputError, match=r"frame0 .*0-1"):
+        interpolate(frame0 * factor + offset, frame1, 0.5, engine="classical")
+
+
+def test_float_samples_at_exactly_0_and_1_are_fine():
+    frame0, frame1 = float_pair()
+    frame0[0, 0], frame0[0, 1] = 0.0, 1.0
+    middle, = interpolate(frame0, frame1, 0.5, engine="classical")
+    assert middle.dtype == np.float32 and middle.shape == frame0.shape
+
+
+@pytest.mark.parametrize("shape", [(0, 24, 3), (16, 0, 3), (0, 0, 4)])
+def test_empty_frames_are_refused(shape):
+    empty = np.zeros(shape, np.uint8)
+    with pytest.raises(InputError, match="frame0 .*empty"):
+        interpolate(empty, empty, 0.5, engine="classical")
+
+
+@pytest.mark.parametrize("t", [np.array(0.25), np.float32(0.25), Fraction(1, 4)])
+def test_a_single_time_of_any_number_type(t):
+    frame0, frame1 = texture(16, 24), texture(16, 24, seed=1)
+    frames = interpolate(frame0, frame1, t, engine="classical")
+    assert len(frames) == 1
+    assert np.array_equal(frames[0], interpolate(frame0, frame1, 0.25, engine="classical")[0])
+
+
+def test_a_missing_time_is_an_input_error():
+    frame = texture(16, 24)
+    with pytest.raises(InputError, match="time None is not a number"):
+        interpolate(frame, frame, None, engine="classical")
+
+
+@pytest.mark.parametrize("count", [2.0, 2.5, "3", None])
+def test_evenly_spaced_times_needs_a_whole_number(count):
+    with pytest.raises(InputError, match="whole number"):
+        evenly_spaced_times(count)
+
+
+def test_evenly_spaced_times_takes_numpy_integers():
+    assert evenly_spaced_times(np.int64(3)) == [0.25, 0.5, 0.75]
+
+
+@pytest.mark.parametrize("name, option", [("classical", "banana"), ("auto", "banana"),
+                                          ("fusion", "preset")])
+def test_an_unknown_engine_option_is_an_engine_error(name, option):
+    with pytest.raises(EngineError, match=f"{name} has no option '{option}'"):
+        create_engine(name, **{option: 1})
+
+
+def test_an_engine_that_is_not_one_is_an_engine_error():
+    frame = texture(16, 24)
+    with pytest.raises(EngineError, match="engine must be a name .* got int"):
+        interpolate(frame, frame, 0.5, engine=42)
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5])
+def test_runtime_threads_must_be_a_positive_whole_number(threads):
+    with pytest.raises(EngineError, match="threads"):
+        Runtime(threads=threads)
+
+
+def test_runtime_threads_none_or_positive_are_fine():
+    assert Runtime().threads is None and Runtime(threads=2).threads == 2
