@@ -140,3 +140,27 @@ def test_many_times_are_rendered_a_chunk_at_a_time_in_order():
     assert engine.prepared == 1 and all(len(batch) <= RENDER_CHUNK for batch in engine.batches)
     assert [t for batch in engine.batches for t in batch] == times[1:-1]
     assert [frame[0, 0, 0] for frame in rest] == [round(255 * t) for t in times[2:]]
+
+
+@pytest.mark.parametrize("frame, problem", [
+    (texture(8, 8).astype(np.float32) / 255, "float32 samples"),   # interpolate's float output
+    (texture(8, 8).astype(np.float64), "float64 samples"),
+    (texture(8, 8) > 100, "bool samples"),
+    (texture(8, 8)[..., 0], r"shape \(8, 8\)"),
+    (texture(8, 8)[..., :2], r"shape \(8, 8, 2\)"),
+    (np.zeros((0, 8, 3), np.uint8), "empty"),
+])
+def test_write_image_refuses_what_it_cannot_write_faithfully(tmp_path, frame, problem):
+    # a float32 frame was written as 0/1 (nearly black) without a word; the others were
+    # OpenCV or IndexError tracebacks
+    with pytest.raises(InputError, match=problem):
+        write_image(tmp_path / "x.png", frame)
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_write_image_takes_views_and_read_only_arrays(tmp_path):
+    frame = texture(8, 12)
+    read_only = np.frombuffer(frame.tobytes(), np.uint8).reshape(frame.shape)
+    for view in (frame[:, ::-1], frame.transpose(1, 0, 2), read_only):
+        write_image(tmp_path / "x.png", view)
+        assert np.array_equal(read_image(tmp_path / "x.png"), view)

@@ -107,6 +107,7 @@ def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:
     suffix (16-bit: PNG/TIFF; alpha: PNG/TIFF/WebP). Atomic (temp + rename)."""
     path = Path(path)
     suffix = path.suffix.lower()
+    check_writable(frame)
     if suffix not in IMAGE_SUFFIXES:
         raise OutputError(f"{path}: unknown image type {suffix or '(no suffix)'}; use one of "
                           f"{', '.join(sorted(IMAGE_SUFFIXES))}")
@@ -121,3 +122,18 @@ def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:
     if not ok:
         raise OutputError(f"{path}: could not encode the image")
     write_bytes_atomically(path, encoded.tobytes())
+
+
+def check_writable(frame: np.ndarray) -> None:
+    """InputError unless `frame` is a non-empty uint8/uint16 (H, W, 3) or (H, W, 4) array: OpenCV
+    wrote a float32 (0-1) frame as 0s and 1s, and failed on the others deep inside."""
+    if not isinstance(frame, np.ndarray) or frame.dtype not in (np.uint8, np.uint16) \
+            or frame.ndim != 3 or frame.shape[2] not in (3, 4):
+        described = (f"{frame.dtype} samples of shape {frame.shape}"
+                     if isinstance(frame, np.ndarray) else type(frame).__name__)
+        raise InputError(f"write_image writes uint8 or uint16 (H, W, 3) RGB or (H, W, 4) RGBA "
+                         f"frames, got {described} (float32 0-1 frames: "
+                         f"np.rint(frame * 255).astype(np.uint8))")
+    if frame.size == 0:
+        raise InputError(f"write_image: the frame is empty ({frame.shape[1]}x{frame.shape[0]} "
+                         f"pixels)")
