@@ -28,7 +28,7 @@ from tweenflow.outputs import discard, publish, publish_into, temp_folder_for
 from tweenflow.motion.draw import AUTOPILOT_COLOUR, USER_COLOUR, draw_tracks
 from tweenflow.video.clip import CLIP_SUFFIXES, MIN_CLIP_FPS, write_clip
 from tweenflow.video.dedup import DEFAULT_HELD_THRESHOLD
-from tweenflow.video.encoding import CODECS, DEFAULT_CODEC, Encoding, encoder_settings
+from tweenflow.video.encoding import CODECS, Encoding, encoder_settings
 from tweenflow.jobs.convert import convert_video
 from tweenflow.jobs.plan import DEFAULT_SEGMENT_SECONDS
 from tweenflow.video.scenes import DEFAULT_SCENE_CUT_THRESHOLD
@@ -77,8 +77,8 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_encoding_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--codec", default=DEFAULT_CODEC, choices=list(CODECS),
-                        help="video codec (default h264): " + "; ".join(
+    parser.add_argument("--codec", default=None, choices=list(CODECS),
+                        help="video codec (default h264; vp9 in .webm): " + "; ".join(
                             f"{codec.name}: {codec.note}" for codec in CODECS.values()))
     parser.add_argument("--crf", type=int, default=None,
                         help="quality, lower is better (default: h264 18, h265 20, av1 30, "
@@ -280,7 +280,7 @@ def _check_output_format(args: argparse.Namespace, output: Path, suffix: str,
     if suffix in CLIP_SUFFIXES - {".gif"}:
         settings, notes = encoder_settings(_encoding(args), suffix, high_depth, alpha)
         return notes + settings.padding_notes(frame.shape[1], frame.shape[0])
-    if args.codec != DEFAULT_CODEC or args.crf is not None or args.preset is not None \
+    if args.codec is not None or args.crf is not None or args.preset is not None \
             or args.pix_fmt is not None or args.lossless:
         raise InputError(f"{output}: --codec, --crf, --preset, --pix-fmt and --lossless apply "
                          f"to video outputs (.mp4, .mkv, .mov, .webm)")

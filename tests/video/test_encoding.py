@@ -146,6 +146,7 @@ def test_clip_writer_tags_bt709_like_the_video_writer(tmp_path):
     (Encoding("ffv1", preset="fast"), ".mkv", "--preset does not apply to ffv1"),
     (Encoding("h264", pix_fmt="yuva420p"), ".mp4", "--pix-fmt yuva420p is not supported by h264"),
     (Encoding("mpeg2"), ".mp4", "unknown codec 'mpeg2'"),
+    (Encoding("h264"), ".webm", "h264 cannot go in a .webm file; use .mkv or .mov or .mp4"),
 ])
 def test_impossible_combinations_are_refused(encoding, suffix, fragment):
     with pytest.raises(OutputError, match=None) as raised:
@@ -196,6 +197,34 @@ def test_cli_refuses_impossible_encodings_in_one_line(small_video, tmp_path, arg
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], completed.stderr
     assert list(tmp_path.iterdir()) == []      # nor a segmented run's work folder
+
+
+def test_each_container_gets_a_codec_it_holds_by_default():
+    """WebM holds no H.264: without --codec a .webm gets VP9 (as FFmpeg's default), the
+    other containers H.264."""
+    for suffix, name in ((".webm", "vp9"), (".mp4", "h264"), (".mkv", "h264"), (".mov", "h264")):
+        settings, _ = encoder_settings(Encoding(), suffix, False, False)
+        assert settings.codec.name == name
+
+
+@pytest.mark.parametrize("command", ["video", "interpolate"])
+def test_cli_webm_without_codec_is_vp9(small_video, tmp_path, command):
+    """`-o out.webm` with no --codec was refused ('h264 cannot go in a .webm file')."""
+    target = tmp_path / "out.webm"
+    if command == "video":
+        completed = run("video", small_video, "-o", target, "--multi", "2", "--engine",
+                        "classical", "-q", "--preset", "8")
+        expected = 8
+    else:
+        frames = [tmp_path / "a.png", tmp_path / "b.png"]
+        for path, frame in zip(frames, moving_frames(2)):
+            cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+        completed = run("interpolate", *frames, "-n", "3", "-o", target, "--engine",
+                        "classical")
+        expected = 5
+    assert completed.returncode == 0, completed.stderr
+    name, pix_fmt, frames_out = decoded(target)
+    assert (name, pix_fmt, len(frames_out)) == ("vp9", "yuv420p", expected)
 
 
 def test_cli_vp9_and_av1_to_mov_are_one_line(small_video, tmp_path):

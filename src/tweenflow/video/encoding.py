@@ -55,6 +55,8 @@ CODECS: dict[str, Codec] = {codec.name: codec for codec in (
           (), None, "always", "FFV1 (lossless)"),
 )}
 DEFAULT_CODEC = "h264"
+# containers that cannot hold the default codec, and what they get instead (as FFmpeg does)
+CONTAINER_DEFAULT_CODECS = {".webm": "vp9"}
 # containers each codec can go in (the muxers' own lists are longer; these are tested).
 # FFmpeg's QuickTime muxer refuses VP9 and AV1 ("only supported in MP4").
 CONTAINERS = {".mp4": {"h264", "h265", "av1", "vp9"},
@@ -84,9 +86,10 @@ def check_time_steps(suffix: str, rate: Fraction) -> None:
 
 @dataclass(frozen=True)
 class Encoding:
-    """The user's encoding choice; None means the codec's default."""
+    """The user's encoding choice; None means the default (codec None: the container's,
+    default_codec)."""
 
-    codec: str = DEFAULT_CODEC
+    codec: str | None = None
     crf: int | None = None
     preset: str | None = None
     pix_fmt: str | None = None
@@ -189,13 +192,19 @@ def _x26x_mastering(hdr: HdrMetadata) -> str | None:
             f"L({round(high * 10000)},{round(low * 10000)})")
 
 
+def default_codec(suffix: str) -> str:
+    """The codec a `suffix` container gets unless one is asked for: h264, vp9 in .webm."""
+    return CONTAINER_DEFAULT_CODECS.get(suffix, DEFAULT_CODEC)
+
+
 def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: bool,
                      hdr: HdrMetadata | None = None) -> tuple[EncoderSettings, list[str]]:
     """Settings for frames of that kind in a `suffix` container, and notes for the user (one
     line each) about what was kept from the input and what not. OutputError if impossible."""
-    codec = CODECS.get(encoding.codec)
+    name = encoding.codec or default_codec(suffix)
+    codec = CODECS.get(name)
     if codec is None:
-        raise OutputError(f"unknown codec {encoding.codec!r}; use one of {', '.join(CODECS)}")
+        raise OutputError(f"unknown codec {name!r}; use one of {', '.join(CODECS)}")
     allowed = CONTAINERS.get(suffix)
     if allowed is not None and codec.name not in allowed:
         fits = sorted(s for s, names in CONTAINERS.items() if codec.name in names)

@@ -69,7 +69,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                   scene_cut_threshold: float | None = scenes.DEFAULT_SCENE_CUT_THRESHOLD,
                   dedup: str | float | None = "auto",
                   input_fps: Fraction = Fraction(24), max_frames: int | None = None,
-                  codec: str = "h264", crf: int | None = None, preset: str | None = None,
+                  codec: str | None = None, crf: int | None = None, preset: str | None = None,
                   pix_fmt: str | None = None, lossless: bool = False,
                   overwrite: bool = False, progress: bool = False, stream: int = 0,
                   slowmo_audio: str | None = None) -> VideoResult:
@@ -89,7 +89,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     default: pitch kept), slowed like a tape ("pitch") or dropped ("drop"), subtitles and
     chapters retimed, other video streams dropped. result.notes names what was left out.
     codec (h264, h265, av1, vp9, prores, ffv1), crf, preset, pix_fmt, lossless: the encoding
-    (video/encoding.py; None: the codec's default, H.264 CRF 18 preset medium). A 10-bit input
+    (video/encoding.py; None: the default, H.264 CRF 18 preset medium, VP9 in .webm). A 10-bit input
     is encoded in 10 bits (or more) with its colour tags and HDR metadata; alpha is kept where
     the codec can store it (result.notes says what was not kept).
     """
