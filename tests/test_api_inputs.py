@@ -1,5 +1,6 @@
 """The Python API as a notebook user calls it: odd arrays, odd times, odd engines. Each call
 gives a correct result or one TweenflowError that names the problem."""
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -90,3 +91,33 @@ def test_runtime_threads_must_be_a_positive_whole_number(threads):
 
 def test_runtime_threads_none_or_positive_are_fine():
     assert Runtime().threads is None and Runtime(threads=2).threads == 2
+
+
+@pytest.mark.parametrize("name", ["classical", "rife4"])
+def test_read_only_frames_work_without_a_warning(name):
+    # np.frombuffer gives read-only arrays; torch warned of "undefined behaviour" on them
+    frame0, frame1 = texture(16, 24), texture(16, 24, seed=1)
+    read_only = [np.frombuffer(frame.tobytes(), np.uint8).reshape(frame.shape)
+                 for frame in (frame0, frame1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        middle, = interpolate(*read_only, 0.5, engine=name)
+    assert np.array_equal(middle, interpolate(frame0, frame1, 0.5, engine=name)[0])
+
+
+@pytest.mark.parametrize("name", ["classical", "rife4"])
+def test_a_scale_that_is_not_a_number_is_an_engine_error(name):
+    # classical raised a TypeError; rife4 said "--scale 0.5 is not supported; use one of ... 0.5"
+    with pytest.raises(EngineError, match="scale must be a number, got '0.5'"):
+        create_engine(name, scale="0.5")
+
+
+def test_a_motion_that_is_not_a_motion_field_is_an_input_error():
+    frame = texture(16, 24)
+    with pytest.raises(InputError, match="motion must be a MotionField .* got int"):
+        interpolate(frame, frame, 0.5, engine="classical", motion=42)
+
+
+def test_runtime_tile_must_be_a_whole_number():
+    with pytest.raises(EngineError, match="tile"):
+        Runtime(tile="64")

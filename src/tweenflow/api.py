@@ -122,7 +122,8 @@ def interpolate(frame0: np.ndarray, frame1: np.ndarray, times: float | Sequence[
 
     frame0, frame1: (H, W, 3) RGB or (H, W, 4) RGBA (straight alpha: interpolated premultiplied,
         moved with the colour), uint8 (0-255), uint16 (0-65535) or float32 (0-1), the same
-        size and type (any size: engines pad and crop back; they compute in float).
+        size and type (any size: engines pad and crop back; they compute in float). 10- or
+        12-bit samples in uint16 must be scaled to 0-65535 first (`frame << 4` for 12 bits).
     times: one t or a sequence, each in [0, 1]; t = 0 returns frame0, t = 1 frame1 (copies).
     engine: a name (`auto`, the default: rife4, or fusion for large motion; `rife4`, `rife3`,
         `classical`, `fusion`) or an engine from `create_engine`.
@@ -138,6 +139,9 @@ def interpolate(frame0: np.ndarray, frame1: np.ndarray, times: float | Sequence[
     times = check_times([times] if single else times)
     if motion is not None and (tracks is not None or autopilot):
         raise InputError("give either motion= or tracks=/autopilot=, not both")
+    if motion is not None and not hasattr(motion, "prior"):
+        raise InputError(f"motion must be a MotionField (an object with a prior method), got "
+                         f"{type(motion).__name__}")
     if motion is None:
         motion = motion_field(frame0, frame1, tracks, autopilot)
     if isinstance(engine, str):

@@ -40,6 +40,9 @@ class Runtime:
         if self.threads is not None and (not isinstance(self.threads, numbers.Integral) or self.threads < 1):
             raise EngineError(f"threads must be a whole number of at least 1 (or None for all "
                               f"the CPUs), got {self.threads!r}")
+        if not isinstance(self.tile, numbers.Integral):
+            raise EngineError(f"tile must be a whole number of pixels (0: whole frames), got "
+                              f"{self.tile!r}")
 
 
 class MotionField(Protocol):
@@ -142,6 +145,8 @@ def create_engine(name: str, *, scale: float = 1.0, runtime: Runtime | None = No
     """A ready engine by name (loads weights, downloading them on first use); tiled when the
     runtime says so (the engine inside, and any engines it is made of, run whole tiles)."""
     runtime = runtime or Runtime()
+    if not isinstance(scale, numbers.Real):
+        raise EngineError(f"scale must be a number, got {scale!r}")
     check_options(name, options)
     if not runtime.tile:
         return engine_info(name).factory(scale=scale, runtime=runtime, **options)

@@ -57,6 +57,8 @@ RECURSION_MODES = ("auto", "always", "never")
 def _samples(frame: np.ndarray) -> torch.Tensor:
     if frame.dtype == np.uint16:     # torch has no uint16 arithmetic: widen first
         frame = frame.astype(np.int32)
+    if not frame.flags.writeable:    # np.frombuffer: torch warns of undefined behaviour
+        frame = frame.copy()
     return torch.from_numpy(np.ascontiguousarray(frame))
 
 
