@@ -210,3 +210,17 @@ def test_a_gif_says_it_drops_alpha_and_depth(tmp_path):
     assert lines[0].startswith("tweenflow: alpha dropped: a GIF cannot store it"), lines
     assert lines[1].startswith("tweenflow: high bit depth reduced to 8 bits: a GIF"), lines
     assert lines[2:] == [f"tweenflow: wrote {tmp_path / 'clip.gif'}"]
+
+
+def test_a_gif_above_50_fps_says_it_plays_at_50(pair, tmp_path):
+    # a GIF frame lasts at least 20 ms: --fps 60 played at 50 without a word
+    a, b = pair
+    result = run("interpolate", str(a), str(b), "-n", "2", "-o", str(tmp_path / "clip.gif"),
+                 "--engine", "classical", "--fps", "60")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "tweenflow: --fps 60 is above what a GIF plays: it plays at 50 fps (frames of 20 ms); "
+        "use a video for more", f"tweenflow: wrote {tmp_path / 'clip.gif'}"]
+    quiet = run("interpolate", str(a), str(b), "-n", "2", "-o", str(tmp_path / "ok.gif"),
+                "--engine", "classical", "--fps", "50")
+    assert quiet.stderr.strip().splitlines() == [f"tweenflow: wrote {tmp_path / 'ok.gif'}"]

@@ -26,7 +26,7 @@ from tweenflow.images import (ALPHA_SUFFIXES, HIGH_DEPTH_SUFFIXES, IMAGE_SUFFIXE
 from tweenflow.motion import load_tracks
 from tweenflow.outputs import discard, publish, publish_into, temp_folder_for
 from tweenflow.motion.draw import AUTOPILOT_COLOUR, USER_COLOUR, draw_tracks
-from tweenflow.video.clip import CLIP_SUFFIXES, MIN_CLIP_FPS, write_clip
+from tweenflow.video.clip import CLIP_SUFFIXES, GIF_MAX_FPS, MIN_CLIP_FPS, write_clip
 from tweenflow.video.dedup import DEFAULT_HELD_THRESHOLD
 from tweenflow.video.encoding import CODECS, Encoding, encoder_settings
 from tweenflow.jobs.convert import convert_video
@@ -290,7 +290,10 @@ def _check_output_format(args: argparse.Namespace, output: Path, suffix: str,
             (alpha, "alpha dropped: a GIF cannot store it; use a PNG folder (or a video with "
                     "--codec prores, ffv1 or vp9)"),
             (high_depth, "high bit depth reduced to 8 bits: a GIF holds 8-bit colours; use a "
-                         "PNG folder (or a video)")) if keeps]
+                         "PNG folder (or a video)"),
+            (args.fps > GIF_MAX_FPS,
+             f"--fps {float(args.fps):g} is above what a GIF plays: it plays at {GIF_MAX_FPS} "
+             f"fps (frames of 20 ms); use a video for more")) if keeps]
     if high_depth and image_suffix not in HIGH_DEPTH_SUFFIXES:
         raise OutputError(f"{output}: {image_suffix} stores 8-bit samples and the inputs have "
                           f"16; use .png or .tiff")

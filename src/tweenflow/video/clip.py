@@ -15,6 +15,8 @@ from tweenflow.video.encoding import VIDEO_SUFFIXES, Encoding, encoder_settings
 from tweenflow.video.writer import BT709_COLOUR, VideoWriter
 
 CLIP_SUFFIXES = VIDEO_SUFFIXES | {".gif"}
+# a GIF frame lasts whole centiseconds, at least 2: browsers slow shorter delays to 100 ms
+GIF_MAX_FPS = 50
 # The slowest clip: one frame per 100 s (slower, the video writers round the rate to 0 and a
 # GIF's frame delay overflows).
 MIN_CLIP_FPS = Fraction(1, 100)
@@ -76,7 +78,8 @@ def gif_delays_ms(count: int, fps: Fraction) -> list[int]:
     for all, 12 fps played at 12.5). At least 20 ms, as browsers slow shorter delays down to
     100 ms: above 50 fps a GIF plays slower than asked."""
     starts = [round(Fraction(100 * index) / fps) for index in range(count + 1)]
-    return [10 * max(2, end - start) for start, end in zip(starts, starts[1:])]
+    shortest = round(100 / GIF_MAX_FPS)
+    return [10 * max(shortest, end - start) for start, end in zip(starts, starts[1:])]
 
 
 def _as_gif_rgb(frame: np.ndarray) -> np.ndarray:
