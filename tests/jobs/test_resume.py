@@ -60,8 +60,8 @@ def test_ctrl_c_then_rerun_redoes_only_missing_segments(long_video, tmp_path):
 class StopAfter(LocalRunner):
     """A runner that is interrupted after `count` segments (as Ctrl-C would)."""
 
-    def __init__(self, count):
-        super().__init__()
+    def __init__(self, count, engine=None):
+        super().__init__(engine)
         self.count = count
 
     def run(self, tasks, on_frame=None):
@@ -181,6 +181,32 @@ def test_other_precision_starts_the_file_over(short_video, tmp_path):
     assert result.segments_reused == 0
     assert "--precision changed since the interrupted run; starting this file over" \
         in result.notes
+
+
+def test_an_engine_object_set_up_otherwise_starts_the_file_over(short_video, tmp_path):
+    """An Engine given as an object (API) is named in the manifest by its class and settings:
+    the same class with another preset made other pixels, and its segments were joined in."""
+    from tweenflow.engines import create_engine
+    target = tmp_path / "out.mp4"
+    options = {"multi": 2, "segment_seconds": Fraction(2, 5), "crf": 0}
+
+    def stopped(path, engine):
+        with pytest.raises(KeyboardInterrupt):
+            convert_video(short_video, path, **options, engine=engine,
+                          runner=StopAfter(1, engine))
+    stopped(target, create_engine("classical"))
+    stopped(tmp_path / "same.mp4", create_engine("classical"))
+    resumed = convert_video(short_video, tmp_path / "same.mp4", **options,
+                            engine=create_engine("classical"))
+    assert resumed.segments_reused == 1    # an engine object set up the same resumes
+    other = convert_video(short_video, target, **options,
+                          engine=create_engine("classical", preset="fast"))
+    assert other.segments_reused == 0
+    assert "--engine changed since the interrupted run; starting this file over" in other.notes
+    plain = pipeline.convert_video(short_video, tmp_path / "one.mp4", multi=2, crf=0,
+                                   engine=create_engine("classical", preset="fast"))
+    assert plain.frames_out == other.frames_out
+    assert_same_video(tmp_path / "one.mp4", target)
 
 
 def test_another_retime_says_which_option_changed(short_video, tmp_path):

@@ -259,9 +259,29 @@ def _engine_spec(engine: str | Engine, scale: float, runtime: Runtime | None,
                  flow_preset: str | None, large_motion: str | None = None) -> EngineSpec:
     runtime = runtime or Runtime()
     if isinstance(engine, Engine):
-        return EngineSpec(type(engine).__name__, scale, runtime)
+        return EngineSpec(engine_identity(engine), scale, runtime)
     options = tuple(engine_options(engine, flow_preset, large_motion).items())
     return EngineSpec(engine, scale, runtime, options)
+
+
+def engine_identity(engine: Engine) -> str:
+    """An engine object as the manifest names it: its class and its plain settings, with the
+    engines it is made of (e.g. 'RifeEngine(name='rife4', recursion='auto', resample_once=True,
+    ...)'), so that a resumed run given another engine, or the same class set up otherwise,
+    starts over instead of joining segments that look different."""
+    def described(value: Any) -> str | None:
+        if isinstance(value, Engine):
+            return engine_identity(value)
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return repr(value)
+        if isinstance(value, (list, tuple)) and all(isinstance(v, Engine) for v in value):
+            return "[" + ", ".join(engine_identity(v) for v in value) + "]"
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return repr(value)       # e.g. a Runtime, an Augmentation
+        return None                  # models, caches, self-check results: not settings
+    settings = [f"{key}={text}" for key, value in sorted(vars(engine).items())
+                if not key.startswith("_") and (text := described(value)) is not None]
+    return f"{type(engine).__name__}({', '.join(settings)})"
 
 
 def _threads_used(spec: EngineSpec) -> int:
