@@ -2,8 +2,8 @@
 
 Per pair, `motion_size` measures the motion (a few milliseconds). Below LARGE_MOTION_PIXELS
 the pair goes to rife4, the fastest network; from there on to fusion (rife4, rife3 and
-classical, each also mirrored), which costs about 6x as much but gains most where single
-engines fail visibly. Fusion scores higher at every motion size on our test sets; the switch
+classical, each also mirrored), which costs 6-9x as much (8.4x at g = 16) but gains most
+where single engines fail visibly. Fusion scores higher at every motion size on our test sets; the switch
 spends its cost where single engines fail visibly (BENCHMARKS.md, "Large motion"); `fusion`
 and `rife4` are there to choose either always. `large_motion="placement"` sends far-apart pairs
 to the placement engine instead (sharp, about 2.3x rife4, but 0.25 dB below fusion at g = 16;

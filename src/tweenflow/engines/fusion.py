@@ -173,6 +173,6 @@ def build_fusion(scale: float = 1.0, runtime: Runtime | None = None) -> FusionEn
 
 register(EngineInfo(name="fusion",
                     summary="mean of rife4, rife3 and classical, each also mirrored: best PSNR, "
-                            "about 6x the time of rife4",
+                            "6-9x the time of rife4",
                     weights_ids=("rife-4.25", "rife-3.6-hd"), arbitrary_t=True,
                     factory=build_fusion))
