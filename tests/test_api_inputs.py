@@ -121,3 +121,12 @@ def test_a_motion_that_is_not_a_motion_field_is_an_input_error():
 def test_runtime_tile_must_be_a_whole_number():
     with pytest.raises(EngineError, match="tile"):
         Runtime(tile="64")
+
+
+def test_rgb_with_rgba_says_channels_not_size():
+    # it said "frame1 is 24x16 but frame0 is 24x16; both inputs must have the same size"
+    rgb = texture(16, 24)
+    rgba = np.dstack([rgb, np.full((16, 24), 255, np.uint8)])
+    with pytest.raises(InputError, match=r"frame1 is RGB \(3 channels\) but frame0 is RGBA "
+                                         r"\(4\); both inputs must have the same channels"):
+        interpolate(rgba, rgb, 0.5, engine="classical")

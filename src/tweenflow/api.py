@@ -34,6 +34,12 @@ def check_pair(frame0: np.ndarray, frame1: np.ndarray, names=("frame0", "frame1"
     if frame0.dtype != frame1.dtype:
         raise InputError(f"{names[1]} has {frame1.dtype} samples but {names[0]} has "
                          f"{frame0.dtype}; both inputs must have the same sample type")
+    if frame0.shape[:2] == frame1.shape[:2] and frame0.shape != frame1.shape:
+        channels0, channels1 = frame0.shape[2], frame1.shape[2]
+        kinds = {3: "RGB", 4: "RGBA"}
+        raise InputError(f"{names[1]} is {kinds[channels1]} ({channels1} channels) but "
+                         f"{names[0]} is {kinds[channels0]} ({channels0}); both inputs must "
+                         f"have the same channels")
     if frame0.shape != frame1.shape:
         raise InputError(f"{names[1]} is {frame1.shape[1]}x{frame1.shape[0]} but {names[0]} is "
                          f"{frame0.shape[1]}x{frame0.shape[0]}; both inputs must have the same size")
