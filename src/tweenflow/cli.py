@@ -442,6 +442,9 @@ def run_batch(args: argparse.Namespace) -> int:
         if entry.status == "converted" and entry.result is not None:
             detail = f"{entry.output} ({entry.result.frames_out} frames)"
         print(f"{str(entry.input):{width}s}  {entry.status:9s}  {detail}", file=sys.stderr)
+        # what `tweenflow video` says of this file (streams left out, audio stretched, ...)
+        for note in entry.result.notes if entry.result is not None else ():
+            print(f"{'':{width}s}  {'':9s}  {note}", file=sys.stderr)
     counts = {status: sum(entry.status == status for entry in results)
               for status in ("converted", "skipped", "failed")}
     print(f"tweenflow: {counts['converted']} converted, {counts['skipped']} skipped (already "

@@ -36,10 +36,11 @@ def test_batch_summary_and_exit_code(tmp_path):
     assert completed.returncode == 1, completed.stderr
     lines = completed.stderr.strip().splitlines()
     assert lines[-1] == "tweenflow: 2 converted, 1 skipped (already done), 1 failed"
-    status = {line.split()[0].rsplit("/", 1)[-1]: line.split()[1] for line in lines[:-1]}
+    rows = [line for line in lines[:-1] if not line.startswith(" ")]   # not a file's notes
+    status = {line.split()[0].rsplit("/", 1)[-1]: line.split()[1] for line in rows}
     assert status == {"a.mp4": "converted", "b_frames": "converted", "c.mp4": "failed",
                       "d.mp4": "skipped"}
-    failed = next(line for line in lines if line.split()[1] == "failed")
+    failed = next(line for line in rows if line.split()[1] == "failed")
     assert "c.mp4" in failed and "not a readable video" in failed
     assert len(read_video(out / "a.mp4")[0]) == 20 and len(read_video(out / "b_frames.mp4")[0]) == 12
     assert (out / "d.mp4").read_bytes() == b"done before"
@@ -111,3 +112,22 @@ def test_an_output_that_is_one_of_the_inputs_fails_and_leaves_it(tmp_path, overw
     assert all("is one of the inputs" in line for line in lines[:-1]), completed.stderr
     assert (tmp_path / "a.mp4").read_bytes() == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.mkv", "a.mp4"]
+
+
+def test_batch_says_each_files_notes_under_its_row(tmp_path):
+    """What `tweenflow video` says of a file (here: its audio stretched) is said in the batch
+    table too, under that file's row; a file without notes gets none."""
+    videos = tmp_path / "in"
+    videos.mkdir()
+    write_video(videos / "a.mp4", moving_frames(10), audio=True)
+    write_video(videos / "b.mp4", moving_frames(10))
+    completed = subprocess.run(
+        [sys.executable, "-m", "tweenflow", "batch", str(videos), "-o", str(tmp_path / "out"),
+         "--slowmo", "2", "--engine", "classical", "-q"], capture_output=True, text=True,
+        timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert lines[0].split()[:2] == [str(videos / "a.mp4"), "converted"]
+    assert lines[1].startswith(" ") and "audio stretched to 2x its length" in lines[1]
+    assert lines[2].split()[:2] == [str(videos / "b.mp4"), "converted"]
+    assert lines[3] == "tweenflow: 2 converted, 0 skipped (already done), 0 failed"
