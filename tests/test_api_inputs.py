@@ -130,3 +130,9 @@ def test_rgb_with_rgba_says_channels_not_size():
     with pytest.raises(InputError, match=r"frame1 is RGB \(3 channels\) but frame0 is RGBA "
                                          r"\(4\); both inputs must have the same channels"):
         interpolate(rgba, rgb, 0.5, engine="classical")
+
+
+def test_an_unknown_precision_is_refused_whatever_the_engine():
+    # rife refused it when loading; classical (and the engines made of it) took it silently
+    with pytest.raises(EngineError, match="unknown precision 'fp8'; use auto, fp32 or bf16"):
+        create_engine("classical", runtime=Runtime(precision="fp8"))

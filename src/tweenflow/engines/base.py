@@ -40,6 +40,8 @@ class Runtime:
         if self.threads is not None and (not isinstance(self.threads, numbers.Integral) or self.threads < 1):
             raise EngineError(f"threads must be a whole number of at least 1 (or None for all "
                               f"the CPUs), got {self.threads!r}")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise EngineError(f"unknown precision {self.precision!r}; use auto, fp32 or bf16")
         if not isinstance(self.tile, numbers.Integral):
             raise EngineError(f"tile must be a whole number of pixels (0: whole frames), got "
                               f"{self.tile!r}")
