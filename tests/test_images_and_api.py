@@ -143,7 +143,8 @@ def test_many_times_are_rendered_a_chunk_at_a_time_in_order():
 
 
 @pytest.mark.parametrize("frame, problem", [
-    (texture(8, 8).astype(np.float32) / 255, "float32 samples"),   # interpolate's float output
+    (texture(8, 8).astype(np.float32), "float32 frames hold 0-1, this one"),   # not / 255
+    (np.full((8, 8, 3), np.nan, np.float32), "holds NaN or inf"),
     (texture(8, 8).astype(np.float64), "float64 samples"),
     (texture(8, 8) > 100, "bool samples"),
     (texture(8, 8)[..., 0], r"shape \(8, 8\)"),
@@ -164,3 +165,22 @@ def test_write_image_takes_views_and_read_only_arrays(tmp_path):
     for view in (frame[:, ::-1], frame.transpose(1, 0, 2), read_only):
         write_image(tmp_path / "x.png", view)
         assert np.array_equal(read_image(tmp_path / "x.png"), view)
+
+
+@pytest.mark.parametrize("name, dtype", [("x.png", np.uint16), ("x.tiff", np.uint16),
+                                         ("x.jpg", np.uint8), ("x.webp", np.uint8)])
+def test_write_image_writes_float32_frames_at_the_depth_the_format_holds(tmp_path, name, dtype):
+    """interpolate's output for float32 inputs was written as 0s and 1s (a black image), then
+    refused: it is written as 16-bit PNG/TIFF, 8-bit elsewhere, the same picture."""
+    frame = texture(16, 24).astype(np.float32) / 255
+    frame[0, 0] = (0.0, 0.5, 1.0)
+    write_image(tmp_path / name, frame)
+    back = read_image(tmp_path / name, keep_depth=True)
+    assert back.dtype == dtype and back.shape == frame.shape
+    scale = np.iinfo(dtype).max
+    if name.endswith((".png", ".tiff")):
+        assert np.array_equal(back, np.rint(frame * scale).astype(dtype))
+        assert back[0, 0].tolist() == [0, round(0.5 * scale), scale]
+    else:                                   # lossy: as the same frame in 8 bits is written
+        write_image(tmp_path / f"eight{name[1:]}", np.rint(frame * 255).astype(np.uint8))
+        assert (tmp_path / name).read_bytes() == (tmp_path / f"eight{name[1:]}").read_bytes()

@@ -11,6 +11,7 @@ from PIL import Image
 
 from tweenflow.errors import InputError, OutputError
 from tweenflow.outputs import write_bytes_atomically
+from tweenflow.samples import to_dtype
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 HIGH_DEPTH_SUFFIXES = {".png", ".tif", ".tiff"}          # formats that store 16-bit samples
@@ -103,14 +104,18 @@ def oriented(image: np.ndarray, orientation: int) -> np.ndarray:
 
 
 def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:
-    """Write a uint8 or uint16 (H, W, 3) RGB or (H, W, 4) RGBA frame; the format follows the
-    suffix (16-bit: PNG/TIFF; alpha: PNG/TIFF/WebP). Atomic (temp + rename)."""
+    """Write a uint8, uint16 or float32 (0-1) (H, W, 3) RGB or (H, W, 4) RGBA frame; the
+    format follows the suffix (16-bit: PNG/TIFF; alpha: PNG/TIFF/WebP). float32 frames (what
+    `interpolate` returns for float32 inputs) are written as 16-bit PNG/TIFF, 8-bit in the
+    other formats. Atomic (temp + rename)."""
     path = Path(path)
     suffix = path.suffix.lower()
     check_writable(frame)
     if suffix not in IMAGE_SUFFIXES:
         raise OutputError(f"{path}: unknown image type {suffix or '(no suffix)'}; use one of "
                           f"{', '.join(sorted(IMAGE_SUFFIXES))}")
+    if frame.dtype == np.float32:
+        frame = to_dtype(frame, np.uint16 if suffix in HIGH_DEPTH_SUFFIXES else np.uint8)
     if frame.dtype == np.uint16 and suffix not in HIGH_DEPTH_SUFFIXES:
         raise OutputError(f"{path}: {suffix} stores 8-bit samples and these frames have 16; "
                           f"use .png or .tiff")
@@ -125,15 +130,21 @@ def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:
 
 
 def check_writable(frame: np.ndarray) -> None:
-    """InputError unless `frame` is a non-empty uint8/uint16 (H, W, 3) or (H, W, 4) array: OpenCV
-    wrote a float32 (0-1) frame as 0s and 1s, and failed on the others deep inside."""
-    if not isinstance(frame, np.ndarray) or frame.dtype not in (np.uint8, np.uint16) \
+    """InputError unless `frame` is a non-empty uint8/uint16/float32 (H, W, 3) or (H, W, 4)
+    array, float32 finite in 0-1: OpenCV wrote a float32 frame as 0s and 1s, and failed on the
+    others deep inside."""
+    if not isinstance(frame, np.ndarray) or frame.dtype not in (np.uint8, np.uint16, np.float32) \
             or frame.ndim != 3 or frame.shape[2] not in (3, 4):
         described = (f"{frame.dtype} samples of shape {frame.shape}"
                      if isinstance(frame, np.ndarray) else type(frame).__name__)
-        raise InputError(f"write_image writes uint8 or uint16 (H, W, 3) RGB or (H, W, 4) RGBA "
-                         f"frames, got {described} (float32 0-1 frames: "
-                         f"np.rint(frame * 255).astype(np.uint8))")
+        raise InputError(f"write_image writes uint8, uint16 or float32 (0-1) (H, W, 3) RGB or "
+                         f"(H, W, 4) RGBA frames, got {described}")
     if frame.size == 0:
         raise InputError(f"write_image: the frame is empty ({frame.shape[1]}x{frame.shape[0]} "
                          f"pixels)")
+    if frame.dtype == np.float32:
+        if not np.isfinite(frame).all():
+            raise InputError("write_image: the float32 frame holds NaN or inf")
+        if frame.min() < 0 or frame.max() > 1:
+            raise InputError(f"write_image: float32 frames hold 0-1, this one "
+                             f"{float(frame.min()):g} to {float(frame.max()):g}")
