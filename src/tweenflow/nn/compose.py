@@ -82,15 +82,19 @@ def compose(low: SourceMap, high: SourceMap, flow: torch.Tensor,
     via_low_0, via_high_0 = weight_low * low_weight_0, (1 - weight_low) * high_weight_0
     via_low_1, via_high_1 = weight_low * (1 - low_weight_0), (1 - weight_low) * (1 - high_weight_0)
 
-    def merged(share_low, flow_low, share_high, flow_high):
-        # any share, however small, keeps its flow exact (the frame weighs it by the share)
-        total = (share_low + share_high).clamp_min(torch.finfo(torch.float32).tiny)
-        return (share_low * flow_low + share_high * flow_high) / total
-
     return SourceMap(
-        flow_to_0=merged(via_low_0, to_low + low_to_0, via_high_0, to_high + high_to_0),
-        flow_to_1=merged(via_low_1, to_low + low_to_1, via_high_1, to_high + high_to_1),
+        flow_to_0=_by_share([to_low + low_to_0, to_high + high_to_0], [via_low_0, via_high_0]),
+        flow_to_1=_by_share([to_low + low_to_1, to_high + high_to_1], [via_low_1, via_high_1]),
         weight_0=(via_low_0 + via_high_0).clamp(0, 1))
+
+
+def _by_share(flows: list[torch.Tensor], shares: list[torch.Tensor]) -> torch.Tensor:
+    """Per pixel, the flows averaged by the share of the input each brings. Any share, however
+    small, keeps its flow exact (the frame weighs it by that share)."""
+    weighted, total = shares[0] * flows[0], shares[0]
+    for share, flow in zip(shares[1:], flows[1:]):
+        weighted, total = weighted + share * flow, total + share
+    return weighted / total.clamp_min(torch.finfo(torch.float32).tiny)
 
 
 def fuse(maps: list[SourceMap]) -> SourceMap:
@@ -99,11 +103,6 @@ def fuse(maps: list[SourceMap]) -> SourceMap:
     each run takes there, and the shares averaged. Where the runs place a thing differently
     the frame shows one copy at the mean place (not the runs' copies superimposed)."""
     shares_0 = [m.weight_0 for m in maps]
-    shares_1 = [1 - m.weight_0 for m in maps]
-
-    def mean_flow(flows, shares):
-        total = sum(shares).clamp_min(torch.finfo(torch.float32).tiny)
-        return sum(share * flow for share, flow in zip(shares, flows)) / total
-    return SourceMap(mean_flow([m.flow_to_0 for m in maps], shares_0),
-                     mean_flow([m.flow_to_1 for m in maps], shares_1),
+    return SourceMap(_by_share([m.flow_to_0 for m in maps], shares_0),
+                     _by_share([m.flow_to_1 for m in maps], [1 - m.weight_0 for m in maps]),
                      sum(shares_0) / len(maps))
