@@ -331,14 +331,9 @@ class MapFusion(Engine):
         self.name = f"{engine.name} maps x{len(self.augmentations)}"
 
     def prepare(self, frame0, frame1):
-        states = []
-        for augmentation in self.augmentations:
-            pair = (frame0, frame1)
-            if augmentation.mirror:
-                pair = tuple(frame[:, ::-1].copy() for frame in pair)
-            if augmentation.reverse:
-                pair = pair[::-1]
-            states.append(self.engine.prepare(*pair))
+        # each run's own state, of the pair as its augmentation turns it
+        states = [AugmentedEngine(self.engine, augmentation).prepare(frame0, frame1).inner
+                  for augmentation in self.augmentations]
         return states, to_tensor(frame0), to_tensor(frame1), frame0.dtype
 
     def render(self, state, t, motion=None):

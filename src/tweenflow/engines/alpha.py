@@ -59,8 +59,9 @@ def straight_rgba(frame: np.ndarray, dtype: np.dtype) -> np.ndarray:
     # one product for all four channels (the alpha's factor 1), then the clipped alpha
     rgba = frame * cv2.merge([inverse, inverse, inverse, np.ones_like(inverse)])
     rgba[..., 3] = alpha
-    # a premultiplied colour above its alpha (an engine that sharpens) saturates
-    return from_float(np.clip(rgba, 0.0, 1.0, out=rgba), dtype, 1.0)
+    # a premultiplied colour above its alpha (an engine that sharpens) saturates: from_float
+    # keeps every sample type in its range
+    return from_float(rgba, dtype, 1.0)
 
 
 class AlphaEngine(Engine):
