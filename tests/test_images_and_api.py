@@ -143,10 +143,10 @@ def test_many_times_are_rendered_a_chunk_at_a_time_in_order():
 
 
 @pytest.mark.parametrize("frame, problem", [
-    (texture(8, 8).astype(np.float32), "float32 frames hold 0-1, this one"),   # not / 255
-    (np.full((8, 8, 3), np.nan, np.float32), "holds NaN or inf"),
-    (texture(8, 8).astype(np.float64), "float64 samples"),
-    (texture(8, 8) > 100, "bool samples"),
+    (texture(8, 8).astype(np.float32), r"float32 frames hold 0-1 \(divide"),   # not / 255
+    (np.full((8, 8, 3), np.nan, np.float32), "has NaN or infinite samples"),
+    (texture(8, 8).astype(np.float64), "float64 array"),
+    (texture(8, 8) > 100, "bool array"),
     (texture(8, 8)[..., 0], r"shape \(8, 8\)"),
     (texture(8, 8)[..., :2], r"shape \(8, 8, 2\)"),
     (np.zeros((0, 8, 3), np.uint8), "empty"),

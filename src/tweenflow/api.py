@@ -9,23 +9,12 @@ import numpy as np
 from tweenflow.engines.alpha import AlphaEngine
 from tweenflow.engines.base import Engine, MotionField, Runtime, create_engine
 from tweenflow.errors import EngineError, InputError
-from tweenflow.samples import SAMPLE_TYPES, as_uint8_rgb, to_dtype
+from tweenflow.samples import as_uint8_rgb, check_float_samples, check_frame, to_dtype
 from tweenflow.motion import TrackField, parse_tracks
 from tweenflow.motion.autopilot import AutopilotConfig, autopilot_tracks, drop_overlapping
 
 # Times of one pair rendered together (and held in memory together) by render_times.
 RENDER_CHUNK = 16
-
-
-def check_frame(frame: np.ndarray, name: str) -> None:
-    if not isinstance(frame, np.ndarray) or frame.dtype not in SAMPLE_TYPES or frame.ndim != 3 \
-            or frame.shape[2] not in (3, 4):
-        described = (f"{frame.dtype} array of shape {frame.shape}"
-                     if isinstance(frame, np.ndarray) else type(frame).__name__)
-        raise InputError(f"{name} must be a uint8, uint16 or float32 array of shape (H, W, 3) "
-                         f"in RGB order (or (H, W, 4) RGBA), got {described}")
-    if frame.size == 0:
-        raise InputError(f"{name} is empty ({frame.shape[1]}x{frame.shape[0]} pixels)")
 
 
 def check_pair(frame0: np.ndarray, frame1: np.ndarray, names=("frame0", "frame1")) -> None:
@@ -45,18 +34,6 @@ def check_pair(frame0: np.ndarray, frame1: np.ndarray, names=("frame0", "frame1"
                          f"{frame0.shape[1]}x{frame0.shape[0]}; both inputs must have the same size")
     for frame, name in zip((frame0, frame1), names):
         check_float_samples(frame, name)
-
-
-def check_float_samples(frame: np.ndarray, name: str) -> None:
-    """InputError for float32 samples outside 0-1 or not finite (NaN came out as NaN frames,
-    and 0-255 floats were a white frame to the flow)."""
-    if frame.dtype != np.float32:
-        return
-    if not np.isfinite(frame).all():
-        raise InputError(f"{name} has NaN or infinite samples; float32 frames hold 0-1")
-    if not 0.0 <= frame.min() <= frame.max() <= 1.0:
-        raise InputError(f"{name} has float32 samples from {frame.min():g} to {frame.max():g}; "
-                         f"float32 frames hold 0-1 (divide 0-255 values by 255)")
 
 
 def matched_pair(frame0: np.ndarray, frame1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ from PIL import Image
 
 from tweenflow.errors import InputError, OutputError
 from tweenflow.outputs import write_bytes_atomically
-from tweenflow.samples import to_dtype
+from tweenflow.samples import check_float_samples, check_frame, to_dtype
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 HIGH_DEPTH_SUFFIXES = {".png", ".tif", ".tiff"}          # formats that store 16-bit samples
@@ -110,7 +110,8 @@ def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:
     other formats. Atomic (temp + rename)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    check_writable(frame)
+    check_frame(frame, "the frame to write")
+    check_float_samples(frame, "the frame to write")
     if suffix not in IMAGE_SUFFIXES:
         raise OutputError(f"{path}: unknown image type {suffix or '(no suffix)'}; use one of "
                           f"{', '.join(sorted(IMAGE_SUFFIXES))}")
@@ -127,24 +128,3 @@ def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:
     if not ok:
         raise OutputError(f"{path}: could not encode the image")
     write_bytes_atomically(path, encoded.tobytes())
-
-
-def check_writable(frame: np.ndarray) -> None:
-    """InputError unless `frame` is a non-empty uint8/uint16/float32 (H, W, 3) or (H, W, 4)
-    array, float32 finite in 0-1: OpenCV wrote a float32 frame as 0s and 1s, and failed on the
-    others deep inside."""
-    if not isinstance(frame, np.ndarray) or frame.dtype not in (np.uint8, np.uint16, np.float32) \
-            or frame.ndim != 3 or frame.shape[2] not in (3, 4):
-        described = (f"{frame.dtype} samples of shape {frame.shape}"
-                     if isinstance(frame, np.ndarray) else type(frame).__name__)
-        raise InputError(f"write_image writes uint8, uint16 or float32 (0-1) (H, W, 3) RGB or "
-                         f"(H, W, 4) RGBA frames, got {described}")
-    if frame.size == 0:
-        raise InputError(f"write_image: the frame is empty ({frame.shape[1]}x{frame.shape[0]} "
-                         f"pixels)")
-    if frame.dtype == np.float32:
-        if not np.isfinite(frame).all():
-            raise InputError("write_image: the float32 frame holds NaN or inf")
-        if frame.min() < 0 or frame.max() > 1:
-            raise InputError(f"write_image: float32 frames hold 0-1, this one "
-                             f"{float(frame.min()):g} to {float(frame.max()):g}")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tweenflow.errors import InputError
+
 SAMPLE_TYPES = (np.uint8, np.uint16, np.float32)
 _FULL_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0,
                np.dtype(np.float32): 1.0}
@@ -47,3 +49,28 @@ def to_dtype(frame: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if frame.dtype == np.uint8 and np.dtype(dtype) == np.uint16:
         return frame.astype(np.uint16) * np.uint16(257)
     return from_float(frame.astype(np.float32), dtype, full_scale(frame.dtype))
+
+
+def check_frame(frame: np.ndarray, name: str) -> None:
+    """InputError unless `frame` is a non-empty uint8/uint16/float32 (H, W, 3) or (H, W, 4)
+    array (the API's inputs, write_image's frames)."""
+    if not isinstance(frame, np.ndarray) or frame.dtype not in SAMPLE_TYPES or frame.ndim != 3 \
+            or frame.shape[2] not in (3, 4):
+        described = (f"{frame.dtype} array of shape {frame.shape}"
+                     if isinstance(frame, np.ndarray) else type(frame).__name__)
+        raise InputError(f"{name} must be a uint8, uint16 or float32 array of shape (H, W, 3) "
+                         f"in RGB order (or (H, W, 4) RGBA), got {described}")
+    if frame.size == 0:
+        raise InputError(f"{name} is empty ({frame.shape[1]}x{frame.shape[0]} pixels)")
+
+
+def check_float_samples(frame: np.ndarray, name: str) -> None:
+    """InputError for float32 samples outside 0-1 or not finite (NaN came out as NaN frames,
+    and 0-255 floats were a white frame to the flow)."""
+    if frame.dtype != np.float32:
+        return
+    if not np.isfinite(frame).all():
+        raise InputError(f"{name} has NaN or infinite samples; float32 frames hold 0-1")
+    if not 0.0 <= frame.min() <= frame.max() <= 1.0:
+        raise InputError(f"{name} has float32 samples from {frame.min():g} to {frame.max():g}; "
+                         f"float32 frames hold 0-1 (divide 0-255 values by 255)")
