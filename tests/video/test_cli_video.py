@@ -32,6 +32,21 @@ def leftovers(folder):
     return sorted(path.name for path in folder.iterdir() if path.name.startswith("."))
 
 
+def h264_clip(path, count, rate=25, container_format=None, options=None,
+              sample_aspect_ratio=None):
+    """`count` moving 96x64 frames as yuv420p H.264 at `rate` fps in `path` (its container by
+    suffix, or `container_format`), with x264 `options` and a sample aspect ratio if given."""
+    with av.open(str(path), "w", format=container_format) as container:
+        stream = container.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        if options:
+            stream.options = options
+        if sample_aspect_ratio is not None:
+            stream.codec_context.sample_aspect_ratio = sample_aspect_ratio
+        mux_frames(container, stream, moving_frames(count))
+    return path
+
+
 def test_multi_writes_video_and_summary(pan_video, tmp_path):
     target = tmp_path / "out.mp4"
     completed = tweenflow(pan_video, "-o", target, "--multi", "3")
@@ -349,10 +364,7 @@ def test_ctrl_c_leaves_no_finished_looking_file(tmp_path, stop, code, said):
 
 def test_a_raw_h264_stream_without_timestamps_is_one_line(tmp_path):
     source = tmp_path / "camera.h264"
-    with av.open(str(source), "w", format="h264") as container:
-        stream = container.add_stream("libx264", rate=25)
-        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
-        mux_frames(container, stream, moving_frames(4))
+    h264_clip(source, 4, container_format="h264")
     completed = tweenflow(source, "-o", tmp_path / "out.mp4", "--multi", "2")
     one_error_line(completed, "camera.h264", "has no timestamp", "remux it into MP4 or MKV")
     assert not (tmp_path / "out.mp4").exists() and leftovers(tmp_path) == []
@@ -364,11 +376,7 @@ def test_a_raw_h264_stream_without_timestamps_is_one_line(tmp_path):
 @pytest.mark.parametrize("interlaced", [True, False])
 def test_an_interlaced_input_is_said_to_be_interpolated_as_stored(tmp_path, output, interlaced):
     source = tmp_path / "tv.mp4"
-    with av.open(str(source), "w") as container:
-        stream = container.add_stream("libx264", rate=25)
-        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
-        stream.options = {"x264-params": "interlaced=1" if interlaced else "interlaced=0"}
-        mux_frames(container, stream, moving_frames(3))
+    h264_clip(source, 3, options={"x264-params": f"interlaced={int(interlaced)}"})
     completed = tweenflow(source, "-o", tmp_path / output, "--multi", "2")
     assert completed.returncode == 0, completed.stderr
     said = [line for line in completed.stderr.splitlines()
@@ -451,11 +459,7 @@ def test_a_song_with_cover_art_has_no_video_stream(tmp_path):
 @pytest.mark.parametrize("output", ["out.mp4", "frames"])
 def test_an_mp4_cut_by_an_edit_list_converts(tmp_path, output):
     whole = tmp_path / "whole.mp4"
-    with av.open(str(whole), "w") as container:
-        stream = container.add_stream("libx264", rate=25)
-        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
-        stream.options = {"g": "10", "bf": "0", "sc_threshold": "0"}
-        mux_frames(container, stream, moving_frames(30))
+    h264_clip(whole, 30, options={"g": "10", "bf": "0", "sc_threshold": "0"})
     cut = tmp_path / "cut.mp4"
     with av.open(str(whole)) as source, av.open(str(cut), "w") as target:
         video = source.streams.video[0]
@@ -481,10 +485,7 @@ def test_an_mp4_cut_by_an_edit_list_converts(tmp_path, output):
 @pytest.mark.parametrize("suffix", [".mkv", ".mp4"])
 def test_frames_closer_than_the_container_can_time(tmp_path, suffix):
     source = tmp_path / "fast.mov"
-    with av.open(str(source), "w") as container:
-        stream = container.add_stream("libx264", rate=1000)
-        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
-        mux_frames(container, stream, moving_frames(4))
+    h264_clip(source, 4, rate=1000)
     target = tmp_path / f"out{suffix}"
     completed = tweenflow(source, "-o", target, "--multi", "2")
     if suffix == ".mkv":
@@ -529,11 +530,7 @@ def test_an_audio_stream_in_an_unknown_codec_is_left_out_with_a_line(tmp_path, m
 @pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
 def test_the_pixel_aspect_ratio_is_kept(tmp_path, suffix):
     source = tmp_path / "hdv.mkv"
-    with av.open(str(source), "w") as container:
-        stream = container.add_stream("libx264", rate=25)
-        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
-        stream.codec_context.sample_aspect_ratio = Fraction(4, 3)
-        mux_frames(container, stream, moving_frames(4))
+    h264_clip(source, 4, sample_aspect_ratio=Fraction(4, 3))
     target = tmp_path / f"out{suffix}"
     completed = tweenflow(source, "-o", target, "--multi", "2")
     assert completed.returncode == 0, completed.stderr
