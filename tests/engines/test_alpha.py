@@ -10,7 +10,7 @@ import pytest
 import tweenflow
 from tests.conftest import shifted_pair
 from tweenflow.engines.alpha import AlphaEngine
-from tweenflow.engines.base import Engine
+from tweenflow.engines.base import Engine, Runtime
 
 HEIGHT, WIDTH, MOTION = 72, 112, 12
 
@@ -191,3 +191,22 @@ def test_a_carried_alpha_runs_the_engine_once():
     engine = AlphaEngine(Counting(tweenflow.create_engine("classical")))
     middle = engine.render(engine.prepare(frame0, frame1), 0.5)
     assert calls == [(64, 64, 4)] and middle.shape == (64, 64, 4)
+
+
+@pytest.mark.parametrize("name,fast", [("rife4", True), ("rife4", False), ("rife3", True)])
+def test_an_opaque_frame_stays_opaque_up_to_its_padded_borders(engines, name, fast):
+    """RIFE pads to a multiple of 64 (rife3: 32) at the bottom and right; 72x100 is padded by
+    56 rows and 28 columns, which the warp samples near those borders. The alpha stays 1
+    there, and the colour is the one RIFE gives for the RGB frames alone."""
+    colour0, colour1, _ = shifted_pair(72, 100, 6, 2, seed=3)
+    opaque = np.full((72, 100, 1), 255, np.uint8)
+    frame0, frame1 = np.dstack([colour0, opaque]), np.dstack([colour1, opaque])
+    engine = engines(name, runtime=Runtime(fast=fast, precision="fp32"))
+    times = [0.25, 0.5, 0.75]
+    rgba = tweenflow.interpolate(frame0, frame1, times, engine)
+    rgb = tweenflow.interpolate(colour0, colour1, times, engine)
+    for with_alpha, without in zip(rgba, rgb):
+        assert with_alpha.shape == (72, 100, 4)
+        assert with_alpha[..., 3].min() == 255      # was 157 (rife3) and 238 (rife4)
+        colour_difference = np.abs(with_alpha[..., :3].astype(int) - without.astype(int))
+        assert colour_difference.max() <= 1

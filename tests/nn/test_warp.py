@@ -2,7 +2,7 @@ import numpy as np
 import torch
 
 from tweenflow.nn import backward_warp, crop_to, pad_to_multiple
-from tweenflow.nn.padding import padded_size
+from tweenflow.nn.padding import extend_edges, padded_size
 
 
 def test_zero_flow_is_identity():
@@ -41,6 +41,15 @@ def test_padding_round_trips_and_pads_to_multiple():
     assert padded.shape[-2:] == (128, 192)
     assert torch.equal(crop_to(padded, 97, 130), image)
     assert padded[..., 97:, :].abs().sum() == 0 and padded[..., :, 130:].abs().sum() == 0
+
+
+def test_extend_edges_fills_the_padding_with_the_nearest_edge_pixel():
+    image = torch.rand(1, 2, 5, 7)
+    padded = extend_edges(pad_to_multiple(image, 8), 5, 7)
+    assert torch.equal(crop_to(padded, 5, 7), image)
+    assert torch.equal(padded[..., :5, 7], image[..., :, 6])          # right of each row
+    assert torch.equal(padded[..., 7, :7], image[..., 4, :])          # below each column
+    assert torch.equal(padded[..., 5:, 7:], image[..., 4:, 6:].expand(1, 2, 3, 1))  # corner
 
 
 def test_padding_is_a_no_op_on_multiples():

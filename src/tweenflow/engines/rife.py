@@ -17,7 +17,7 @@ from tweenflow.errors import EngineError
 from tweenflow.nn.compose import SourceMap, compose
 from tweenflow.nn.ifnet import FlowPrior, IFNet, IFNetConfig
 from tweenflow.nn.pyramid import NhwcSources, PyramidIFNet
-from tweenflow.nn.padding import crop_to, pad_to_multiple, padded_size
+from tweenflow.nn.padding import crop_to, extend_edges, pad_to_multiple, padded_size
 from tweenflow.samples import full_scale
 
 
@@ -158,7 +158,8 @@ class RifeEngine(Engine):
     motion").
 
     Premultiplied RGBA frames: the network sees the RGB; the alpha is warped and blended by
-    the final flow and mask of each pass (midpoints carry it on through the recursion).
+    the final flow and mask of each pass (midpoints carry it on through the recursion). The
+    alpha is padded with its edge values, not zeros (see `_input`).
     """
 
     carries_alpha = True
@@ -250,8 +251,15 @@ class RifeEngine(Engine):
 
     def _input(self, frame: np.ndarray) -> torch.Tensor:
         if self.fast:
-            return to_padded_tensor(frame, self.pad_multiple)
-        return pad_to_multiple(to_tensor(frame), self.pad_multiple)
+            padded = to_padded_tensor(frame, self.pad_multiple)
+        else:
+            padded = pad_to_multiple(to_tensor(frame), self.pad_multiple)
+        if padded.shape[1] == 4:
+            # Zero alpha in the padding is transparent black, which the warp pulls into the
+            # frame near the right and bottom borders; the alpha continues its edge instead
+            # (an opaque frame stays opaque). The colour keeps the upstream zero padding.
+            extend_edges(padded[:, 3:], *frame.shape[:2])
+        return padded
 
     @torch.inference_mode()
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> RifePairState:

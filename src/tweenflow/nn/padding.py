@@ -26,3 +26,12 @@ def pad_to_multiple(images: torch.Tensor, multiple: int) -> torch.Tensor:
 def crop_to(images: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """Undo `pad_to_multiple`: keep the top-left (height, width)."""
     return images[..., :height, :width]
+
+
+def extend_edges(images: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """In place, on padded (N, C, Hp, Wp): the padding beyond the top-left (height, width)
+    takes the nearest edge pixel's values (the last column to the right, then the last row
+    below). Returns `images`."""
+    images[..., :height, width:] = images[..., :height, width - 1:width]
+    images[..., height:, :] = images[..., height - 1:height, :]
+    return images
