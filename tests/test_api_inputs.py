@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import texture
 from tweenflow import Runtime, create_engine, evenly_spaced_times, interpolate
-from tweenflow.errors import EngineError, InputError
+from tweenflow.engines.base import engine_options
+from tweenflow.errors import EngineError, InputError, TweenflowError
 
 
 def float_pair() -> tuple[np.ndarray, np.ndarray]:
@@ -136,3 +137,25 @@ def test_an_unknown_precision_is_refused_whatever_the_engine():
     # rife refused it when loading; classical (and the engines made of it) took it silently
     with pytest.raises(EngineError, match="unknown precision 'fp8'; use auto, fp32 or bf16"):
         create_engine("classical", runtime=Runtime(precision="fp8"))
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: interpolate(texture(16, 24), texture(16, 24), 0.5, "rife4", scale=3),
+     "scale=3 is not supported by rife4; use one of 0.125"),
+    (lambda: create_engine("classical", scale=2), "scale=2 is not supported by classical"),
+    (lambda: evenly_spaced_times(0), "count=0: give at least 1 in-between"),
+    (lambda: Runtime(threads=0), "threads=0: give a whole number of threads, 1 or more "
+                                 "(default: all the CPUs)"),
+    (lambda: Runtime(threads=1.5), "threads=1.5: give a whole number of threads"),
+    (lambda: engine_options("rife4", flow_preset="fast"),
+     "flow_preset applies to engine='classical', not rife4"),
+    (lambda: engine_options("rife4", large_motion="placement"),
+     "large_motion applies to engine='auto', not rife4"),
+    (lambda: engine_options("auto", large_motion="mush"),
+     "unknown large_motion='mush'; use fusion or placement"),
+])
+def test_messages_name_the_arguments_as_a_python_caller_wrote_them(call, expected):
+    # they named the CLI's options: "--scale 3 is not supported", "-n must be at least 1"
+    with pytest.raises(TweenflowError) as raised:
+        call()
+    assert expected in str(raised.value) and "--" not in str(raised.value)

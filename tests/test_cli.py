@@ -1,4 +1,5 @@
 """The CLI as a user runs it: a subprocess, its files, its one-line errors and exit codes."""
+import re
 from pathlib import Path
 
 import av
@@ -117,7 +118,7 @@ def test_engines_lists_every_engine():
                    ".webm)"),
     ("bad_engine", "invalid choice"),
     ("bad_scale", "--scale 0.3 is not supported"),
-    ("n_zero", "-n must be at least 1"),
+    ("n_zero", "-n 0: give at least 1 in-between"),
     ("no_folder", "no such folder"),
     ("t_and_n", "not allowed with"),
     ("preset_not_classical", "--flow-preset applies to --engine classical, not rife4"),
@@ -125,8 +126,11 @@ def test_engines_lists_every_engine():
     ("large_motion_not_auto", "--large-motion applies to --engine auto, not rife4"),
     ("bad_large_motion", "invalid choice"),
     ("clip_fps_tiny", "--fps 1/10000000 is too low for a clip; give at least 0.01"),
-    ("no_threads", "argument --threads: 0: give 1 or more threads (default: all)"),
-    ("negative_threads", "argument --threads: -2: give 1 or more threads"),  # was a traceback
+    ("classical_scale", "--scale 2.0 is not supported by classical"),
+    ("no_threads", "--threads 0: give a whole number of threads, 1 or more (default: all the "
+                   "CPUs)"),
+    ("negative_threads", "--threads -2: give a whole number of threads"),  # was a traceback
+    ("words_threads", "argument --threads: invalid int value: 'two'"),
 ])
 def test_errors_are_one_line_and_nonzero(pair, tmp_path, case, expected):
     a, b = pair
@@ -151,7 +155,9 @@ def test_errors_are_one_line_and_nonzero(pair, tmp_path, case, expected):
         "large_motion_not_auto": [str(a), str(b), "-o", out, "--engine", "rife4",
                                   "--large-motion", "placement"],
         "bad_large_motion": [str(a), str(b), "-o", out, "--large-motion", "mush"],
+        "classical_scale": [str(a), str(b), "-o", out, "--engine", "classical", "--scale", "2"],
         "no_threads": [str(a), str(b), "-o", out, "--threads", "0"],
+        "words_threads": [str(a), str(b), "-o", out, "--threads", "two"],
         "negative_threads": [str(a), str(b), "-o", out, "--threads", "-2"],
         # rounded to 0 frames per second by the clip writer: ZeroDivisionError (a traceback)
         "clip_fps_tiny": [str(a), str(b), "-n", "2", "-o", str(tmp_path / "c.mp4"),
@@ -224,3 +230,11 @@ def test_a_gif_above_50_fps_says_it_plays_at_50(pair, tmp_path):
     quiet = run("interpolate", str(a), str(b), "-n", "2", "-o", str(tmp_path / "ok.gif"),
                 "--engine", "classical", "--fps", "50")
     assert quiet.stderr.strip().splitlines() == [f"tweenflow: wrote {tmp_path / 'ok.gif'}"]
+
+
+def test_the_arguments_api_errors_name_are_worded_as_options_of_interpolate():
+    # the API's "scale=3 is not supported" reads "--scale 3.0 is not supported" here
+    from tweenflow.cli import option_flag
+    options = set(re.findall(r"(?<![\w-])-{1,2}[a-z][a-z-]*", run("interpolate", "--help").stdout))
+    for argument in ("scale", "threads", "count", "flow_preset", "large_motion", "engine"):
+        assert option_flag(argument) in options, argument

@@ -73,7 +73,7 @@ def evenly_spaced_times(count: int) -> list[float]:
         raise InputError(f"the number of in-betweens must be a whole number, got {count!r}") \
             from None
     if count < 1:
-        raise InputError(f"-n must be at least 1, got {count}")
+        raise InputError("{count=}: give at least 1 in-between", {"count": count})
     return [k / (count + 1) for k in range(1, count + 1)]
 
 

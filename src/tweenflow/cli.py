@@ -60,7 +60,7 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="estimate flow at this fraction of the size, e.g. 0.5 for 4K "
                              "(rife: 0.125-4 in powers of two; classical: 0.0625-1)")
-    parser.add_argument("--threads", type=_threads, default=None,
+    parser.add_argument("--threads", type=int, default=None,    # checked by Runtime
                         help="CPU threads (default: all)")
     parser.add_argument("--tile", type=_tile, default=0, metavar="PIXELS",
                         help="run the engine on tiles of about this size (with 1/8 of it as "
@@ -96,17 +96,6 @@ def _encoding(args: argparse.Namespace) -> Encoding:
     return Encoding(args.codec, args.crf, args.preset, args.pix_fmt, args.lossless)
 
 
-def _threads(text: str) -> int:
-    # torch refuses fewer than 1 with a traceback at the first frame; 0 silently meant all
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of threads")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give 1 or more threads (default: all)")
-    return value
-
-
 def _tile(text: str) -> int:
     try:
         value = int(text)
@@ -122,14 +111,14 @@ def _runtime(args: argparse.Namespace) -> Runtime:
     return Runtime(threads=args.threads, tile=args.tile)
 
 
-def _engine(args: argparse.Namespace) -> Engine | str:
+def _engine(args: argparse.Namespace, runtime: Runtime) -> Engine | str:
     """The engine the options name: an Engine when --flow-preset (classical) or
     --large-motion (auto) is given, else the name (weights are only loaded once the inputs
     have been checked)."""
     options = engine_options(args.engine, args.flow_preset, args.large_motion)
     if not options:
         return args.engine
-    return create_engine(args.engine, scale=args.scale, runtime=_runtime(args), **options)
+    return create_engine(args.engine, scale=args.scale, runtime=runtime, **options)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -184,6 +173,7 @@ def _refuse_overwrite(path: Path, overwrite: bool, inputs: list[Path]) -> None:
 
 
 def run_interpolate(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)      # a bad --threads or --tile: refused before any work
     inputs = [args.frame0, args.frame1]
     if args.n is not None:
         times = api.evenly_spaced_times(args.n)
@@ -224,9 +214,9 @@ def run_interpolate(args: argparse.Namespace) -> int:
     motion = api.motion_field(frame0, frame1, user_tracks, args.autopilot)
     if args.tile and motion is not None:
         _say_if_tiles_lose_a_track(motion.tracks, args.tile)
-    engine = _engine(args)
+    engine = _engine(args, runtime)
     if isinstance(engine, str):
-        engine = create_engine(engine, scale=args.scale, runtime=_runtime(args))
+        engine = create_engine(engine, scale=args.scale, runtime=runtime)
     frames = api.render_times(engine, frame0, frame1, times, motion)
     if args.show_tracks and motion is not None:
         frames = _draw_tracks(frames, times, motion.tracks, len(user_tracks))
@@ -514,6 +504,15 @@ COMMANDS = {"interpolate": run_interpolate, "engines": run_engines, "fetch-weigh
             "video": run_video, "batch": run_batch, "studio": run_studio, "doctor": run_doctor}
 
 
+# API arguments whose option is not `--` and the argument's name with dashes
+OPTION_FLAGS = {"count": "-n"}
+
+
+def option_flag(argument: str) -> str:
+    """The command-line option of an API argument that an error message names."""
+    return OPTION_FLAGS.get(argument, "--" + argument.replace("_", "-"))
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (kill, timeout, a job scheduler or container stopping the run): the work stops
     as it does on Ctrl-C, its unfinished output removed and finished segments kept."""
@@ -538,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except TweenflowError as error:
-        print(f"tweenflow: error: {error}", file=sys.stderr)
+        print(f"tweenflow: error: {error.worded(option_flag)}", file=sys.stderr)
         return error.exit_code
     except OSError as error:  # e.g. a disk filling up mid-write: still one line, no traceback
         print(f"tweenflow: error: {error}", file=sys.stderr)

@@ -1,10 +1,33 @@
 """The errors tweenflow raises. The CLI turns each into one line and a non-zero exit."""
+from __future__ import annotations
+
+from typing import Any, Callable
 
 
 class TweenflowError(Exception):
-    """Base class: a problem the user can act on; the message says how."""
+    """Base class: a problem the user can act on; the message says how.
+
+    A message about the caller's arguments names them as the caller wrote them: it writes
+    `{name}` for an argument and `{name=}` for it with its value, taken from `arguments`.
+    str(error) reads as Python (`scale`, `scale=3`); the CLI words them as its options
+    (`--scale`, `--scale 3`) with `worded`.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, arguments: dict[str, Any] | None = None) -> None:
+        self.template, self.arguments = message, dict(arguments or {})
+        super().__init__(self.worded())
+
+    def worded(self, flag: Callable[[str], str] | None = None) -> str:
+        """The message with its arguments as Python names them (flag None), or as the
+        command-line options `flag(name)` (e.g. `--scale 3`)."""
+        message = self.template
+        for name, value in self.arguments.items():
+            spelled = name if flag is None else flag(name)
+            with_value = f"{name}={value!r}" if flag is None else f"{spelled} {value}"
+            message = message.replace(f"{{{name}=}}", with_value).replace(f"{{{name}}}", spelled)
+        return message
 
 
 class InputError(TweenflowError):

@@ -38,8 +38,8 @@ class Runtime:
     def __post_init__(self) -> None:
         # torch refused 0 or less deep inside the first engine made; 0 passed for "all"
         if self.threads is not None and (not isinstance(self.threads, numbers.Integral) or self.threads < 1):
-            raise EngineError(f"threads must be a whole number of at least 1 (or None for all "
-                              f"the CPUs), got {self.threads!r}")
+            raise EngineError("{threads=}: give a whole number of threads, 1 or more (default: "
+                              "all the CPUs)", {"threads": self.threads})
         if self.precision not in ("auto", "fp32", "bf16"):
             raise EngineError(f"unknown precision {self.precision!r}; use auto, fp32 or bf16")
         if not isinstance(self.tile, numbers.Integral):
@@ -128,16 +128,18 @@ def engine_info(name: str) -> EngineInfo:
 
 def engine_options(name: str, flow_preset: str | None = None,
                    large_motion: str | None = None) -> dict[str, str]:
-    """create_engine's extra options from `--flow-preset` (classical only) and
-    `--large-motion` (auto only); None: not given. InputError for one given with another
-    engine, or an unknown large-motion engine."""
+    """create_engine's extra options from `flow_preset` (classical only) and `large_motion`
+    (auto only); None: not given. InputError for one given with another engine, or an
+    unknown large-motion engine."""
     if flow_preset is not None and name != "classical":
-        raise InputError(f"--flow-preset applies to --engine classical, not {name}")
+        raise InputError(f"{{flow_preset}} applies to {{engine=}}, not {name}",
+                         {"flow_preset": flow_preset, "engine": "classical"})
     if large_motion is not None and name != "auto":
-        raise InputError(f"--large-motion applies to --engine auto, not {name}")
+        raise InputError(f"{{large_motion}} applies to {{engine=}}, not {name}",
+                         {"large_motion": large_motion, "engine": "auto"})
     if large_motion is not None and large_motion not in LARGE_MOTION_ENGINES:
-        raise InputError(f"unknown --large-motion {large_motion!r}; use "
-                         f"{' or '.join(LARGE_MOTION_ENGINES)}")
+        raise InputError(f"unknown {{large_motion=}}; use {' or '.join(LARGE_MOTION_ENGINES)}",
+                         {"large_motion": large_motion})
     options = {"preset": flow_preset, "large_motion": large_motion}
     return {key: value for key, value in options.items() if value is not None}
 

@@ -137,8 +137,9 @@ class ClassicalEngine(Engine):
     def __init__(self, scale: float = 1.0, runtime: Runtime | None = None,
                  preset: str = "auto", occlusion_strength: float = 0.5) -> None:
         if not 0.0625 <= scale <= 1.0:
-            raise EngineError(f"--scale {scale} is not supported by classical; use a value in "
-                              f"[0.0625, 1] (flow is estimated at that fraction of the size)")
+            raise EngineError("{scale=} is not supported by classical; use a value in "
+                              "[0.0625, 1] (flow is estimated at that fraction of the size)",
+                              {"scale": scale})
         if preset not in DIS_PRESETS and preset != "auto":
             raise EngineError(f"unknown DIS preset {preset!r}; use one of {', '.join(DIS_PRESETS)}")
         self.scale = scale

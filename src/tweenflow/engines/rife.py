@@ -168,8 +168,8 @@ class RifeEngine(Engine):
                  runtime: Runtime | None = None, notify=None, recursion: str = "auto",
                  resample_once: bool = False) -> None:
         if scale not in ALLOWED_SCALES:
-            raise EngineError(f"--scale {scale} is not supported by {version.name}; use one of "
-                              f"{', '.join(str(s) for s in ALLOWED_SCALES)}")
+            raise EngineError(f"{{scale=}} is not supported by {version.name}; use one of "
+                              f"{', '.join(str(s) for s in ALLOWED_SCALES)}", {"scale": scale})
         self.name = version.name
         self.version = version
         self.scale = scale

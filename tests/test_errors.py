@@ -1,0 +1,35 @@
+"""Error messages name the caller's arguments as the caller wrote them: `scale=3` from
+Python, `--scale 3` from the command line (the CLI words them with its flags)."""
+import pickle
+
+from tweenflow.errors import EngineError, InputError
+
+
+def cli_flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def about_three_arguments() -> EngineError:
+    return EngineError("{scale=} is not supported; {flow_preset} applies to {engine=} only",
+                       {"scale": 3, "flow_preset": "fast", "engine": "classical"})
+
+
+def test_a_message_names_its_arguments_as_python_does():
+    assert (str(about_three_arguments())
+            == "scale=3 is not supported; flow_preset applies to engine='classical' only")
+
+
+def test_worded_with_flags_names_them_as_options():
+    assert (about_three_arguments().worded(cli_flag)
+            == "--scale 3 is not supported; --flow-preset applies to --engine classical only")
+
+
+def test_a_message_without_arguments_is_left_as_written():
+    error = InputError("a/{name}/b.png: no such file {x=}")
+    assert str(error) == error.worded(cli_flag) == "a/{name}/b.png: no such file {x=}"
+
+
+def test_an_error_keeps_its_python_message_through_pickling():
+    # Ray and process pools pickle errors raised in workers
+    copy = pickle.loads(pickle.dumps(about_three_arguments()))
+    assert type(copy) is EngineError and str(copy) == str(about_three_arguments())
