@@ -1,5 +1,6 @@
 """The CLI as a user runs it: a subprocess, its files, its one-line errors and exit codes."""
 import re
+import unicodedata
 from pathlib import Path
 
 import av
@@ -238,3 +239,20 @@ def test_the_arguments_api_errors_name_are_worded_as_options_of_interpolate():
     options = set(re.findall(r"(?<![\w-])-{1,2}[a-z][a-z-]*", run("interpolate", "--help").stdout))
     for argument in ("scale", "threads", "count", "flow_preset", "large_motion", "engine"):
         assert option_flag(argument) in options, argument
+
+
+def test_the_batch_table_lines_up_with_wide_file_names(tmp_path):
+    # padding counted characters: a CJK name (two columns a character) pushed its row's
+    # status 6 columns right of the others'
+    names = ["動画ファイル.mp4", "🎬clip.mp4", "a.mp4"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"not a video")
+    result = run("batch", *(str(tmp_path / name) for name in names), "-o",
+                 str(tmp_path / "out"), "--multi", "2", "--engine", "classical")
+    assert result.returncode == 1
+    rows = [line for line in result.stderr.splitlines() if "  failed  " in line]
+    assert len(rows) == 3
+
+    def columns(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    assert len({columns(row[:row.index("  failed  ")]) for row in rows}) == 1, rows

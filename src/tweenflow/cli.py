@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import unicodedata
 from fractions import Fraction
 from pathlib import Path
 
@@ -426,12 +427,14 @@ def run_batch(args: argparse.Namespace) -> int:
     ray = options.pop("ray")
     results = convert_many(args.inputs, args.output, suffix=args.ext, ray=ray,
                            progress=not args.quiet, overwrite=overwrite, **options)
-    width = max(len(str(entry.input)) for entry in results)
+    width = max(display_width(str(entry.input)) for entry in results)
     for entry in results:
         detail = entry.reason
         if entry.status == "converted" and entry.result is not None:
             detail = f"{entry.output} ({entry.result.frames_out} frames)"
-        print(f"{str(entry.input):{width}s}  {entry.status:9s}  {detail}", file=sys.stderr)
+        name = str(entry.input)
+        print(f"{name}{' ' * (width - display_width(name))}  {entry.status:9s}  {detail}",
+              file=sys.stderr)
         # what `tweenflow video` says of this file (streams left out, audio stretched, ...)
         for note in entry.result.notes if entry.result is not None else ():
             print(f"{'':{width}s}  {'':9s}  {note}", file=sys.stderr)
@@ -440,6 +443,13 @@ def run_batch(args: argparse.Namespace) -> int:
     print(f"tweenflow: {counts['converted']} converted, {counts['skipped']} skipped (already "
           f"done), {counts['failed']} failed", file=sys.stderr)
     return 1 if counts["failed"] else 0
+
+
+def display_width(text: str) -> int:
+    """The terminal columns `text` takes: two for a wide character (CJK, most emoji), none
+    for a combining mark, one for the others."""
+    return sum(0 if unicodedata.combining(char)
+               else 2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def run_video(args: argparse.Namespace) -> int:
