@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 		|| { echo "make: python3 -m venv failed; install the venv module (Debian: apt-get install python3-venv)"; exit 1; }
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	# torch is pinned to the CPU build (torch==2.13.0) in pyproject.toml
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,cluster]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,cluster,exr]"
 	touch $@
 
 demo: venv

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from tweenflow import api, weights
+from tweenflow import api, exr, weights
 from tweenflow.allocator import keep_freed_memory
 from tweenflow.engines.motion_size import LARGE_MOTION_ENGINES
 from tweenflow.engines.base import Engine, Runtime, create_engine, engine_infos, engine_options
@@ -198,8 +198,10 @@ def run_interpolate(args: argparse.Namespace) -> int:
     elif suffix:      # as in 'tweenflow video': a name with a suffix is not taken for a folder
         raise OutputError(f"{output}: unknown clip type {suffix}; use "
                           f"{', '.join(sorted(CLIP_SUFFIXES))} or a folder name without suffix")
-    else:
-        _check_folder(output, len(times), args.overwrite, inputs)
+    scene_linear = _scene_linear_pair(args.frame0, args.frame1)
+    frames_suffix = exr.EXR_SUFFIX if scene_linear else ".png"
+    if args.n is not None and not suffix:
+        _check_folder(output, len(times), args.overwrite, inputs, frames_suffix)
     if not output.parent.exists() and suffix:
         raise OutputError(f"{output.parent}: no such folder")
 
@@ -207,7 +209,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
     frame1 = read_image(args.frame1, keep_depth=True, keep_alpha=True)
     frame0, frame1 = api.matched_pair(frame0, frame1)
     api.check_pair(frame0, frame1, names=(str(args.frame0), str(args.frame1)))
-    notes = _check_output_format(args, output, suffix, frame0)
+    notes = _check_output_format(args, output, suffix, frame0, scene_linear)
+    layout = exr.read_layout(args.frame0) if scene_linear else None
     if args.show_tracks and args.tracks is None and not args.autopilot:
         raise InputError("--show-tracks draws the tracks of --tracks or --autopilot; give one")
     user_tracks = ([] if args.tracks is None
@@ -225,36 +228,47 @@ def run_interpolate(args: argparse.Namespace) -> int:
         frames = tqdm(frames, total=len(times), unit="frame", desc="tweenflow", disable=None,
                       dynamic_ncols=True, leave=False)
     if args.n is None:
-        write_image(output, next(frames))
+        write_image(output, next(frames), layout)
     elif suffix in CLIP_SUFFIXES:
         write_clip(itertools.chain([frame0], frames, [frame1]), output, args.fps,
                    _encoding(args))
         for note in notes:
             print(f"tweenflow: {note}", file=sys.stderr)
     else:
-        _write_frames(output, frames, len(times))
+        _write_frames(output, frames, len(times), frames_suffix, layout)
     print(f"tweenflow: wrote {output}", file=sys.stderr)
     return 0
 
 
-def frame_names(count: int) -> list[str]:
+def _scene_linear_pair(path0: Path, path1: Path) -> bool:
+    """True if both inputs are OpenEXR (scene-linear) images; InputError if one is."""
+    linear0, linear1 = exr.is_exr(path0), exr.is_exr(path1)
+    if linear0 != linear1:
+        linear, display = (path0, path1) if linear0 else (path1, path0)
+        raise InputError(f"{linear} is a scene-linear EXR and {display} a display image; give "
+                         f"two EXRs or two display images (PNG, TIFF, ...)")
+    return linear0
+
+
+def frame_names(count: int, suffix: str = ".png") -> list[str]:
     """frame_0001.png ... for `count` in-betweens; more digits from 10000 on, so that the
     names sort in their order."""
     digits = max(4, len(str(count)))
-    return [f"frame_{index:0{digits}d}.png" for index in range(1, count + 1)]
+    return [f"frame_{index:0{digits}d}{suffix}" for index in range(1, count + 1)]
 
 
-def _write_frames(folder: Path, frames, count: int) -> None:
+def _write_frames(folder: Path, frames, count: int, suffix: str = ".png",
+                  layout: exr.ExrLayout | None = None) -> None:
     """The `count` frames as frame_names in `folder` (made if missing), appearing only once all
-    are written: an interrupted run leaves none of them."""
+    are written: an interrupted run leaves none of them. layout: how .exr frames are stored."""
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"{folder}: cannot write: {error.strerror or error}") from None
     temp_name = temp_folder_for(folder)
     try:
-        for name, frame in zip(frame_names(count), frames):
-            write_image(Path(temp_name) / name, frame)
+        for name, frame in zip(frame_names(count, suffix), frames):
+            write_image(Path(temp_name) / name, frame, layout)
         if folder.is_dir():
             publish_into(temp_name, folder)
         else:
@@ -264,10 +278,15 @@ def _write_frames(folder: Path, frames, count: int) -> None:
 
 
 def _check_output_format(args: argparse.Namespace, output: Path, suffix: str,
-                         frame: np.ndarray) -> list[str]:
+                         frame: np.ndarray, scene_linear: bool = False) -> list[str]:
     """Refuse, before any work, an output that cannot hold these frames or these options;
-    return what a video clip will not keep (one line each)."""
+    return what a video clip will not keep (one line each). scene_linear: EXR inputs, whose
+    frames go to .exr only (as 16-bit inputs go to 16-bit formats only)."""
     high_depth, alpha = frame.dtype != np.uint8, frame.shape[2] == 4
+    if scene_linear and suffix in CLIP_SUFFIXES:
+        raise OutputError(f"{output}: the inputs are scene-linear EXRs, which a video or GIF "
+                          f"does not hold; give a folder (frames as .exr) or, with --t, a .exr "
+                          f"name")
     if suffix in CLIP_SUFFIXES - {".gif"}:
         settings, notes = encoder_settings(_encoding(args), suffix, high_depth, alpha)
         return notes + settings.padding_notes(frame.shape[1], frame.shape[0])
@@ -275,7 +294,15 @@ def _check_output_format(args: argparse.Namespace, output: Path, suffix: str,
             or args.pix_fmt is not None or args.lossless:
         raise InputError(f"{output}: --codec, --crf, --preset, --pix-fmt and --lossless apply "
                          f"to video outputs (.mp4, .mkv, .mov, .webm)")
-    image_suffix = suffix if args.n is None else ".png"
+    image_suffix = suffix if args.n is None else exr.EXR_SUFFIX if scene_linear else ".png"
+    if scene_linear != (image_suffix == exr.EXR_SUFFIX):
+        raise OutputError(
+            f"{output}: the inputs are scene-linear EXRs and {image_suffix} holds display "
+            f"pictures; write .exr" if scene_linear else
+            f"{output}: .exr holds scene-linear frames and the inputs are display images; use "
+            f".png or .tiff")
+    if scene_linear:
+        return []
     if suffix == ".gif":     # 256 colours of 8 bits, no partial transparency
         return [note for keeps, note in (
             (alpha, "alpha dropped: a GIF cannot store it; use a PNG folder (or a video with "
@@ -315,10 +342,11 @@ def _draw_tracks(frames, times, tracks, user_count):
         yield draw_tracks(frame, tracks[:user_count], t, USER_COLOUR)
 
 
-def _check_folder(folder: Path, count: int, overwrite: bool, inputs: list[Path]) -> None:
+def _check_folder(folder: Path, count: int, overwrite: bool, inputs: list[Path],
+                  suffix: str = ".png") -> None:
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder} exists and is not a folder")
-    names = [folder / name for name in frame_names(count)]
+    names = [folder / name for name in frame_names(count, suffix)]
     for source in inputs:
         if source.exists() and any(name.resolve() == source.resolve() for name in names):
             raise OutputError(f"{folder}: writing frames there would overwrite the input {source}")

@@ -1,4 +1,5 @@
-"""Reading and writing still images as RGB(A) arrays: uint8, or uint16 for 16-bit PNG/TIFF."""
+"""Reading and writing still images as RGB(A) arrays: uint8, uint16 for 16-bit PNG/TIFF, float32
+(0-1, encoded scene-linear: tweenflow.exr) for OpenEXR."""
 from __future__ import annotations
 
 import os
@@ -9,13 +10,14 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from tweenflow import exr
 from tweenflow.errors import InputError, OutputError
 from tweenflow.outputs import write_bytes_atomically
 from tweenflow.samples import check_float_samples, check_frame, to_dtype
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", exr.EXR_SUFFIX}
 HIGH_DEPTH_SUFFIXES = {".png", ".tif", ".tiff"}          # formats that store 16-bit samples
-ALPHA_SUFFIXES = {".png", ".tif", ".tiff", ".webp"}       # formats that store alpha
+ALPHA_SUFFIXES = {".png", ".tif", ".tiff", ".webp", exr.EXR_SUFFIX}   # formats that store alpha
 EXIF_ORIENTATION = 0x0112
 WEBP_MAX_SIDE = 16383                                     # the WebP format's limit
 
@@ -29,8 +31,14 @@ def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
     expanded to three equal channels. A fully opaque alpha channel is always dropped; one with
     transparency is kept (straight, not premultiplied) with `keep_alpha` and refused otherwise.
     16-bit images without `keep_depth`, and float images, are refused.
+
+    OpenEXR files (with `keep_depth`; needs tweenflow[exr]) give float32 frames in 0-1: their
+    scene-linear colour encoded for the engines and alpha made straight
+    (tweenflow.exr.read_exr_frame); write_image to .exr undoes both.
     """
     path = Path(path)
+    if exr.is_exr(path) and path.is_file():
+        return _read_exr_image(path, keep_depth, keep_alpha)
     if path.is_dir():
         raise InputError(f"{path} is a folder; give an image file")
     if not path.is_file():
@@ -79,6 +87,19 @@ def read_image(path: str | os.PathLike, *, keep_depth: bool = False,
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
+def _read_exr_image(path: Path, keep_depth: bool, keep_alpha: bool) -> np.ndarray:
+    if not keep_depth:
+        raise InputError(f"{path}: an OpenEXR (scene-linear float) image; this reads 8-bit "
+                         f"images only, convert it to 8-bit first")
+    frame = exr.read_exr_frame(path)
+    if frame.shape[2] == 4 and frame[..., 3].min() == 1.0:
+        return np.ascontiguousarray(frame[..., :3])
+    if frame.shape[2] == 4 and not keep_alpha:
+        raise InputError(f"{path}: has transparency (alpha channel); tweenflow interpolates "
+                         f"opaque images only here, flatten it onto a background first")
+    return frame
+
+
 def exif_orientation(exif: bytes) -> int:
     """The orientation (1-8) an EXIF block gives; 1 (as stored) if it gives none or cannot be
     read, which is what image viewers show then."""
@@ -103,11 +124,15 @@ def oriented(image: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:
+def write_image(path: str | os.PathLike, frame: np.ndarray,
+                exr_layout: exr.ExrLayout | None = None) -> None:
     """Write a uint8, uint16 or float32 (0-1) (H, W, 3) RGB or (H, W, 4) RGBA frame; the
-    format follows the suffix (16-bit: PNG/TIFF; alpha: PNG/TIFF/WebP). float32 frames (what
+    format follows the suffix (16-bit: PNG/TIFF; alpha: PNG/TIFF/WebP/EXR). float32 frames (what
     `interpolate` returns for float32 inputs) are written as 16-bit PNG/TIFF, 8-bit in the
-    other formats. Atomic (temp + rename)."""
+    other formats. To .exr only float32 frames read from EXRs (or interpolated from them) are
+    written: decoded back to scene-linear (tweenflow.exr.write_exr_frame), stored as
+    `exr_layout` says (the input's: read with tweenflow.exr.read_layout; default half, ZIP).
+    Atomic (temp + rename)."""
     path = Path(path)
     suffix = path.suffix.lower()
     check_frame(frame, "the frame to write")
@@ -115,6 +140,12 @@ def write_image(path: str | os.PathLike, frame: np.ndarray) -> None:
     if suffix not in IMAGE_SUFFIXES:
         raise OutputError(f"{path}: unknown image type {suffix or '(no suffix)'}; use one of "
                           f"{', '.join(sorted(IMAGE_SUFFIXES))}")
+    if suffix == exr.EXR_SUFFIX:
+        if frame.dtype != np.float32:
+            raise OutputError(f"{path}: .exr holds scene-linear frames and these are "
+                              f"{frame.dtype} display samples; use .png or .tiff")
+        exr.write_exr_frame(path, frame, exr_layout)
+        return
     if frame.dtype == np.float32:
         frame = to_dtype(frame, np.uint16 if suffix in HIGH_DEPTH_SUFFIXES else np.uint8)
     if frame.dtype == np.uint16 and suffix not in HIGH_DEPTH_SUFFIXES:

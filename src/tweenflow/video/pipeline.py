@@ -101,6 +101,10 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     input_path, output_path = Path(input_path), Path(output_path)
     as_folder = check_output(input_path, output_path, overwrite)
     info = probe(input_path, input_fps, stream)
+    if info.exr_layout is not None and not as_folder:
+        raise OutputError(f"{output_path}: the input frames are scene-linear EXRs, which a video "
+                          f"does not hold; write them to a folder (tweenflow video "
+                          f"{input_path.name} -o FOLDER: frames written as .exr)")
     settings = None
     result = VideoResult(notes=info.notes)
     if not as_folder:
@@ -125,7 +129,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                desc="tweenflow", disable=not progress, dynamic_ncols=True)
     try:
         if as_folder:
-            writer = FolderWriter(output_path, overwrite)
+            writer = FolderWriter(output_path, overwrite, info.exr_layout)
         else:
             writer = VideoWriter(output_path, info.width, info.height,
                                  output_time_base(retime, info.time_base),

@@ -12,6 +12,7 @@ import av
 import numpy as np
 from av.video.reformatter import Interpolation
 
+from tweenflow import exr
 from tweenflow.errors import InputError
 from tweenflow.images import IMAGE_SUFFIXES, read_image
 from tweenflow.video.encoding import HdrMetadata, hdr_from_side_data
@@ -74,6 +75,9 @@ class VideoInfo:
     interlaced: tuple[int, int] = (0, 0)
     pixel_aspect: Fraction | None = None  # a pixel's width over its height if not square
     cut_short: bool = False             # Matroska ending inside an element (matroska.cut_short)
+    # a folder of OpenEXR images: frames are float32 0-1 (encoded scene-linear, tweenflow.exr),
+    # written back as EXRs laid out like the first
+    exr_layout: exr.ExrLayout | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -96,7 +100,8 @@ class VideoInfo:
 @dataclass(frozen=True)
 class TimedFrame:
     """A decoded frame: presentation time (s), duration (s, None if unknown), RGB HxWx3 or
-    RGBA HxWx4 (straight alpha), uint8, or uint16 for high bit depth inputs."""
+    RGBA HxWx4 (straight alpha), uint8, or uint16 for high bit depth inputs, or float32 (0-1,
+    encoded scene-linear) for a folder of EXRs."""
 
     time: Fraction
     duration: Fraction | None
@@ -114,7 +119,9 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
         first = read_image(images[0], keep_depth=True, keep_alpha=True)
         return VideoInfo(path, first.shape[1], first.shape[0], 1 / input_fps, input_fps,
                          len(images), ColourInfo(BT709, LIMITED_RANGE, 1, 1), 0, False, True,
-                         high_depth=first.dtype == np.uint16, alpha=first.shape[2] == 4)
+                         high_depth=first.dtype == np.uint16, alpha=first.shape[2] == 4,
+                         exr_layout=exr.read_layout(images[0]) if first.dtype == np.float32
+                         else None)
     if not path.is_file():
         raise InputError(f"{path}: no such file or folder")
     container = open_video(path)
@@ -305,13 +312,17 @@ def _vp9_alpha(stream: av.video.stream.VideoStream) -> bool:
 
 def _like_first(rgb: np.ndarray, info: VideoInfo, image: Path) -> np.ndarray:
     """An image of a folder in the first image's sample format (16-bit and alpha follow it)."""
+    if (info.exr_layout is not None) != (rgb.dtype == np.float32):
+        raise InputError(f"{image} is {'a display image' if info.exr_layout else 'an EXR'} but "
+                         f"the first image is {'an EXR' if info.exr_layout else 'not'}; a folder's "
+                         f"images must all be EXRs (scene-linear) or all display images")
     if info.high_depth and rgb.dtype == np.uint8:
         rgb = rgb.astype(np.uint16) * 257
     elif not info.high_depth and rgb.dtype == np.uint16:
         raise InputError(f"{image} has 16-bit samples but the first image has 8; all images "
                          f"of a folder must have the same bit depth")
     if info.alpha and rgb.shape[2] == 3:
-        opaque = np.iinfo(rgb.dtype).max
+        opaque = 1.0 if rgb.dtype == np.float32 else np.iinfo(rgb.dtype).max
         rgb = np.dstack([rgb, np.full(rgb.shape[:2], opaque, rgb.dtype)])
     elif not info.alpha and rgb.shape[2] == 4:
         raise InputError(f"{image} has transparency but the first image is opaque; give the "

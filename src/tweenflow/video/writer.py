@@ -15,6 +15,7 @@ import av
 import numpy as np
 
 from tweenflow.errors import OutputError
+from tweenflow.exr import EXR_SUFFIX, ExrLayout
 from tweenflow.images import write_image
 from tweenflow.outputs import discard, publish, temp_file_for, temp_folder_for
 from tweenflow.video.encoding import (CODEC_TAGS, LIMITED_RANGE_ONLY, EncoderSettings,
@@ -206,17 +207,22 @@ class VideoWriter:
 
 
 class FolderWriter:
-    """Numbered PNGs frame_000001.png ... in a folder, made visible all at once by a rename."""
+    """Numbered PNGs frame_000001.png ... in a folder, made visible all at once by a rename;
+    EXRs frame_000001.exr ... laid out as `exr_layout` says for frames of EXR inputs."""
 
-    def __init__(self, path: Path, overwrite: bool = False):
+    def __init__(self, path: Path, overwrite: bool = False,
+                 exr_layout: ExrLayout | None = None):
         self.path = path
         self.overwrite = overwrite
+        self.exr_layout = exr_layout
+        self.suffix = ".png" if exr_layout is None else EXR_SUFFIX
         self.temp_name = temp_folder_for(path)
         self.count = 0
 
     def write(self, time: Fraction, rgb: np.ndarray) -> None:
         self.count += 1
-        write_image(Path(self.temp_name) / f"frame_{self.count:06d}.png", rgb)
+        write_image(Path(self.temp_name) / f"frame_{self.count:06d}{self.suffix}", rgb,
+                    self.exr_layout)
 
     def close(self, duration: Fraction | None = None) -> None:
         publish(self.temp_name, self.path, replace_folder=self.overwrite)

@@ -1,0 +1,77 @@
+"""Folders of EXR frames (shot.1001.exr ...) through `tweenflow video` and `batch`: EXR frames
+out, laid out as the first input; videos and mixed folders refused in one line."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.exr_files import hdr_texture, read_exr_file, write_exr_file
+from tests.video.test_cli_video import leftovers, one_error_line
+
+
+def write_shot(folder, count=4, step=3, dtype=np.float16, channels="RGB"):
+    """shot.1001.exr ...: an HDR texture (up to 8.0) moving `step` px right per frame."""
+    folder.mkdir()
+    big = hdr_texture(48, 80 + count * step, seed=2)
+    moving = [big[:, count * step - index * step:][:, :80] for index in range(count)]
+    for index, linear in enumerate(moving):
+        if channels == "RGBA":
+            linear = np.dstack([linear, np.ones(linear.shape[:2], np.float32)])
+        write_exr_file(folder / f"shot.{1001 + index}.exr", linear, dtype=dtype,
+                       channels=channels)
+    return moving
+
+
+def run(command, *args):
+    return subprocess.run([sys.executable, "-m", "tweenflow", command, *map(str, args),
+                           "--engine", "classical", "-q", "--no-scene-detect"],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_video_doubles_a_folder_of_exr_frames_into_exr_frames(tmp_path):
+    moving = write_shot(tmp_path / "shot", channels="RGBA")
+    result = run("video", tmp_path / "shot", "-o", tmp_path / "out", "--multi", "2")
+    assert result.returncode == 0, result.stderr
+    names = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert names == [f"frame_{index:06d}.exr" for index in range(1, 9)]
+    first, types, _ = read_exr_file(tmp_path / "out" / "frame_000001.exr")
+    assert types == {name: np.dtype(np.float16) for name in "RGBA"}       # A kept, half kept
+    assert np.array_equal(first[..., :3], moving[0].astype(np.float16))     # input frame, exact
+    assert np.array_equal(first[..., 3], np.ones((48, 80)))
+    middle, _, _ = read_exr_file(tmp_path / "out" / "frame_000002.exr")     # 1.5 px moved
+    middle = middle[..., :3].astype(np.float32)
+    between = (moving[0] + moving[1]) / 2                                   # no motion: a blend
+    inner = np.s_[6:-6, 12:-12]
+    moved = np.roll(moving[0], 1, axis=1)[inner], np.roll(moving[0], 2, axis=1)[inner]
+    error_to_moved = np.abs(middle[inner] - (moved[0] + moved[1]) / 2).mean()
+    assert error_to_moved < 0.5 * np.abs(middle[inner] - between[inner]).mean()
+    assert middle.max() > 4.0
+
+
+def test_video_output_of_exr_frames_is_refused_in_one_line(tmp_path):
+    write_shot(tmp_path / "shot")
+    result = run("video", tmp_path / "shot", "-o", tmp_path / "out.mp4", "--multi", "2")
+    one_error_line(result, "out.mp4: the input frames are scene-linear EXRs, which a video "
+                           "does not hold; write them to a folder (tweenflow video shot -o "
+                           "FOLDER")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["shot"]
+
+
+def test_a_folder_mixing_exr_and_display_images_is_refused(tmp_path):
+    import cv2
+    write_shot(tmp_path / "shot")
+    cv2.imwrite(str(tmp_path / "shot" / "shot.1005.png"), np.zeros((48, 80, 3), np.uint8))
+    result = run("video", tmp_path / "shot", "-o", tmp_path / "out", "--multi", "2")
+    one_error_line(result, "shot.1005.png is a display image but the first image is an EXR")
+    assert not (tmp_path / "out").exists() and leftovers(tmp_path) == []
+
+
+def test_batch_reports_an_exr_folder_as_failed_with_what_to_run(tmp_path):
+    write_shot(tmp_path / "shot")
+    result = run("batch", tmp_path / "shot", "-o", tmp_path / "out", "--multi", "2")
+    assert result.returncode != 0
+    assert "failed" in result.stdout + result.stderr
+    assert "the input frames are scene-linear EXRs, which a video does not hold; write them " \
+           "to a folder (tweenflow video shot -o FOLDER" in result.stdout + result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
