@@ -64,6 +64,9 @@ def png(folder):
                    "images; use .png or .tiff"),
     ("channels", "bad.exr: has channels Y; tweenflow reads EXRs with channels R, G, B"),
     ("nan", "bad.exr: 1 NaN or infinite samples; tweenflow needs finite values"),
+    ("cut short", "bad.exr: not a readable EXR file, damaged or cut short ("),
+    ("window", "bad.exr: its data window is (2, 0)-(57, 39) but {a}'s is (0, 0)-(55, 39); "
+               "tweenflow needs the same data window on every frame"),
 ])
 def test_each_refusal_is_one_line_and_writes_nothing(tmp_path, case, said):
     a, b = write_pair(tmp_path)
@@ -75,15 +78,22 @@ def test_each_refusal_is_one_line_and_writes_nothing(tmp_path, case, said):
         linear = hdr_texture(40, 56)
         linear[3, 4, 1] = np.nan
         write_exr_file(bad, linear, channels="RGB")
+    elif case == "cut short":
+        whole = open(a, "rb").read()
+        bad.write_bytes(whole[:len(whole) // 2])
+    elif case == "window":
+        window = (np.array([2, 0], np.int32), np.array([57, 39], np.int32))
+        write_exr_file(bad, hdr_texture(40, 56), dataWindow=window, displayWindow=window)
     inputs, output = {"mixed": ((a, c), "mid.exr"), "to png": ((a, b), "mid.png"),
                       "to mp4": ((a, b), "clip.mp4"), "png to exr": ((c, c), "mid.exr"),
                       "channels": ((str(bad), b), "mid.exr"),
-                      "nan": ((str(bad), b), "mid.exr")}[case]
+                      "nan": ((str(bad), b), "mid.exr"), "cut short": ((str(bad), b), "mid.exr"),
+                      "window": ((a, str(bad)), "mid.exr")}[case]
     before = sorted(tmp_path.iterdir())
     extra = ["-n", "3"] if output == "clip.mp4" else []
     line = one_error_line(run("interpolate", *inputs, *extra, "-o", str(tmp_path / output),
                               "--engine", "classical"))
-    assert said.format(png=c) in line, line
+    assert said.format(png=c, a=a) in line, line
     assert sorted(tmp_path.iterdir()) == before
 
 

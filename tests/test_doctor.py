@@ -23,6 +23,15 @@ def test_doctor_names_the_machine_versions_paths_verdicts_and_codecs():
     assert any(line.startswith("classical:") for line in lines)
 
 
+def test_openexr_version_or_what_to_install(monkeypatch):
+    import OpenEXR
+    assert doctor.openexr_version() == f"OpenEXR {OpenEXR.__version__}"
+    assert doctor.openexr_version() in " ".join(doctor.machine_lines())
+    monkeypatch.setitem(sys.modules, "OpenEXR", None)
+    assert doctor.openexr_version() == ("OpenEXR not installed (.exr frames: pip install "
+                                        "'tweenflow[exr]')")
+
+
 def test_doctor_without_weights_downloads_nothing(tmp_path):
     env = {**os.environ, "TWEENFLOW_CACHE_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "tweenflow", "doctor"], capture_output=True,

@@ -163,6 +163,21 @@ def test_unreadable_layouts_are_one_input_error(tmp_path, make, said):
     assert said in str(raised.value) and "\n" not in str(raised.value)
 
 
+def test_a_file_cut_short_is_one_input_error_and_the_library_prints_nothing(tmp_path, capfd):
+    write_exr_file(tmp_path / "whole.exr", hdr_texture(200, 300), channels="RGB",
+                   compression=OpenEXR.NO_COMPRESSION)
+    whole = (tmp_path / "whole.exr").read_bytes()
+    (tmp_path / "cut.exr").write_bytes(whole[:len(whole) * 4 // 5])
+    capfd.readouterr()
+    with pytest.raises(InputError) as raised:
+        read_image(tmp_path / "cut.exr", keep_depth=True)
+    assert str(raised.value).startswith(f"{tmp_path / 'cut.exr'}: not a readable EXR file, "
+                                        f"damaged or cut short (")
+    assert capfd.readouterr() == ("", "")
+    print("still printed")                         # stdout and stderr are back as they were
+    assert capfd.readouterr().out == "still printed\n"
+
+
 def test_exr_found_by_its_magic_number_whatever_its_name(tmp_path):
     write_exr_file(tmp_path / "plate.bin", hdr_texture(4, 4), channels="RGB")
     assert read_image(tmp_path / "plate.bin", keep_depth=True).dtype == np.float32

@@ -211,6 +211,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
     api.check_pair(frame0, frame1, names=(str(args.frame0), str(args.frame1)))
     notes = _check_output_format(args, output, suffix, frame0, scene_linear)
     layout = exr.read_layout(args.frame0) if scene_linear else None
+    if layout is not None:
+        exr.check_same_window(args.frame1, layout, args.frame0)
     if args.show_tracks and args.tracks is None and not args.autopilot:
         raise InputError("--show-tracks draws the tracks of --tracks or --autopilot; give one")
     user_tracks = ([] if args.tracks is None

@@ -42,8 +42,17 @@ def machine_lines() -> list[str]:
         f"torch {torch.__version__} (ATen kernels {torch.backends.cpu.get_cpu_capability()}, "
         f"oneDNN {selfcheck.onednn_version()}, {torch.get_num_threads()} threads, native bf16: "
         f"{'yes' if use_bf16('auto') else 'no'}), OpenCV {cv2.__version__}, "
-        f"NumPy {numpy.__version__}",
+        f"NumPy {numpy.__version__}, {openexr_version()}",
     ]
+
+
+def openexr_version() -> str:
+    """"OpenEXR 3.5.3", or what to install for .exr frames (an optional extra)."""
+    try:
+        import OpenEXR
+    except ImportError:
+        return "OpenEXR not installed (.exr frames: pip install 'tweenflow[exr]')"
+    return f"OpenEXR {OpenEXR.__version__}"
 
 
 def engine_lines(recheck: bool = False) -> list[str]:

@@ -8,7 +8,13 @@ attributes (ExrLayout).
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import sys
+import tempfile
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,17 +67,65 @@ def _openexr(path: Path, doing: str):
     return OpenEXR
 
 
-def _open(path: Path):
+_STDERR_LOCK = threading.Lock()
+
+
+@contextmanager
+def _library_messages():
+    """Collect what is printed to stderr (file descriptor 2) and to sys.stdout meanwhile into
+    two lists instead: on a damaged file the OpenEXR library prints a line to each and returns
+    a file with no parts. The caller passes on what was not the library's (other threads')."""
+    with _STDERR_LOCK, tempfile.TemporaryFile() as capture, \
+            contextlib.redirect_stdout(io.StringIO()) as printed:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(capture.fileno(), 2)
+        errors: list[str] = []
+        outputs: list[str] = []
+        try:
+            yield errors, outputs
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            errors.extend(capture.read().decode(errors="replace").splitlines())
+            outputs.extend(printed.getvalue().splitlines())
+
+
+def _is_library_message(line: str) -> bool:
+    return "EXR_ERR" in line or "Exception raised reading" in line
+
+
+def _pass_on(lines: list[str], stream) -> list[str]:
+    """Print the lines that are not the library's to `stream`; return the library's."""
+    others = [line for line in lines if not _is_library_message(line)]
+    if others:
+        print("\n".join(others), file=stream)
+    return [line for line in lines if _is_library_message(line)]
+
+
+def _open(path: Path, header_only: bool = False):
     """The parsed file of a single-part, flat R, G, B[, A] half/float EXR."""
     if path.is_dir():
         raise InputError(f"{path} is a folder; give an image file")
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     OpenEXR = _openexr(path, "reading")
-    try:
-        exr = OpenEXR.File(os.fspath(path), separate_channels=True)
-    except Exception as error:  # noqa: BLE001 - the bindings raise RuntimeError and others
-        raise InputError(f"{path}: not a readable EXR file ({error})") from None
+    failure = None
+    with _library_messages() as (errors, outputs):
+        try:
+            exr = OpenEXR.File(os.fspath(path), separate_channels=True, header_only=header_only)
+        except Exception as error:  # noqa: BLE001 - the bindings raise RuntimeError and others
+            failure = str(error)
+    library = _pass_on(errors, sys.stderr) + _pass_on(outputs, sys.stdout)
+    if failure is not None:
+        raise InputError(f"{path}: not a readable EXR file ({failure})")
+    if library or not exr.parts:
+        said = library[0].removeprefix(f"{path}: ") if library else "no image in it"
+        raise InputError(f"{path}: not a readable EXR file, damaged or cut short ({said})")
+    if header_only:
+        return exr
     if len(exr.parts) != 1:
         raise InputError(f"{path}: a multi-part EXR ({len(exr.parts)} parts); tweenflow reads "
                          f"single-part R, G, B (and A) files: export that part on its own")
@@ -93,6 +147,21 @@ def _open(path: Path):
             raise InputError(f"{path}: channel {name} is subsampled; tweenflow reads EXRs "
                              f"with every channel at full resolution")
     return exr
+
+
+def check_same_window(path: str | os.PathLike, layout: ExrLayout,
+                      first: str | os.PathLike) -> None:
+    """InputError unless the EXR at `path` has the data window of `layout` (read from
+    `first`): frames whose pixels start at other places would be compared misaligned."""
+    header = _open(Path(path), header_only=True).header()
+    window, expected = header.get("dataWindow"), layout.attributes.get("dataWindow")
+    described = lambda window: (  # noqa: E731
+        "none" if window is None else
+        f"({window[0][0]}, {window[0][1]})-({window[1][0]}, {window[1][1]})")
+    if described(window) != described(expected):
+        raise InputError(f"{path}: its data window is {described(window)} but {first}'s is "
+                         f"{described(expected)}; tweenflow needs the same data window on "
+                         f"every frame (write them with the same one)")
 
 
 def read_layout(path: str | os.PathLike) -> ExrLayout:

@@ -67,6 +67,17 @@ def test_a_folder_mixing_exr_and_display_images_is_refused(tmp_path):
     assert not (tmp_path / "out").exists() and leftovers(tmp_path) == []
 
 
+def test_a_frame_with_another_data_window_is_refused(tmp_path):
+    write_shot(tmp_path / "shot")
+    window = (np.array([1, 0], np.int32), np.array([80, 47], np.int32))
+    write_exr_file(tmp_path / "shot" / "shot.1005.exr", hdr_texture(48, 80), channels="RGB",
+                   dataWindow=window, displayWindow=window)
+    result = run("video", tmp_path / "shot", "-o", tmp_path / "out", "--multi", "2")
+    one_error_line(result, "shot.1005.exr: its data window is (1, 0)-(80, 47) but the first "
+                           "image's is (0, 0)-(79, 47)")
+    assert not (tmp_path / "out").exists() and leftovers(tmp_path) == []
+
+
 def test_batch_reports_an_exr_folder_as_failed_with_what_to_run(tmp_path):
     write_shot(tmp_path / "shot")
     result = run("batch", tmp_path / "shot", "-o", tmp_path / "out", "--multi", "2")

@@ -316,6 +316,8 @@ def _like_first(rgb: np.ndarray, info: VideoInfo, image: Path) -> np.ndarray:
         raise InputError(f"{image} is {'a display image' if info.exr_layout else 'an EXR'} but "
                          f"the first image is {'an EXR' if info.exr_layout else 'not'}; a folder's "
                          f"images must all be EXRs (scene-linear) or all display images")
+    if info.exr_layout is not None:
+        exr.check_same_window(image, info.exr_layout, "the first image")
     if info.high_depth and rgb.dtype == np.uint8:
         rgb = rgb.astype(np.uint16) * 257
     elif not info.high_depth and rgb.dtype == np.uint16:
