@@ -585,3 +585,38 @@ def test_three_images_to_2_fps_make_one_frame_as_long_as_the_input(tmp_path):
         packets = [packet for packet in container.demux(stream) if packet.pts is not None]
         assert [(packet.pts + packet.duration) * stream.time_base for packet in packets] == \
             [Fraction(1, 10)]
+
+
+def timecode_clip(path, timecode, rate=25):
+    """A MOV of 6 moving frames whose video stream starts at `timecode` (FFmpeg writes a
+    timecode track from the tag, as cameras and editing software do)."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        stream.metadata["timecode"] = timecode
+        mux_frames(container, stream, moving_frames(6))
+    return path
+
+
+def timecodes(path):
+    """The timecode tag of every stream (the video's and the timecode track's)."""
+    with av.open(str(path)) as container:
+        return [stream.metadata.get("timecode") for stream in container.streams]
+
+
+@pytest.mark.parametrize("option, expected, said", [
+    (("--multi", 2), "10:00:00:24", None),           # frame 12 at 25 fps is frame 24 at 50
+    (("--slowmo", 2), "10:00:00:12", None),          # same rate, same first frame
+    (("--fps", 60), "10:00:00:29", "falls between frames at 60 fps: written as 10:00:00:29"),
+])
+def test_the_start_timecode_marks_the_same_instant_at_the_new_rate(tmp_path, option, expected,
+                                                                     said):
+    source = timecode_clip(tmp_path / "camera.mov", "10:00:00:12")
+    assert timecodes(source) == ["10:00:00:12", "10:00:00:12"]
+    completed = tweenflow(source, "-o", tmp_path / "out.mov", *option)
+    assert completed.returncode == 0, completed.stderr
+    assert timecodes(tmp_path / "out.mov") == [expected, expected]
+    notes = [line for line in completed.stderr.splitlines()
+             if line.startswith("tweenflow: start timecode")]
+    assert len(notes) == (said is not None)
+    assert said is None or said in notes[0]

@@ -174,7 +174,8 @@ def carry_streams(info: VideoInfo, output_path: Path, retime: Retime, max_frames
     done with the audio and what was left out go into result."""
     slowmo = int(retime.value) if retime.mode == "slowmo" else None
     carrying = open_carried(info.path, info.stream_index, output_path.suffix.lower(),
-                            max_frames, slowmo, slowmo_audio or "stretch")
+                            max_frames, slowmo, slowmo_audio or "stretch",
+                            (info.rate, nominal_rate(retime, info.rate)))
     result.audio = carrying.audio
     result.notes.extend(carrying.notes)
     if carrying.audio == "stretched" and slowmo_audio is None:

@@ -17,6 +17,7 @@ import av
 
 from tweenflow.video.audio import TIMESTAMP_SLACK, StretchedAudio, output_codec
 from tweenflow.video.schedule import TimeMap
+from tweenflow.video.timecode import retimed_timecode
 from tweenflow.video.vobsub import retime_spu
 
 TEXT_SUBTITLES = {"mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"}
@@ -207,12 +208,17 @@ class CarriedStreams:
         self.stretchers: dict[int, StretchedAudio] = {}
         self.packets = iter(())
         self.pending: list[av.Packet] = []
+        # tags to write instead of the input's (the start timecode counted at the new rate)
+        self.container_tags: dict[str, str] = {}
+        self.video_tags: dict[str, str] = {}
 
     def add_to(self, output: av.container.OutputContainer, video: av.VideoStream) -> None:
         """Add the output streams (in input order), container tags and chapters; give the
         converted stream `video` the input stream's tags and disposition."""
         output.metadata.update(_fresh_tags(dict(self.input.metadata)))
+        output.metadata.update(self.container_tags)
         _copy_tags(self.input.streams[self.video_index], video)
+        video.metadata.update(self.video_tags)
         for index, action in sorted(self.actions.items()):
             source = self.input.streams[index]
             if action.action == "copy" and source.type == "attachment":
@@ -370,12 +376,19 @@ class Carrying:
 
 
 def open_carried(path: Path, video_index: int, suffix: str, max_frames: int | None,
-                 slowmo: int | None, slowmo_audio: str) -> Carrying:
+                 slowmo: int | None, slowmo_audio: str,
+                 rates: tuple[Fraction, Fraction] | None = None) -> Carrying:
     """Plan the other streams of the video file `path` for an output of type `suffix` (".mp4",
     ".mov", ".mkv") and open the carrier. video_index: the converted stream's container index;
-    slowmo: the slow-motion factor or None."""
+    slowmo: the slow-motion factor or None; rates: the input's and the output's nominal frame
+    rates, where they differ (the start timecode is counted again at the output's)."""
     with av.open(os.fspath(path)) as container:
         described = describe_streams(container)
+        rate_in, rate_out = rates or (Fraction(1), Fraction(1))
+        container_tags, container_notes = _retimed_timecodes(dict(container.metadata),
+                                                             rate_in, rate_out)
+        video_tags, video_notes = _retimed_timecodes(
+            dict(container.streams[video_index].metadata), rate_in, rate_out)
         start, end = video_start_and_end(container, video_index, max_frames)
         audio_starts = {stream.index: stream.start_time * Fraction(stream.time_base)
                         for stream in container.streams.audio if stream.start_time is not None}
@@ -399,5 +412,27 @@ def open_carried(path: Path, video_index: int, suffix: str, max_frames: int | No
         audio = "dropped"
     carried = CarriedStreams(path, video_index, actions, TimeMap(start, slowmo or 1, end),
                              slowmo_audio)
+    carried.container_tags, carried.video_tags = container_tags, video_tags
+    notes += video_notes or container_notes      # the same timecode in both: one line
     return Carrying(carried, notes, audio)
+
+
+def _retimed_timecodes(tags: dict[str, str], rate_in: Fraction, rate_out: Fraction
+                       ) -> tuple[dict[str, str], list[str]]:
+    """The timecode tags among `tags` counted at rate_out instead of rate_in (the same start
+    instant), and a note for each that falls between two frames at rate_out."""
+    retimed: dict[str, str] = {}
+    notes: list[str] = []
+    if rate_in == rate_out:
+        return retimed, notes
+    for key, value in tags.items():
+        new = retimed_timecode(value, rate_in, rate_out) if key.lower() == "timecode" else None
+        if new is None:
+            continue
+        retimed[key], off = new
+        if off:
+            notes.append(f"start timecode {value} at {float(rate_in):g} fps falls between "
+                         f"frames at {float(rate_out):g} fps: written as {retimed[key]} (the "
+                         f"nearest frame, {abs(float(off)):.2f} frame away)")
+    return retimed, notes
 
