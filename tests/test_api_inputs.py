@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import texture
 from tweenflow import Runtime, create_engine, evenly_spaced_times, interpolate
-from tweenflow.engines.base import engine_options
+from tweenflow.engines import base
+from tweenflow.engines.base import Engine, EngineInfo, engine_options, register
 from tweenflow.errors import EngineError, InputError, TweenflowError
 
 
@@ -159,3 +160,49 @@ def test_messages_name_the_arguments_as_a_python_caller_wrote_them(call, expecte
     with pytest.raises(TweenflowError) as raised:
         call()
     assert expected in str(raised.value) and "--" not in str(raised.value)
+
+
+class ProtocolBreaker(Engine):
+    """A user's engine whose render returns something other than a frame like its inputs."""
+
+    carries_alpha = True
+
+    def __init__(self, scale: float = 1.0, runtime=None, gives: str = "transposed") -> None:
+        self.name, self.gives = "breaker", gives
+
+    def prepare(self, frame0, frame1):
+        return frame0
+
+    def render(self, state, t, motion=None):
+        return {"transposed": lambda: state.transpose(1, 0, 2),
+                "float64": lambda: state.astype(np.float64),
+                "three channels": lambda: state[..., :3],
+                "None": lambda: None}.get(self.gives, lambda: state)()
+
+    def render_many(self, state, times, motion=None):
+        frames = super().render_many(state, times, motion)
+        return frames[:-1] if self.gives == "one frame short" else frames
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("gives, got", [
+    ("transposed", "array of shape (24, 16, "), ("float64", "float64 array"),
+    ("three channels", "array of shape (16, 24, 3)"), ("None", "returned None for t=0.25"),
+    ("one frame short", "returned 1 of 2 frames")])
+def test_an_engine_that_breaks_the_protocol_is_named_in_one_line(monkeypatch, channels, gives,
+                                                                 got):
+    # frames of the wrong shape or type came back as results, or failed deep in AlphaEngine
+    monkeypatch.setitem(base._REGISTRY, "breaker", None)    # removed again after the test
+    register(EngineInfo(name="breaker", summary="breaks the protocol", weights_ids=(),
+                        arbitrary_t=True, factory=ProtocolBreaker))
+    frame = texture(16, 24)
+    if channels == 4:
+        frame = np.dstack([frame, np.full((16, 24), 255, np.uint8)])
+    if gives == "three channels" and channels == 3:
+        pytest.skip("three channels is right for RGB")
+    engine = create_engine("breaker", gives=gives)
+    with pytest.raises(EngineError) as raised:
+        interpolate(frame, frame, [0.25, 0.75], engine)
+    message = str(raised.value)
+    assert message.startswith("engine 'breaker' broke the engine protocol: ") and got in message
+    assert "\n" not in message

@@ -91,6 +91,48 @@ class Engine(ABC):
         return [self.render(state, t, motion) for t in times]
 
 
+class ProtocolCheck(Engine):
+    """`engine`, with what its render and render_many return checked against the protocol
+    (for each t, a frame of the inputs' shape and sample type): an EngineError naming the
+    engine where its frames come back, not a traceback deep in what uses them (or a wrong
+    frame handed on). api.render_times runs every engine through it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.name, self.carries_alpha = engine, engine.name, engine.carries_alpha
+
+    def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> tuple[Any, np.ndarray]:
+        return self.engine.prepare(frame0, frame1), frame0
+
+    def render(self, state: tuple[Any, np.ndarray], t: float,
+               motion: MotionField | None = None) -> np.ndarray:
+        inner, like = state
+        return self._checked("render", [self.engine.render(inner, t, motion)], [t], like)[0]
+
+    def render_many(self, state: tuple[Any, np.ndarray], times: list[float],
+                    motion: MotionField | None = None) -> list[np.ndarray]:
+        inner, like = state
+        return self._checked("render_many", self.engine.render_many(inner, times, motion),
+                             times, like)
+
+    def _checked(self, method: str, frames: Any, times: list[float],
+                 like: np.ndarray) -> list[np.ndarray]:
+        broke = (f"engine {self.engine.name or type(self.engine).__name__!r} broke the engine "
+                 f"protocol: {method} returned")
+        if not isinstance(frames, (list, tuple)) or len(frames) != len(times):
+            got = (f"{len(frames)} of {len(times)} frames" if isinstance(frames, (list, tuple))
+                   else f"a {type(frames).__name__}")
+            raise EngineError(f"{broke} {got}; it returns a list of one frame per time")
+        for frame, t in zip(frames, times):
+            if not isinstance(frame, np.ndarray) or frame.shape != like.shape \
+                    or frame.dtype != like.dtype:
+                got = (f"a {frame.dtype} array of shape {frame.shape}"
+                       if isinstance(frame, np.ndarray)
+                       else "None" if frame is None else f"a {type(frame).__name__}")
+                raise EngineError(f"{broke} {got} for t={t:g}; it returns frames like its "
+                                  f"inputs, {like.dtype} arrays of shape {like.shape}")
+        return list(frames)
+
+
 @dataclass(frozen=True)
 class EngineInfo:
     name: str
