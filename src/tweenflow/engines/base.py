@@ -98,7 +98,10 @@ class ProtocolCheck(Engine):
     frame handed on). api.render_times runs every engine through it."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine, self.name, self.carries_alpha = engine, engine.name, engine.carries_alpha
+        # the API also takes an object with prepare/render/render_many that is no Engine
+        self.engine = engine
+        self.name = getattr(engine, "name", "") or type(engine).__name__
+        self.carries_alpha = getattr(engine, "carries_alpha", False)
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> tuple[Any, np.ndarray]:
         return self.engine.prepare(frame0, frame1), frame0
@@ -116,8 +119,7 @@ class ProtocolCheck(Engine):
 
     def _checked(self, method: str, frames: Any, times: list[float],
                  like: np.ndarray) -> list[np.ndarray]:
-        broke = (f"engine {self.engine.name or type(self.engine).__name__!r} broke the engine "
-                 f"protocol: {method} returned")
+        broke = f"engine {self.name!r} broke the engine protocol: {method} returned"
         if not isinstance(frames, (list, tuple)) or len(frames) != len(times):
             got = (f"{len(frames)} of {len(times)} frames" if isinstance(frames, (list, tuple))
                    else f"a {type(frames).__name__}")
