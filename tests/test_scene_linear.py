@@ -55,3 +55,16 @@ def test_ends_decode_to_finite_largest_values():
     ends = decode(np.array([0.0, 1.0], np.float32))
     assert np.all(np.isfinite(ends)) and ends[1] == np.finfo(np.float32).max
     assert scene_linear.decode(np.array([-0.5, 1.5], np.float32), 10).tolist() == [-10, 10]
+
+
+def test_blockwise_equals_the_whole_array_at_once():
+    """encode/decode work BLOCK samples at a time; the same curve on the whole array at once
+    (the plain path) gives the same samples, shape kept, for a size that is no multiple."""
+    rng = np.random.default_rng(4)
+    linear = (rng.standard_normal((97, 101, 4)) * 20).astype(np.float32)
+    assert linear.size % scene_linear.BLOCK != 0 and linear.size > 3 * scene_linear.BLOCK
+    whole = scene_linear._encode_block(linear.astype(np.float64)).astype(np.float32)
+    encoded = encode(linear)
+    assert encoded.shape == linear.shape and np.array_equal(encoded, whole)
+    back = scene_linear._decode_block(encoded.astype(np.float64), 65504).astype(np.float32)
+    assert np.array_equal(decode(encoded, 65504), back)

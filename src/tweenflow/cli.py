@@ -378,7 +378,7 @@ def _add_video_parser(commands) -> None:
     video.add_argument("input", type=Path, help="a video file, or a folder of images (sorted)")
     video.add_argument("-o", "--output", type=Path, required=True,
                        help="a video file (.mp4, .mkv, .mov, .webm; see --codec) or a folder "
-                            "for PNG frames")
+                            "for PNG frames (EXR frames for a folder of EXRs)")
     _add_conversion_options(video)
 
 

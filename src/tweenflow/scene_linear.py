@@ -33,14 +33,41 @@ _K_HIGH = (HIGH - LOW) / (1.0 - HIGH)   # tail slopes that continue the middle p
 _K_LOW = (HIGH - LOW) / LOW
 
 
+BLOCK = 1 << 13             # samples computed together: float64 temporaries stay in cache
+
+
+def _blockwise(function, values: np.ndarray) -> np.ndarray:
+    """float32 function(float64 block) over `values`, BLOCK samples at a time: a 4K RGB frame
+    at once made 1.4 GB of temporaries and took about 3x longer (0.7 s to encode, warm)."""
+    values = np.asarray(values)
+    flat = values.reshape(-1)
+    result = np.empty(flat.shape, np.float32)
+    for start in range(0, flat.size, BLOCK):
+        result[start:start + BLOCK] = function(flat[start:start + BLOCK].astype(np.float64))
+    return result.reshape(values.shape)
+
+
+def _encode_block(linear: np.ndarray) -> np.ndarray:
+    u = np.arcsinh(linear / TOE) / _UNIT
+    above, below = np.maximum(u - 1.0, 0.0) * _K_HIGH, np.maximum(-u, 0.0) * _K_LOW
+    return np.where(u > 1.0, HIGH + (1.0 - HIGH) * above / (1.0 + above),
+                    np.where(u < 0.0, LOW / (1.0 + below), LOW + (HIGH - LOW) * u))
+
+
+def _decode_block(encoded: np.ndarray, largest: float) -> np.ndarray:
+    y = np.clip(encoded, 0.0, 1.0)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        s = (y - HIGH) / (1.0 - HIGH)
+        u = np.where(y > HIGH, 1.0 + s / (1.0 - s) / _K_HIGH,
+                     np.where(y < LOW, -(LOW / y - 1.0) / _K_LOW, (y - LOW) / (HIGH - LOW)))
+        linear = TOE * np.sinh(np.clip(u * _UNIT, -800.0, 800.0))   # sinh(800) is finite
+    return np.clip(linear, -largest, largest)
+
+
 def encode(linear: np.ndarray) -> np.ndarray:
     """Finite scene-linear samples (any float array) as float32 in (0, 1), strictly
     increasing with the value: 0 -> LOW, 1 -> HIGH."""
-    u = np.arcsinh(np.asarray(linear, np.float64) / TOE) / _UNIT
-    above, below = np.maximum(u - 1.0, 0.0) * _K_HIGH, np.maximum(-u, 0.0) * _K_LOW
-    encoded = np.where(u > 1.0, HIGH + (1.0 - HIGH) * above / (1.0 + above),
-                       np.where(u < 0.0, LOW / (1.0 + below), LOW + (HIGH - LOW) * u))
-    return encoded.astype(np.float32)
+    return _blockwise(_encode_block, linear)
 
 
 def decode(encoded: np.ndarray, largest: float = float(np.finfo(np.float32).max)
@@ -48,10 +75,4 @@ def decode(encoded: np.ndarray, largest: float = float(np.finfo(np.float32).max)
     """The scene-linear float32 samples whose encoding is `encoded` (0-1; the ends, which no
     encoding reaches, give -largest and +largest). largest: the greatest magnitude returned
     (65504 for samples to be stored as half)."""
-    y = np.clip(np.asarray(encoded, np.float64), 0.0, 1.0)
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        s = (y - HIGH) / (1.0 - HIGH)
-        u = np.where(y > HIGH, 1.0 + s / (1.0 - s) / _K_HIGH,
-                     np.where(y < LOW, -(LOW / y - 1.0) / _K_LOW, (y - LOW) / (HIGH - LOW)))
-        linear = TOE * np.sinh(np.clip(u * _UNIT, -800.0, 800.0))   # sinh(800) is finite
-    return np.clip(linear, -largest, largest).astype(np.float32)
+    return _blockwise(lambda block: _decode_block(block, largest), encoded)
