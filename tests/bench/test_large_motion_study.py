@@ -31,3 +31,15 @@ def test_map_fusion_lands_a_known_shift_and_renders_from_the_inputs():
     assert abs(dx - 10) < 1 and abs(dy) < 1, (dx, dy)
     assert frame.shape == frame0.shape and frame.dtype == frame0.dtype
 
+
+
+def test_score_averages_the_four_measures_over_the_in_betweens():
+    from tests.bench.test_metrics import scene
+    from tweenflow.bench.metrics import moving_area
+    frame0, truth, frame1 = scene(20), scene(40), scene(60)
+    targets = [(study.InBetween(frame0, frame1, 0.5, truth), moving_area(frame0, frame1))] * 2
+    assert study.score(study.mean_of(1), [[truth, truth]], targets) == \
+        pytest.approx((100.0, 1.0, 1.0, 1.0))
+    psnr_, sharp, edges, aligned = study.score(study.mean_of(1), [[truth, scene(43)]], targets)
+    assert psnr_ < 100 and sharp == pytest.approx(1.0, abs=0.1)
+    assert edges < 1.0 and aligned < 1.0    # the second frame's detail is misplaced

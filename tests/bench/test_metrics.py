@@ -1,11 +1,11 @@
-"""Sharpness and edge agreement (issue 18) on scenes whose right answer is known."""
+"""Sharpness, edge agreement and aligned detail (issue 18) on scenes whose right answer is known."""
 import cv2
 import numpy as np
 import pytest
 
 from tests.conftest import texture
-from tweenflow.bench.metrics import (MOVING_DILATION, edge_agreement, moving_area, psnr,
-                                     sharpness)
+from tweenflow.bench.metrics import (MOVING_DILATION, aligned_detail, edge_agreement,
+                                     moving_area, psnr, sharpness)
 
 SIDE = 40
 
@@ -61,3 +61,20 @@ def test_metrics_are_undefined_without_a_moving_area():
     full = np.ones(frame.shape[:2], bool)
     assert sharpness(frame, flat, full) is None          # the truth has no detail to keep
     assert psnr(frame, frame) == 100.0
+
+
+def test_aligned_detail_counts_only_detail_in_the_right_place_and_is_linear():
+    frame0, truth, frame1 = scene(20), scene(40), scene(60)
+    area = moving_area(frame0, frame1)
+    shifted = scene(43)                                  # as sharp, 3 px off
+    assert aligned_detail(truth, truth, area) == pytest.approx(1.0)
+    assert abs(aligned_detail(shifted, truth, area)) < 0.3
+    # a blend of the right and the wrong copy has the blend of their values (up to the
+    # rounding to 8 bits), although its edge agreement is above both weights' share
+    half = cross_fade(truth, shifted)
+    expected = (aligned_detail(truth, truth, area) + aligned_detail(shifted, truth, area)) / 2
+    assert aligned_detail(half, truth, area) == pytest.approx(expected, abs=0.02)
+    # where both Laplacians have zero mean it is edge agreement * sqrt(sharpness)
+    assert aligned_detail(half, truth, area) == pytest.approx(
+        edge_agreement(half, truth, area) * np.sqrt(sharpness(half, truth, area)), abs=0.03)
+    assert aligned_detail(frame0, frame0, np.zeros(area.shape, bool)) is None

@@ -52,7 +52,8 @@ from tweenflow.bench.large_motion_rules import (InBetween, Rule, by_majority,
                                                 nearest_by_structure, on_coarse_band, oracle,
                                                 oracle_frame, placement, replace_onto_consensus,
                                                 replace_onto_truth, where_runs_agree)
-from tweenflow.bench.metrics import edge_agreement, moving_area, psnr, sharpness
+from tweenflow.bench.metrics import (aligned_detail, edge_agreement, moving_area, psnr,
+                                     sharpness)
 from tweenflow.engines.augment import (IDENTITY, MIRROR, REVERSE, Augmentation,
                                        AugmentedEngine)
 from tweenflow.engines.base import Engine, Runtime, create_engine
@@ -183,17 +184,20 @@ def render_members(set_name: str, data_dir: Path, runtime: Runtime, names: Seque
 
 
 def score(rule: Rule, members: list[list[np.ndarray]],
-          targets: list[tuple[InBetween, np.ndarray]]) -> tuple[float, float, float]:
-    psnrs, sharps, edges = [], [], []
+          targets: list[tuple[InBetween, np.ndarray]]) -> tuple[float, float, float, float]:
+    """Mean PSNR, sharpness, edge agreement and aligned detail of the rule's frames."""
+    psnrs, sharps, edges, aligned = [], [], [], []
     for index, (target, area) in enumerate(targets):
         truth = target.truth
         frame = rule([frames[index] for frames in members], target)
         psnrs.append(psnr(frame, truth))
         for values, value in ((sharps, sharpness(frame, truth, area)),
-                              (edges, edge_agreement(frame, truth, area))):
+                              (edges, edge_agreement(frame, truth, area)),
+                              (aligned, aligned_detail(frame, truth, area))):
             if value is not None:
                 values.append(value)
-    return statistics.fmean(psnrs), statistics.fmean(sharps), statistics.fmean(edges)
+    return (statistics.fmean(psnrs), statistics.fmean(sharps), statistics.fmean(edges),
+            statistics.fmean(aligned))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,12 +223,12 @@ def main(argv: list[str] | None = None) -> int:
         for label, (names, rule) in rows.items():
             results[label, set_name] = score(rule, [frames[name] for name in names], targets)
         del frames
-    print("\n| combination | " + " | ".join(f"{s} PSNR | sharpness | edges" for s in set_names)
-          + " |")
-    print("| --- |" + " --- | --- | --- |" * len(set_names))
+    print("\n| combination | " + " | ".join(f"{s} PSNR | sharpness | edges | aligned"
+                                           for s in set_names) + " |")
+    print("| --- |" + " --- | --- | --- | --- |" * len(set_names))
     for label in rows:
-        cells = [f"{p:.2f} | {s:.2f} | {e:.3f}"
-                 for p, s, e in (results[label, set_name] for set_name in set_names)]
+        cells = [f"{p:.2f} | {s:.2f} | {e:.3f} | {a:.3f}"
+                 for p, s, e, a in (results[label, set_name] for set_name in set_names)]
         print(f"| {label} | " + " | ".join(cells) + " |")
     return 0
 
