@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tweenflow import convert_video
+from tweenflow.images import read_image
 from tweenflow.video import pipeline
 from tests.video.conftest import moving_frames, read_video, write_video
 
@@ -138,6 +139,21 @@ def test_rotation_metadata_is_kept(tmp_path):
     with av.open(str(target)) as container:
         frame = next(container.decode(video=0))
         assert frame.rotation == 90
+
+
+@pytest.mark.parametrize("rotation, turns", [(90, 1), (-90, 3), (180, 2)])
+def test_a_folder_of_frames_from_a_rotated_video_is_upright(tmp_path, rotation, turns):
+    # a phone's portrait video stores landscape pictures and a display matrix; PNGs have no
+    # such matrix, so each frame is turned as players show it (PyAV's rotation is counter-
+    # clockwise, as np.rot90's)
+    frames = moving_frames(3)
+    source = write_video(tmp_path / "phone.mp4", frames, rotation=rotation)
+    run(source, tmp_path / "frames", multi=2, dedup="off")
+    written = sorted((tmp_path / "frames").iterdir())
+    assert len(written) == 6
+    first = read_image(written[0])
+    assert first.shape[:2] == np.rot90(frames[0], turns).shape[:2]
+    assert np.abs(first.astype(int) - np.rot90(frames[0], turns)).mean() < 2
 
 
 @pytest.mark.weights

@@ -129,7 +129,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                desc="tweenflow", disable=not progress, dynamic_ncols=True)
     try:
         if as_folder:
-            writer = FolderWriter(output_path, overwrite, info.exr_layout)
+            writer = FolderWriter(output_path, overwrite, info.exr_layout, info.rotation)
         else:
             writer = VideoWriter(output_path, info.width, info.height,
                                  output_time_base(retime, info.time_base),

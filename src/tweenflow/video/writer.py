@@ -208,21 +208,26 @@ class VideoWriter:
 
 class FolderWriter:
     """Numbered PNGs frame_000001.png ... in a folder, made visible all at once by a rename;
-    EXRs frame_000001.exr ... laid out as `exr_layout` says for frames of EXR inputs."""
+    EXRs frame_000001.exr ... laid out as `exr_layout` says for frames of EXR inputs.
+
+    rotation: the input video's display rotation (degrees counter-clockwise, as PyAV reads
+    it). An image has no display matrix, so the frames are turned upright as players show
+    them (a phone's portrait video stores landscape pictures)."""
 
     def __init__(self, path: Path, overwrite: bool = False,
-                 exr_layout: ExrLayout | None = None):
+                 exr_layout: ExrLayout | None = None, rotation: int = 0):
         self.path = path
         self.overwrite = overwrite
         self.exr_layout = exr_layout
         self.suffix = ".png" if exr_layout is None else EXR_SUFFIX
         self.temp_name = temp_folder_for(path)
+        self.quarter_turns = round(rotation / 90) % 4
         self.count = 0
 
     def write(self, time: Fraction, rgb: np.ndarray) -> None:
         self.count += 1
-        write_image(Path(self.temp_name) / f"frame_{self.count:06d}{self.suffix}", rgb,
-                    self.exr_layout)
+        write_image(Path(self.temp_name) / f"frame_{self.count:06d}{self.suffix}",
+                    np.rot90(rgb, self.quarter_turns), self.exr_layout)
 
     def close(self, duration: Fraction | None = None) -> None:
         publish(self.temp_name, self.path, replace_folder=self.overwrite)
