@@ -145,3 +145,22 @@ def test_the_segmented_conversion_keeps_alpha(tmp_path, codec, suffix):
     got_format, frames = decoded_rgba(target, "libvpx-vp9" if codec == "vp9" else None)
     assert got_format == ("yuva420p" if codec == "vp9" else "yuva444p12le")
     check_moved_alpha(frames)
+
+
+# An editor's ProRes 4444 with alpha, converted to .mov without --codec: the default H.264
+# dropped the alpha (with a line); the output is ProRes 4444 with the alpha and 10 bits kept
+@pytest.mark.parametrize("suffix", [".mov", ".mkv"])
+def test_without_codec_an_alpha_input_is_written_as_prores_4444(tmp_path, suffix):
+    from tweenflow import convert_video as convert_in_segments
+    source = write_alpha_video(tmp_path / "in.mov", sprite_frames(3, np.uint16),
+                               "prores_ks", "yuva444p10le", {"profile": "4"})
+    target = tmp_path / f"out{suffix}"
+    result = convert_in_segments(source, target, multi=2, engine="classical")
+    assert [note for note in result.notes if "alpha" in note] == [
+        "written as ProRes 4444 to keep the alpha (the default for inputs with alpha in "
+        f"{suffix}; --codec h264 makes a smaller file without it)"]
+    got_format, frames = decoded_rgba(target)
+    assert got_format == "yuva444p12le"
+    with av.open(str(target)) as container:
+        assert container.streams.video[0].codec_context.profile == "4444"
+    check_moved_alpha(frames)

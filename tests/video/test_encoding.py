@@ -289,3 +289,18 @@ def test_cli_av1_prints_only_its_own_lines(small_video, tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr.startswith("tweenflow: wrote ")
     assert len(completed.stderr.strip().splitlines()) == 1, completed.stderr
+
+
+def test_an_input_with_alpha_gets_a_codec_that_keeps_it_where_the_container_has_one():
+    """Without --codec: ProRes 4444 in .mov/.mkv, VP9 in .webm; MP4 holds no codec with
+    alpha here, so H.264 drops it with a line."""
+    for suffix, name, pix_fmt in ((".mov", "prores", "yuva444p10le"),
+                                  (".mkv", "prores", "yuva444p10le"),
+                                  (".webm", "vp9", "yuva420p"), (".mp4", "h264", "yuv420p")):
+        settings, notes = encoder_settings(Encoding(), suffix, False, True)
+        assert (settings.codec.name, settings.pix_fmt) == (name, pix_fmt)
+        assert any("alpha" in note for note in notes) == (name != "vp9")
+    settings, _ = encoder_settings(Encoding(codec="h264"), ".mov", False, True)
+    assert (settings.codec.name, settings.pix_fmt) == ("h264", "yuv420p")   # as asked
+    settings, _ = encoder_settings(Encoding(), ".mov", True, False)
+    assert settings.codec.name == "h264"                     # no alpha: the usual default

@@ -57,6 +57,8 @@ CODECS: dict[str, Codec] = {codec.name: codec for codec in (
 DEFAULT_CODEC = "h264"
 # containers that cannot hold the default codec, and what they get instead (as FFmpeg does)
 CONTAINER_DEFAULT_CODECS = {".webm": "vp9"}
+# frames with alpha where H.264 would drop it: ProRes 4444, what editing software exchanges
+ALPHA_DEFAULT_CODECS = {".mov": "prores", ".mkv": "prores"}
 # containers each codec can go in (the muxers' own lists are longer; these are tested).
 # FFmpeg's QuickTime muxer refuses VP9 and AV1 ("only supported in MP4").
 CONTAINERS = {".mp4": {"h264", "h265", "av1", "vp9"},
@@ -192,8 +194,11 @@ def _x26x_mastering(hdr: HdrMetadata) -> str | None:
             f"L({round(high * 10000)},{round(low * 10000)})")
 
 
-def default_codec(suffix: str) -> str:
-    """The codec a `suffix` container gets unless one is asked for: h264, vp9 in .webm."""
+def default_codec(suffix: str, alpha: bool = False) -> str:
+    """The codec a `suffix` container gets unless one is asked for: h264, vp9 in .webm; for
+    frames with alpha, prores in .mov and .mkv (h264 has no alpha)."""
+    if alpha and suffix in ALPHA_DEFAULT_CODECS:
+        return ALPHA_DEFAULT_CODECS[suffix]
     return CONTAINER_DEFAULT_CODECS.get(suffix, DEFAULT_CODEC)
 
 
@@ -201,16 +206,19 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
                      hdr: HdrMetadata | None = None) -> tuple[EncoderSettings, list[str]]:
     """Settings for frames of that kind in a `suffix` container, and notes for the user (one
     line each) about what was kept from the input and what not. OutputError if impossible."""
-    name = encoding.codec or default_codec(suffix)
+    name = encoding.codec or default_codec(suffix, alpha and encoding.pix_fmt is None)
     codec = CODECS.get(name)
     if codec is None:
         raise OutputError(f"unknown codec {name!r}; use one of {', '.join(CODECS)}")
+    notes: list[str] = []
+    if encoding.codec is None and name != default_codec(suffix):
+        notes.append(f"written as ProRes 4444 to keep the alpha (the default for inputs with "
+                     f"alpha in {suffix}; --codec h264 makes a smaller file without it)")
     allowed = CONTAINERS.get(suffix)
     if allowed is not None and codec.name not in allowed:
         fits = sorted(s for s, names in CONTAINERS.items() if codec.name in names)
         raise OutputError(f"{codec.name} cannot go in a {suffix} file; use "
                           f"{' or '.join(fits)} (or another --codec)")
-    notes: list[str] = []
     options: dict[str, str] = {}
     if encoding.crf is not None and encoding.lossless:
         raise OutputError("--crf and --lossless contradict each other; give one")
