@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from tests.exr_files import OpenEXR, hdr_texture, read_exr_file, write_exr_file
-from tests.conftest import measured_shift
+from tests.conftest import SHARED_DATA, measured_shift
 from tweenflow import exr, interpolate, read_image, write_image
+from tweenflow.bench.metrics import psnr
 from tweenflow.errors import InputError, OutputError
 
 
@@ -271,3 +272,39 @@ def test_rife4_moves_a_dark_and_a_bright_plate_within_a_few_percent(engines, pea
     result, truth = exr.from_frame(middle)[12:-12, 24:-24], moving[2][12:-12, 24:-24]
     assert np.median(np.abs(result - truth) / truth) < 0.03
     assert result.max() > 0.9 * truth.max()
+
+
+def srgb_to_linear(rgb: np.ndarray, exposure: float) -> np.ndarray:
+    values = rgb.astype(np.float64) / 255
+    linear = np.where(values <= 0.04045, values / 12.92, ((values + 0.055) / 1.055) ** 2.4)
+    return (linear * exposure).astype(np.float32)
+
+
+def linear_to_srgb(linear: np.ndarray, exposure: float) -> np.ndarray:
+    values = np.clip(linear.astype(np.float64) / exposure, 0, 1)
+    return np.round(255 * np.where(values <= 0.0031308, values * 12.92,
+                                   1.055 * values ** (1 / 2.4) - 0.055)).astype(np.uint8)
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data not present")
+@pytest.mark.parametrize("sequence", ["Urban2", "RubberWhale"])
+def test_real_frames_as_hdr_exrs_interpolate_as_well_as_the_pngs(tmp_path, engines, sequence):
+    """Middlebury frames made scene-linear (sRGB decoded, 2 stops brighter: white at 4.0),
+    written as half EXRs, interpolated and shown as sRGB again, are within 0.5 dB of what the
+    same engine makes of the PNGs (PSNR against the true middle frame)."""
+    folder = SHARED_DATA / "middlebury_other" / sequence
+    frame0, frame1, truth = (read_image(folder / name)
+                             for name in ("frame10.png", "frame11.png", "frame10i11.png"))
+    engine = engines("rife4")
+    from_pngs = psnr(interpolate(frame0, frame1, 0.5, engine=engine)[0], truth)
+    brightest = 0.0
+    for name, frame in (("0.exr", frame0), ("1.exr", frame1)):
+        write_exr_file(tmp_path / name, srgb_to_linear(frame, 4.0), channels="RGB")
+        brightest = max(brightest, srgb_to_linear(frame, 4.0).max())
+    pair = [read_image(tmp_path / name, keep_depth=True) for name in ("0.exr", "1.exr")]
+    middle, = interpolate(*pair, 0.5, engine=engine)
+    write_image(tmp_path / "middle.exr", middle, exr.read_layout(tmp_path / "0.exr"))
+    result, _, _ = read_exr_file(tmp_path / "middle.exr")
+    assert result.max() > 0.9 * brightest > 2.0                # highlights above 1 kept
+    from_exrs = psnr(linear_to_srgb(result, 4.0), truth)
+    assert from_exrs > from_pngs - 0.5, (from_exrs, from_pngs)
