@@ -9,6 +9,7 @@ from tweenflow import convert_video
 from tweenflow.video.encoding import Encoding, encoder_settings
 from tweenflow.video.reader import ColourInfo
 from tweenflow.video.writer import VideoWriter
+from tests.conftest import texture
 from tests.video.conftest import VIDEOS
 
 FRAMES = 6
@@ -86,3 +87,70 @@ def test_prores_keeps_the_colours_and_their_tags(tmp_path, colour):
                              src_color_range=1, dst_color_range=2).to_ndarray()
     error = np.abs(rgb.astype(int) - frames[0].astype(int))
     assert error.mean() <= 2.5 and error.max() <= 8     # a range mix-up: 5.7 and 17
+
+
+def full_range_clip(path, encoder, pix_fmt, frames, options=None):
+    """Lossless full-range BT.709 video of RGB frames (swscale's own conversion)."""
+    layout = "rgb24" if frames[0].dtype == np.uint8 else "rgb48le"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(encoder, rate=25)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = pix_fmt
+        stream.options = options or {}
+        context = stream.codec_context
+        context.colorspace, context.color_range = 1, 2
+        context.color_primaries, context.color_trc = 1, 1
+        for frame in frames:
+            video_frame = av.VideoFrame.from_ndarray(frame, format=layout).reformat(
+                format=pix_fmt, src_colorspace=1, dst_colorspace=1, src_color_range=2,
+                dst_color_range=2)
+            for packet in stream.encode(video_frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def yuv_planes(path):
+    """Each frame's Y, U, V planes as floats, with the stream's range tag."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = list(container.decode(stream))
+        depth = 8 if frames[0].format.components[0].bits == 8 else 16
+        planes = []
+        for frame in frames:
+            planes.append([np.frombuffer(plane, np.uint8 if depth == 8 else np.uint16)
+                           .reshape(plane.height, -1)[:, :plane.width].astype(float)
+                           for plane in list(frame.planes)[:3]])
+        return int(stream.codec_context.color_range), planes
+
+
+# swscale's RGB -> full-range YUV rounds the chroma down (0.5 level on average; limited range
+# is unbiased), so each pass through tweenflow moved a full-range video's colours (JPEG-style
+# yuvj420p from phones, screen recorders, MJPEG) towards green: a grey at U = V = 127 came
+# back at 126, R and B 1-2 levels lower. The original frames of a lossless --multi 2 output
+# must carry the input's codes: 4:4:4 within one code, 4:2:0 without the bias (its chroma up-
+# and downsampling around RGB moves a code by 0.15 on average, 0.56 of 1023 in 10 bits, as in
+# limited range; before: 0.44-0.67, and 1.23 of 1023 in luma).
+@pytest.mark.parametrize("encoder, pix_fmt, codec", [("ffv1", "yuv444p", "ffv1"),
+                                                     ("libx264", "yuv420p", "h264"),
+                                                     ("libx264", "yuv420p10le", "h264")])
+def test_full_range_video_keeps_its_chroma(tmp_path, encoder, pix_fmt, codec):
+    rgb = texture(48, 64, seed=4)
+    frames = [rgb, np.roll(rgb, 2, axis=1)]
+    if pix_fmt.endswith("10le"):
+        frames = [frame.astype(np.uint16) * 257 for frame in frames]
+    options = {"qp": "0", "preset": "ultrafast"} if encoder == "libx264" else {}
+    source = full_range_clip(tmp_path / "in.mkv", encoder, pix_fmt, frames, options)
+    target = tmp_path / "out.mkv"
+    convert_video(source, target, multi=2, engine="classical", codec=codec,
+                  lossless=codec != "ffv1")
+    range_in, planes_in = yuv_planes(source)
+    range_out, planes_out = yuv_planes(target)
+    assert range_in == range_out == 2
+    for index in range(2):
+        for name, plane_in, plane_out in zip("YUV", planes_in[index], planes_out[2 * index]):
+            bias = (plane_out - plane_in).mean()
+            assert abs(bias) < (0.8 if pix_fmt.endswith("10le") else 0.25), (name, bias)
+            if pix_fmt == "yuv444p":
+                assert np.abs(plane_out - plane_in).max() <= 1, name

@@ -20,6 +20,7 @@ from tweenflow.images import write_image
 from tweenflow.outputs import discard, publish, temp_file_for, temp_folder_for
 from tweenflow.video.encoding import (CODEC_TAGS, LIMITED_RANGE_ONLY, EncoderSettings,
                                      Encoding, encoder_settings)
+from tweenflow.video.full_range import full_range_frame
 from tweenflow.video.reader import BT709, CONVERSION_FLAGS, FULL_RANGE, LIMITED_RANGE, ColourInfo
 from tweenflow.video.streams import CarriedStreams
 
@@ -160,14 +161,19 @@ class VideoWriter:
         # alignment (SIMD or not), and np.pad's new array is what the 8-bit writer always
         # converted from (tests/video/test_encoding.py holds it to the same bitstream).
         rgb = padded(rgb, *self.settings.padded_size(rgb.shape[1], rgb.shape[0]))
-        layout = _RGB_FORMATS[rgb.dtype.itemsize, rgb.shape[2]]
-        frame = av.VideoFrame.from_ndarray(rgb, format=layout)
-        frame = frame.reformat(format=self.settings.pix_fmt,
-                               src_colorspace=self.colour.colorspace,
-                               dst_colorspace=self.colour.colorspace,
-                               src_color_range=FULL_RANGE,
-                               dst_color_range=self.colour.color_range,
-                               interpolation=CONVERSION_FLAGS)
+        # swscale rounds full-range chroma down (a green drift per pass): see full_range.py
+        frame = full_range_frame(rgb, self.colour.colorspace, self.settings.pix_fmt,
+                                 CONVERSION_FLAGS) \
+            if self.colour.color_range == FULL_RANGE else None
+        if frame is None:
+            layout = _RGB_FORMATS[rgb.dtype.itemsize, rgb.shape[2]]
+            frame = av.VideoFrame.from_ndarray(rgb, format=layout)
+            frame = frame.reformat(format=self.settings.pix_fmt,
+                                   src_colorspace=self.colour.colorspace,
+                                   dst_colorspace=self.colour.colorspace,
+                                   src_color_range=FULL_RANGE,
+                                   dst_color_range=self.colour.color_range,
+                                   interpolation=CONVERSION_FLAGS)
         # some encoders (prores_ks) write the frame's tags, not the stream's
         frame.color_primaries = self.colour.color_primaries
         frame.color_trc = self.colour.color_trc
