@@ -1,5 +1,6 @@
 """tweenflow.exr: EXR frames in and out (half stays half, alpha and compression kept), and
 through interpolate: t = 0/1 give the inputs back, HDR content moves where it should."""
+import os
 import sys
 
 import numpy as np
@@ -308,3 +309,16 @@ def test_real_frames_as_hdr_exrs_interpolate_as_well_as_the_pngs(tmp_path, engin
     assert result.max() > 0.9 * brightest > 2.0                # highlights above 1 kept
     from_exrs = psnr(linear_to_srgb(result, 4.0), truth)
     assert from_exrs > from_pngs - 0.5, (from_exrs, from_pngs)
+
+
+def test_output_of_other_threads_while_a_file_is_read_is_passed_on(tmp_path, capfd):
+    """Reading collects the library's messages from stderr and stdout; what another thread
+    (a progress bar) writes meanwhile comes out as it was, carriage returns and all."""
+    write_exr_file(tmp_path / "a.exr", hdr_texture(4, 4), channels="RGB")
+    capfd.readouterr()
+    with exr._library_messages() as (errors, outputs):
+        os.write(2, b"\r 50%|#####     |")
+        print("a line")
+    assert exr._pass_on(errors, sys.stderr) == [] and exr._pass_on(outputs, sys.stdout) == []
+    assert capfd.readouterr() == ("a line\n", "\r 50%|#####     |")
+    assert read_image(tmp_path / "a.exr", keep_depth=True).shape == (4, 4, 3)

@@ -14,7 +14,6 @@ import os
 import sys
 import tempfile
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +69,7 @@ def _openexr(path: Path, doing: str):
 _STDERR_LOCK = threading.Lock()
 
 
-@contextmanager
+@contextlib.contextmanager
 def _library_messages():
     """Collect what is printed to stderr (file descriptor 2) and to sys.stdout meanwhile into
     two lists instead: on a damaged file the OpenEXR library prints a line to each and returns
@@ -89,8 +88,8 @@ def _library_messages():
             os.dup2(saved, 2)
             os.close(saved)
             capture.seek(0)
-            errors.extend(capture.read().decode(errors="replace").splitlines())
-            outputs.extend(printed.getvalue().splitlines())
+            errors.extend(capture.read().decode(errors="replace").splitlines(keepends=True))
+            outputs.extend(printed.getvalue().splitlines(keepends=True))
 
 
 def _is_library_message(line: str) -> bool:
@@ -98,11 +97,13 @@ def _is_library_message(line: str) -> bool:
 
 
 def _pass_on(lines: list[str], stream) -> list[str]:
-    """Print the lines that are not the library's to `stream`; return the library's."""
-    others = [line for line in lines if not _is_library_message(line)]
+    """Write the lines that are not the library's to `stream` as they were (a progress bar's
+    carriage returns kept); return the library's, without their line ends."""
+    others = "".join(line for line in lines if not _is_library_message(line))
     if others:
-        print("\n".join(others), file=stream)
-    return [line for line in lines if _is_library_message(line)]
+        stream.write(others)
+        stream.flush()
+    return [line.rstrip("\r\n") for line in lines if _is_library_message(line)]
 
 
 def _open(path: Path, header_only: bool = False):
@@ -245,9 +246,11 @@ def write_exr(path: str | os.PathLike, linear: np.ndarray, layout: ExrLayout) ->
     temp_name = temp_file_for(path)
     try:
         OpenEXR.File(header, channels).write(temp_name)
-        publish(temp_name, path)
     except Exception as error:  # noqa: BLE001 - the bindings raise RuntimeError and others
+        discard(temp_name)
         raise OutputError(f"{path}: cannot write the EXR ({error})") from None
+    try:
+        publish(temp_name, path)
     finally:
         discard(temp_name if os.path.exists(temp_name) else None)
 

@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
 from tests.exr_files import hdr_texture, read_exr_file, write_exr_file
 from tests.video.test_cli_video import leftovers, one_error_line
