@@ -33,3 +33,24 @@ def test_an_error_keeps_its_python_message_through_pickling():
     # Ray and process pools pickle errors raised in workers
     copy = pickle.loads(pickle.dumps(about_three_arguments()))
     assert type(copy) is EngineError and str(copy) == str(about_three_arguments())
+
+
+def test_a_switch_is_the_option_alone_on_the_command_line():
+    error = InputError("out.mp4 exists; pass {overwrite=} to replace it", {"overwrite": True})
+    assert str(error) == "out.mp4 exists; pass overwrite=True to replace it"
+    assert error.worded(cli_flag) == "out.mp4 exists; pass --overwrite to replace it"
+
+
+def test_an_argument_with_one_value_can_stand_for_an_option_of_its_own():
+    flags = {"scene_cut_threshold": "--scene-threshold",
+             "scene_cut_threshold=None": "--no-scene-detect"}
+    error = InputError("{scene_cut_threshold=}: 0-255; {scene_cut_threshold=None} turns it off",
+                       {"scene_cut_threshold": -3, "scene_cut_threshold=None": None})
+    assert str(error) == "scene_cut_threshold=-3: 0-255; scene_cut_threshold=None turns it off"
+    assert error.worded(flags.get) == "--scene-threshold -3: 0-255; --no-scene-detect turns it off"
+
+
+def test_an_error_is_still_worded_as_options_after_pickling():
+    # an error raised in a Ray worker reaches the CLI pickled: its arguments must come along
+    copy = pickle.loads(pickle.dumps(about_three_arguments()))
+    assert copy.worded(cli_flag) == about_three_arguments().worded(cli_flag)

@@ -459,7 +459,7 @@ def run_batch(args: argparse.Namespace) -> int:
                            progress=not args.quiet, overwrite=overwrite, **options)
     width = max(display_width(str(entry.input)) for entry in results)
     for entry in results:
-        detail = entry.reason
+        detail = entry.reason if entry.error is None else entry.error.worded(option_flag)
         if entry.status == "converted" and entry.result is not None:
             detail = f"{entry.output} ({entry.result.frames_out} frames)"
         name = str(entry.input)
@@ -544,8 +544,11 @@ COMMANDS = {"interpolate": run_interpolate, "engines": run_engines, "fetch-weigh
             "video": run_video, "batch": run_batch, "studio": run_studio, "doctor": run_doctor}
 
 
-# API arguments whose option is not `--` and the argument's name with dashes
-OPTION_FLAGS = {"count": "-n"}
+# API arguments whose option is not `--` and the argument's name with dashes (the names
+# error messages use: see TweenflowError)
+OPTION_FLAGS = {"count": "-n", "overwrite": "-y/--overwrite", "suffix": "--ext",
+                "scene_cut_threshold": "--scene-threshold",
+                "scene_cut_threshold=None": "--no-scene-detect"}
 
 
 def option_flag(argument: str) -> str:

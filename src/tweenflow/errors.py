@@ -10,7 +10,10 @@ class TweenflowError(Exception):
     A message about the caller's arguments names them as the caller wrote them: it writes
     `{name}` for an argument and `{name=}` for it with its value, taken from `arguments`.
     str(error) reads as Python (`scale`, `scale=3`); the CLI words them as its options
-    (`--scale`, `--scale 3`) with `worded`.
+    (`--scale`, `--scale 3`; a switch given as True is the option alone) with `worded`.
+    An argument with one value may stand for an option of its own: the key
+    "scene_cut_threshold=None", written `{scene_cut_threshold=None}`, reads so in Python and
+    as its option (--no-scene-detect) on the command line.
     """
 
     exit_code = 2
@@ -25,9 +28,17 @@ class TweenflowError(Exception):
         message = self.template
         for name, value in self.arguments.items():
             spelled = name if flag is None else flag(name)
-            with_value = f"{name}={value!r}" if flag is None else f"{spelled} {value}"
+            with_value = (f"{name}={value!r}" if flag is None
+                          else spelled if value is True else f"{spelled} {value}")
             message = message.replace(f"{{{name}=}}", with_value).replace(f"{{{name}}}", spelled)
         return message
+
+    def __reduce__(self):
+        # as made (template and arguments), not from the Python wording alone: an error
+        # raised in a Ray worker or another process is still worded as options by the CLI
+        if type(self).__init__ is not TweenflowError.__init__:    # a subclass's own arguments
+            return super().__reduce__()
+        return type(self), (self.template, self.arguments)
 
 
 class InputError(TweenflowError):

@@ -75,7 +75,7 @@ def test_large_motion_option_builds_auto_with_that_engine(tmp_path):
     from tweenflow.engines.placement import PlacementEngine
     from tweenflow.jobs.convert import _engine_spec
     spec = _engine_spec("auto", 1.0, None, None, "placement")
-    assert isinstance(spec.create().large_motion, PlacementEngine)
+    assert isinstance(spec.create().engine.large_motion, PlacementEngine)   # in its ProtocolCheck
     source = write_video(tmp_path / "pan.mp4", moving_frames(4, step=8))
     by_name = convert_video(source, tmp_path / "by_name.mp4", multi=2, engine="auto",
                             large_motion="placement", crf=0)

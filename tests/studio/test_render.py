@@ -337,3 +337,26 @@ def test_pairs_above_4k_run_on_tiles_unless_the_studio_tiles_already():
     finally:
         renderer.close()
         tiling.close()
+
+
+def test_a_registered_engine_that_breaks_the_protocol_is_one_error_naming_it(tmp_path,
+                                                                              monkeypatch):
+    # its transposed frame went on to the PNG encoder (a picture of the wrong size)
+    from tests.video.test_engine_protocol import Transposer
+    from tweenflow.engines import base
+    from tweenflow.engines.base import EngineInfo, register
+    from tweenflow.errors import EngineError
+    from tweenflow.studio.workspace import Session
+    monkeypatch.setitem(base._REGISTRY, "transposer", None)     # removed after the test
+    register(EngineInfo(name="transposer", summary="breaks the protocol", weights_ids=(),
+                        arbitrary_t=True, factory=Transposer))
+    frame = texture(16, 24)
+    session = Session(id="x", frame0=frame, frame1=frame, names=("a", "b"), folder=tmp_path)
+    renderer = Renderer()
+    try:
+        with pytest.raises(EngineError, match="^engine 'transposer' broke the engine protocol: "
+                                              "render_many returned a uint8 array of shape "
+                                              r"\(24, 16, 3\) for t=0.5"):
+            renderer.frames(session, "transposer", [0.0, 0.5], [])
+    finally:
+        renderer.close()

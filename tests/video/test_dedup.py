@@ -100,7 +100,7 @@ def test_parse_dedup():
     assert parse_dedup("off") is None and parse_dedup(" OFF ") is None
     assert parse_dedup("4.5") == 4.5 and parse_dedup(0) == 0
     for bad in ("-1", "300", "often", "nan", ""):
-        with pytest.raises(InputError, match="--dedup"):
+        with pytest.raises(InputError, match=f"dedup='{bad}': "):
             parse_dedup(bad)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from tests.video.conftest import moving_frames, write_video
+from tweenflow.cli import option_flag
 from tweenflow.errors import OutputError
 from tweenflow.video.clip import write_clip
 from tweenflow.video.encoding import CODECS, Encoding, encoder_settings
@@ -129,29 +130,43 @@ def test_clip_writer_tags_bt709_like_the_video_writer(tmp_path):
                 context.color_range) == (1, 1, 1, 1)
 
 
-@pytest.mark.parametrize("encoding,suffix,fragment", [
-    (Encoding("prores"), ".mp4", "prores cannot go in a .mp4 file; use .mkv or .mov"),
-    (Encoding("ffv1"), ".mov", "ffv1 cannot go in a .mov file; use .mkv"),
-    (Encoding("vp9"), ".mov", "vp9 cannot go in a .mov file; use .mkv or .mp4 or .webm"),
-    (Encoding("av1"), ".mov", "av1 cannot go in a .mov file; use .mkv or .mp4 or .webm"),
-    (Encoding("prores", crf=20), ".mov", "--crf does not apply to prores"),
-    (Encoding("ffv1", crf=20), ".mkv", "--crf does not apply to ffv1 (always lossless)"),
-    (Encoding("h264", crf=60), ".mp4", "--crf 60 is outside 0-51 for h264"),
+@pytest.mark.parametrize("encoding,suffix,fragment,cli_fragment", [
+    (Encoding("prores"), ".mp4", "prores cannot go in a .mp4 file; use .mkv or .mov", None),
+    (Encoding("ffv1"), ".mov", "ffv1 cannot go in a .mov file; use .mkv", None),
+    (Encoding("vp9"), ".mov", "vp9 cannot go in a .mov file; use .mkv or .mp4 or .webm (or "
+                              "another codec)", "(or another --codec)"),
+    (Encoding("av1"), ".mov", "av1 cannot go in a .mov file; use .mkv or .mp4 or .webm", None),
+    (Encoding("prores", crf=20), ".mov", "crf does not apply to prores",
+     "--crf does not apply to prores"),
+    (Encoding("ffv1", crf=20), ".mkv", "crf does not apply to ffv1 (always lossless)",
+     "--crf does not apply to ffv1 (always lossless)"),
+    (Encoding("h264", crf=60), ".mp4", "crf=60 is outside 0-51 for h264",
+     "--crf 60 is outside 0-51 for h264"),
     # libsvtav1 takes crf 0 as "not set": its own default, CRF 35, worse than our 30
-    (Encoding("av1", crf=0), ".mp4", "--crf 0 is outside 1-63 for av1"),
-    (Encoding("h264", crf=20, lossless=True), ".mp4", "--crf and --lossless contradict"),
-    (Encoding("av1", lossless=True), ".mp4", "av1 has no lossless mode here"),
-    (Encoding("prores", lossless=True), ".mov", "prores has no lossless mode here"),
-    (Encoding("h264", preset="quick"), ".mp4", "unknown --preset 'quick' for h264"),
-    (Encoding("ffv1", preset="fast"), ".mkv", "--preset does not apply to ffv1"),
-    (Encoding("h264", pix_fmt="yuva420p"), ".mp4", "--pix-fmt yuva420p is not supported by h264"),
-    (Encoding("mpeg2"), ".mp4", "unknown codec 'mpeg2'"),
-    (Encoding("h264"), ".webm", "h264 cannot go in a .webm file; use .mkv or .mov or .mp4"),
+    (Encoding("av1", crf=0), ".mp4", "crf=0 is outside 1-63 for av1",
+     "--crf 0 is outside 1-63 for av1"),
+    (Encoding("h264", crf=20, lossless=True), ".mp4", "crf and lossless contradict",
+     "--crf and --lossless contradict"),
+    (Encoding("av1", lossless=True), ".mp4", "av1 has no lossless mode here; use codec ffv1, "
+                                             "h264, h265 or vp9 with lossless",
+     "use --codec ffv1, h264, h265 or vp9 with --lossless"),
+    (Encoding("prores", lossless=True), ".mov", "prores has no lossless mode here", None),
+    (Encoding("h264", preset="quick"), ".mp4", "unknown preset='quick' for h264",
+     "unknown --preset quick for h264"),
+    (Encoding("ffv1", preset="fast"), ".mkv", "preset does not apply to ffv1",
+     "--preset does not apply to ffv1"),
+    (Encoding("h264", pix_fmt="yuva420p"), ".mp4", "pix_fmt='yuva420p' is not supported by h264",
+     "--pix-fmt yuva420p is not supported by h264"),
+    (Encoding("mpeg2"), ".mp4", "unknown codec='mpeg2'", "unknown --codec mpeg2"),
+    (Encoding("h264"), ".webm", "h264 cannot go in a .webm file; use .mkv or .mov or .mp4",
+     None),
 ])
-def test_impossible_combinations_are_refused(encoding, suffix, fragment):
+def test_impossible_combinations_are_refused(encoding, suffix, fragment, cli_fragment):
+    # a Python caller reads the arguments' names (crf=60), the CLI its options (--crf 60)
     with pytest.raises(OutputError, match=None) as raised:
         encoder_settings(encoding, suffix, high_depth=False, alpha=False)
-    assert fragment in str(raised.value)
+    assert fragment in str(raised.value) and "--" not in str(raised.value)
+    assert (cli_fragment or fragment) in raised.value.worded(option_flag)
 
 
 def test_every_codec_has_a_container_and_working_defaults():

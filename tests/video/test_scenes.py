@@ -82,7 +82,7 @@ def test_a_threshold_outside_the_scores_range_is_refused(pan_video, tmp_path):
         with pytest.raises(InputError, match="the scene-cut score is 0-255"):
             check_scene_cut_threshold(threshold)
     # the one-piece pipeline (a PNG folder) refuses it before any work, as the segmented one
-    with pytest.raises(InputError, match="--scene-threshold -1"):
+    with pytest.raises(InputError, match="scene_cut_threshold=-1: "):
         convert_video(pan_video, tmp_path / "frames", multi=2, engine="classical",
                       scene_cut_threshold=-1)
     assert list(tmp_path.iterdir()) == []

@@ -24,13 +24,15 @@ INPUT_VIDEO_SUFFIXES = VIDEO_SUFFIXES | {".avi", ".m4v", ".mpg", ".mpeg", ".ts",
 @dataclass
 class FileResult:
     """What happened to one input: status "converted", "skipped" (its output exists) or
-    "failed" (reason: the one-line error)."""
+    "failed" (reason: the one-line error; error: the TweenflowError it was, which the CLI
+    words with its options)."""
 
     input: Path
     output: Path
     status: str
     reason: str = ""
     result: VideoResult | None = None
+    error: TweenflowError | None = None
 
 
 def find_inputs(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -68,7 +70,8 @@ def convert_many(inputs: Iterable[str | os.PathLike], output_folder: str | os.Pa
     share one connection and its workers."""
     suffix = suffix if suffix.startswith(".") else f".{suffix}"
     if suffix.lower() not in VIDEO_SUFFIXES:
-        raise OutputError(f"--ext {suffix}: use one of {', '.join(sorted(VIDEO_SUFFIXES))}")
+        raise OutputError(f"{{suffix=}}: use one of {', '.join(sorted(VIDEO_SUFFIXES))}",
+                          {"suffix": suffix})
     check_options(**options)     # options wrong for every file: one line, before any file
     files = find_inputs(inputs)
     output_folder = Path(output_folder)
@@ -109,7 +112,7 @@ def convert_many(inputs: Iterable[str | os.PathLike], output_folder: str | os.Pa
                                              **options)
                 entry.status = "converted"
             except TweenflowError as error:
-                entry.status, entry.reason = "failed", str(error)
+                entry.status, entry.reason, entry.error = "failed", str(error), error
             except OSError as error:
                 entry.status, entry.reason = "failed", f"{error.strerror or error}"
     finally:

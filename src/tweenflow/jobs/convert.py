@@ -337,8 +337,8 @@ def open_runner(ray: bool | str | None, engine: str | Engine, threads: int | Non
     try:
         from tweenflow.jobs.ray_runner import RayRunner   # ray is an optional dependency
     except ImportError:
-        raise ClusterError("--ray needs Ray on this machine and every node: "
-                           "pip install 'tweenflow[cluster]'") from None
+        raise ClusterError("{ray} needs Ray on this machine and every node: "
+                           "pip install 'tweenflow[cluster]'", {"ray": ray}) from None
     return RayRunner(None if ray is True else ray, cpus_per_worker=threads or 1)
 
 

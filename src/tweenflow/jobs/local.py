@@ -5,7 +5,7 @@ import time
 from typing import Callable, Iterable, Iterator
 
 from tweenflow.engines.alpha import AlphaEngine
-from tweenflow.engines.base import Engine
+from tweenflow.engines.base import Engine, ProtocolCheck
 from tweenflow.jobs.segment import EngineSpec, SegmentOutput, SegmentTask, run_segment
 
 
@@ -31,8 +31,9 @@ class LocalRunner:
             yield output
 
     def _engine_for(self, spec: EngineSpec, alpha: bool) -> Engine:
-        if self.engine is not None:
-            return AlphaEngine(self.engine) if alpha else self.engine
+        if self.engine is not None:     # the caller's: it may break the protocol (one line)
+            checked = ProtocolCheck(self.engine)
+            return AlphaEngine(checked) if alpha else checked
         if (spec, alpha) not in self._built:
             self._built[spec, alpha] = spec.create(alpha)
         return self._built[spec, alpha]

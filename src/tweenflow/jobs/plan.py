@@ -47,7 +47,8 @@ def plan_segments(times: Sequence[Fraction], keyframe_times: Sequence[Fraction],
     shorter than half a segment joins the one before.
     """
     if segment_seconds <= 0:
-        raise InputError(f"--segment-seconds must be positive, got {segment_seconds}")
+        raise InputError(f"{{segment_seconds}} must be positive, got {segment_seconds}",
+                         {"segment_seconds": segment_seconds})
     if len(times) < 2:
         raise InputError("a video needs at least two frames")
     if any(later <= earlier for earlier, later in zip(times, times[1:])):

@@ -87,9 +87,9 @@ class RayRunner:
             largest = max((_node_cpus(node) for node in ray.nodes() if node.get("Alive")),
                           default=0)
             ray.shutdown()
-            raise ClusterError(f"a worker of {cpus_per_worker:g} CPUs (--threads) fits on no "
+            raise ClusterError(f"a worker of {cpus_per_worker:g} CPUs ({{threads}}) fits on no "
                                f"node of the Ray cluster (the largest has {largest:g} CPUs); "
-                               f"give --threads {max(1, int(largest))} or less")
+                               f"give {{threads=}} or less", {"threads": max(1, int(largest))})
         self.worker_count = workers or fits
         self.workers: list[Any] = []
         self.retried = 0                   # segments given to another worker after a failure
@@ -180,7 +180,7 @@ def _check_reachable(address: str) -> None:
     except ValueError:
         host, port = None, None
     if not host or not port:
-        raise ClusterError(f"--ray {address}: give auto, HOST:PORT or ray://HOST:PORT")
+        raise ClusterError("{ray=}: give auto, HOST:PORT or ray://HOST:PORT", {"ray": address})
     try:
         with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
             pass

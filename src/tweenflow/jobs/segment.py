@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from tweenflow.engines.alpha import AlphaEngine
-from tweenflow.engines.base import Engine, Runtime, create_engine
+from tweenflow.engines.base import Engine, ProtocolCheck, Runtime, create_engine
 from tweenflow.errors import InputError
 from tweenflow.jobs.plan import Segment
 from tweenflow.video.packets import Packet, PacketWindow, decode_window, plain_packet
@@ -40,9 +40,11 @@ class EngineSpec:
     options: tuple[tuple[str, Any], ...] = ()     # extra create_engine options, e.g. preset
 
     def create(self, alpha: bool = False) -> Engine:
-        """The engine; alpha: for RGBA frames (the colour engine plus the alpha channel)."""
-        engine = create_engine(self.name, scale=self.scale, runtime=self.runtime,
-                               **dict(self.options))
+        """The engine, its frames checked against the protocol (ProtocolCheck: a user's
+        registered engine breaking it is one EngineError); alpha: for RGBA frames (the colour
+        engine plus the alpha channel)."""
+        engine = ProtocolCheck(create_engine(self.name, scale=self.scale, runtime=self.runtime,
+                                             **dict(self.options)))   # a user's may break it
         return AlphaEngine(engine) if alpha else engine
 
 

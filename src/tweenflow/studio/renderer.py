@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from tweenflow import api
-from tweenflow.engines.base import Engine, Runtime, create_engine, engine_info
+from tweenflow.engines.base import Engine, ProtocolCheck, Runtime, create_engine, engine_info
 from tweenflow.errors import TweenflowError
 from tweenflow.motion import Track, autopilot_tracks, tracks_to_json
 from tweenflow.studio.workspace import Session
@@ -74,7 +74,9 @@ class Renderer:
         return self.engines[name, tiled]
 
     def session_engine(self, session: Session, name: str) -> Engine:
-        return self.engine(name, session.frame0.shape[0] * session.frame0.shape[1])
+        # a registered engine of the user's may break the protocol: one EngineError naming it
+        pixels = session.frame0.shape[0] * session.frame0.shape[1]
+        return ProtocolCheck(self.engine(name, pixels))
 
     def prepared(self, session: Session, name: str) -> Any:
         engine = self.session_engine(session, name)

@@ -66,8 +66,9 @@ def _luma_thumbnail(frame: np.ndarray) -> np.ndarray:
 
 
 def parse_dedup(value: str | float | None) -> float | None:
-    """The held-frame threshold from `--dedup auto|off|THRESHOLD`: a level (0-255), or None
-    for off. "auto" (and None) give DEFAULT_HELD_THRESHOLD."""
+    """The held-frame threshold from `dedup` ("auto", "off" or a threshold): a level (0-255),
+    or None for off. "auto" (and None) give DEFAULT_HELD_THRESHOLD."""
+    given = value         # as the caller wrote it, for the message
     if value is None:
         return DEFAULT_HELD_THRESHOLD
     if isinstance(value, str):
@@ -79,12 +80,13 @@ def parse_dedup(value: str | float | None) -> float | None:
         try:
             value = float(text)
         except ValueError:
-            raise InputError(f"--dedup {value!r}: use auto, off or a threshold in luma levels "
-                             f"(0-255, auto is {DEFAULT_HELD_THRESHOLD:g})") from None
+            raise InputError(f"{{dedup=}}: use auto, off or a threshold in luma levels "
+                             f"(0-255, auto is {DEFAULT_HELD_THRESHOLD:g})",
+                             {"dedup": given}) from None
     threshold = float(value)
     if not 0 <= threshold <= 255:     # also refuses nan
-        raise InputError(f"--dedup {value}: the threshold is in luma levels, 0-255 "
-                         f"(auto is {DEFAULT_HELD_THRESHOLD:g})")
+        raise InputError(f"{{dedup=}}: the threshold is in luma levels, 0-255 "
+                         f"(auto is {DEFAULT_HELD_THRESHOLD:g})", {"dedup": given})
     return threshold
 
 

@@ -209,7 +209,7 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
     name = encoding.codec or default_codec(suffix, alpha and encoding.pix_fmt is None)
     codec = CODECS.get(name)
     if codec is None:
-        raise OutputError(f"unknown codec {name!r}; use one of {', '.join(CODECS)}")
+        raise OutputError(f"unknown {{codec=}}; use one of {', '.join(CODECS)}", {"codec": name})
     notes: list[str] = []
     if encoding.codec is None and name != default_codec(suffix):
         notes.append(f"written as ProRes 4444 to keep the alpha (the default for inputs with "
@@ -218,25 +218,30 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
     if allowed is not None and codec.name not in allowed:
         fits = sorted(s for s, names in CONTAINERS.items() if codec.name in names)
         raise OutputError(f"{codec.name} cannot go in a {suffix} file; use "
-                          f"{' or '.join(fits)} (or another --codec)")
+                          f"{' or '.join(fits)} (or another {{codec}})", {"codec": codec.name})
     options: dict[str, str] = {}
     if encoding.crf is not None and encoding.lossless:
-        raise OutputError("--crf and --lossless contradict each other; give one")
+        raise OutputError("{crf} and {lossless} contradict each other; give one",
+                          {"crf": encoding.crf, "lossless": encoding.lossless})
     if encoding.crf is not None:
         if codec.crf_range is None:
             why = "always lossless" if codec.lossless == "always" else "no CRF mode"
-            raise OutputError(f"--crf does not apply to {codec.name} ({why})")
+            raise OutputError(f"{{crf}} does not apply to {codec.name} ({why})",
+                              {"crf": encoding.crf})
         low, high = codec.crf_range
         if not low <= encoding.crf <= high:
-            raise OutputError(f"--crf {encoding.crf} is outside {low}-{high} for {codec.name}")
+            raise OutputError(f"{{crf=}} is outside {low}-{high} for {codec.name}",
+                              {"crf": encoding.crf})
     if encoding.lossless and codec.lossless == "never":
-        raise OutputError(f"{codec.name} has no lossless mode here; use --codec ffv1, h264, "
-                          f"h265 or vp9 with --lossless")
+        raise OutputError(f"{codec.name} has no lossless mode here; use {{codec}} ffv1, h264, "
+                          f"h265 or vp9 with {{lossless}}",
+                          {"codec": codec.name, "lossless": encoding.lossless})
     if encoding.preset is not None and encoding.preset not in codec.presets:
         if not codec.presets:
-            raise OutputError(f"--preset does not apply to {codec.name}")
-        raise OutputError(f"unknown --preset {encoding.preset!r} for {codec.name}; use one of "
-                          f"{', '.join(codec.presets)}")
+            raise OutputError(f"{{preset}} does not apply to {codec.name}",
+                              {"preset": encoding.preset})
+        raise OutputError(f"unknown {{preset=}} for {codec.name}; use one of "
+                          f"{', '.join(codec.presets)}", {"preset": encoding.preset})
     alpha_containers = SIDE_DATA_ALPHA.get(codec.name, (suffix,))
     if alpha and encoding.pix_fmt is None and suffix not in alpha_containers:
         notes.append(f"alpha dropped: {codec.name} keeps it only in "
@@ -247,7 +252,8 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
     settings = EncoderSettings(codec, pix_fmt)
     if settings.has_alpha and suffix not in alpha_containers:
         raise OutputError(f"{codec.name} keeps alpha only in {' or '.join(alpha_containers)} "
-                          f"files; use one of them or a --pix-fmt without alpha")
+                          f"files; use one of them or a {{pix_fmt}} without alpha",
+                          {"pix_fmt": encoding.pix_fmt})
     preset = encoding.preset or codec.default_preset
     crf = encoding.crf if encoding.crf is not None else codec.default_crf
     lossless = encoding.lossless or codec.lossless == "always"
@@ -292,8 +298,8 @@ def _pixel_format(codec: Codec, requested: str | None, high_depth: bool, alpha: 
     supported = [fmt.name for fmt in av.codec.Codec(codec.encoder, "w").video_formats or []]
     if requested is not None:
         if requested not in supported:
-            raise OutputError(f"--pix-fmt {requested} is not supported by {codec.name}; use one "
-                              f"of {', '.join(supported)}")
+            raise OutputError(f"{{pix_fmt=}} is not supported by {codec.name}; use one "
+                              f"of {', '.join(supported)}", {"pix_fmt": requested})
         return requested
     if alpha:
         chosen = codec.pix_fmt_alpha_high if high_depth else codec.pix_fmt_alpha
@@ -328,7 +334,7 @@ def _check_opens(codec: Codec, pix_fmt: str, options: dict[str, str]) -> None:
     except (av.error.FFmpegError, OSError) as error:
         raise OutputError(f"cannot open the {codec.name} encoder ({codec.encoder}) for "
                           f"{pix_fmt}: {getattr(error, 'strerror', None) or error}; use another "
-                          f"--pix-fmt") from None
+                          f"{{pix_fmt}}", {"pix_fmt": pix_fmt}) from None
 
 
 def _hdr_params(hdr: HdrMetadata | None, mastering_key: str, light_key: str,

@@ -16,7 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from tweenflow.engines.alpha import AlphaEngine
-from tweenflow.engines.base import Engine, Runtime, create_engine
+from tweenflow.engines.base import Engine, ProtocolCheck, Runtime, create_engine
 from tweenflow.errors import InputError, OutputError
 from tweenflow.images import IMAGE_SUFFIXES
 from tweenflow.video import scenes
@@ -115,6 +115,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         check_time_steps(output_path.suffix.lower(), nominal_rate(retime, info.rate))
     if isinstance(engine, str):
         engine = create_engine(engine, scale=scale, runtime=runtime)
+    engine = ProtocolCheck(engine)     # a user's engine that breaks the protocol: one line
     if info.alpha:
         engine = AlphaEngine(engine)
 
@@ -156,16 +157,18 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
 def check_max_frames(max_frames: int | None) -> None:
     """Refuse a --max-frames below 2 (one frame has no pair to interpolate)."""
     if max_frames is not None and max_frames < 2:
-        raise InputError(f"--max-frames must be at least 2, got {max_frames}")
+        raise InputError(f"{{max_frames}} must be at least 2, got {max_frames}",
+                         {"max_frames": max_frames})
 
 
 def check_slowmo_audio(slowmo_audio: str | None, retime: Retime) -> None:
     """Refuse a --slowmo-audio mode that is unknown or given without --slowmo."""
     if slowmo_audio is not None and slowmo_audio not in SLOWMO_AUDIO_MODES:
-        raise InputError(f"--slowmo-audio {slowmo_audio}: use one of "
-                         f"{', '.join(SLOWMO_AUDIO_MODES)}")
+        raise InputError(f"{{slowmo_audio=}}: use one of {', '.join(SLOWMO_AUDIO_MODES)}",
+                         {"slowmo_audio": slowmo_audio})
     if slowmo_audio is not None and retime.mode != "slowmo":
-        raise InputError("--slowmo-audio only applies with --slowmo")
+        raise InputError("{slowmo_audio} only applies with {slowmo}",
+                         {"slowmo_audio": slowmo_audio, "slowmo": None})
 
 
 def carry_streams(info: VideoInfo, output_path: Path, retime: Retime, max_frames: int | None,
@@ -204,7 +207,8 @@ def check_output(input_path: Path, output_path: Path, overwrite: bool) -> bool:
                           f"not writable")
     if output_path.exists():
         if not overwrite:
-            raise OutputError(f"{output_path} exists; pass -y/--overwrite to replace it")
+            raise OutputError(f"{output_path} exists; pass {{overwrite=}} to replace it",
+                              {"overwrite": True})
         if as_folder != output_path.is_dir():
             raise OutputError(f"{output_path} exists and is not a "
                               f"{'folder' if as_folder else 'file'}")

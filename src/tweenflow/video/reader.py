@@ -113,8 +113,8 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
     stream: which video stream to convert, counting video streams only (0 = the first)."""
     if path.is_dir():
         if stream != 0:
-            raise InputError(f"--stream {stream}: {path} is a folder of images, which has one "
-                             f"picture stream (--stream 0)")
+            raise InputError(f"{{stream=}}: {path} is a folder of images, which has one "
+                             f"picture stream ({{stream}} 0)", {"stream": stream})
         images = image_files(path)
         first = read_image(images[0], keep_depth=True, keep_alpha=True)
         return VideoInfo(path, first.shape[1], first.shape[0], 1 / input_fps, input_fps,
@@ -132,8 +132,9 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
             raise InputError(f"{path}: has no video stream (only a cover picture)")
         if not 0 <= stream < len(videos):
             choices = "0" if len(videos) == 1 else f"0 to {len(videos) - 1}"
-            raise InputError(f"--stream {stream}: {path} has {len(videos)} video stream"
-                             f"{'s' if len(videos) > 1 else ''} (give {choices})")
+            raise InputError(f"{{stream=}}: {path} has {len(videos)} video stream"
+                             f"{'s' if len(videos) > 1 else ''} (give {choices})",
+                             {"stream": stream})
         stream = videos[stream]
         context = stream.codec_context
         if context is None:       # a codec this FFmpeg does not know (newer than it: VVC, ...)

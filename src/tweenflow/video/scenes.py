@@ -27,9 +27,12 @@ def check_scene_cut_threshold(threshold: float | None) -> None:
     """Refuse a threshold outside the score's range, 0-255 (None: no scene detection). Below
     0 every pair would be a cut (nothing morphed), above 255 or NaN none, without a word."""
     if threshold is not None and not 0 <= threshold <= 255:      # also refuses nan
-        raise InputError(f"--scene-threshold {threshold:g}: the scene-cut score is 0-255 "
-                         f"(default {DEFAULT_SCENE_CUT_THRESHOLD:g}; --no-scene-detect turns "
-                         f"the detection off)")
+        # -3.0 said as -3; `scene_cut_threshold=None` is the CLI's --no-scene-detect
+        said = int(threshold) if float(threshold).is_integer() else threshold
+        raise InputError(f"{{scene_cut_threshold=}}: the scene-cut score is 0-255 (default "
+                         f"{DEFAULT_SCENE_CUT_THRESHOLD:g}; {{scene_cut_threshold=None}} turns "
+                         f"the detection off)", {"scene_cut_threshold": said,
+                                                 "scene_cut_threshold=None": None})
 
 
 def scene_change_score(frame0: np.ndarray, frame1: np.ndarray) -> float:

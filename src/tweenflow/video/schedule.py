@@ -38,9 +38,11 @@ class Retime:
         if self.mode not in MODES:
             raise InputError(f"unknown retiming mode {self.mode!r}; use one of {', '.join(MODES)}")
         if self.value <= 0:
-            raise InputError(f"--{self.mode} must be positive, got {self.value}")
+            raise InputError(f"{{{self.mode}}} must be positive, got {self.value}",
+                             {self.mode: self.value})
         if self.mode != "fps" and (self.value.denominator != 1 or self.value < 2):
-            raise InputError(f"--{self.mode} must be a whole number of at least 2, got {self.value}")
+            raise InputError(f"{{{self.mode}}} must be a whole number of at least 2, got "
+                             f"{self.value}", {self.mode: self.value})
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ def retime_from(fps: Fraction | str | float | None, multi: int | None,
     chosen = [(name, value) for name, value in (("fps", fps), ("multi", multi),
                                                  ("slowmo", slowmo)) if value is not None]
     if len(chosen) != 1:
-        raise InputError("give exactly one of --fps, --multi or --slowmo")
+        raise InputError("give exactly one of {fps}, {multi} or {slowmo}",
+                         {"fps": fps, "multi": multi, "slowmo": slowmo})
     mode, value = chosen[0]
     if isinstance(value, (str, float)):     # 59.94 as a float is not exactly 59.94
         value = parse_rate(str(value))

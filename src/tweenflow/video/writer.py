@@ -106,7 +106,8 @@ class VideoWriter:
                               f"({settings.codec.encoder}) for {stream.width}x{stream.height} "
                               f"frames in {settings.pix_fmt}: "
                               f"{getattr(error, 'strerror', None) or error}; use another "
-                              f"--codec or --pix-fmt") from None
+                              f"{{codec}} or {{pix_fmt}}", {"codec": settings.codec.name,
+                                                          "pix_fmt": settings.pix_fmt}) from None
         self.stream = stream
         if self.streams is not None:
             self.streams.add_to(self.container, stream)
