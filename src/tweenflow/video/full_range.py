@@ -13,6 +13,8 @@ import av
 import cv2
 import numpy as np
 
+from tweenflow.video.alpha_plane import write_alpha
+
 # Kr, Kb (luma weights of red and blue) of the matrices the reader converts with
 LUMA_WEIGHTS = {1: (0.2126, 0.0722), 4: (0.30, 0.11), 5: (0.299, 0.114), 6: (0.299, 0.114),
                 7: (0.212, 0.087), 9: (0.2627, 0.0593)}
@@ -40,18 +42,17 @@ def full_range_frame(rgb: np.ndarray, colorspace: int, pix_fmt: str, flags: int
                                [0.5, -kg / red_span, -kb / red_span, middle]])
     # in the output's sample type (8-bit RGB into 10 bits needs room); saturating
     colour = np.ascontiguousarray(rgb[..., :3], dtype=np.uint16 if bits > 8 else rgb.dtype)
-    planes = list(cv2.split(cv2.transform(colour, matrix)))
-    if alpha:
-        opaque = rgb[..., 3] if rgb.shape[2] == 4 else np.full(rgb.shape[:2], 255, np.uint8)
-        top = 255 if rgb.shape[2] == 3 else np.iinfo(rgb.dtype).max
-        planes.append(np.rint(opaque * (((1 << bits) - 1) / top)))
     frame = av.VideoFrame(rgb.shape[1], rgb.shape[0], full)
-    for plane, samples in zip(frame.planes, planes):
+    for plane, samples in zip(frame.planes, cv2.split(cv2.transform(colour, matrix))):
         rows = np.zeros((plane.height, plane.line_size // np.dtype(dtype).itemsize), dtype)
         rows[:, :plane.width] = samples
         plane.update(rows)
     frame.colorspace, frame.color_range = colorspace, 2
-    if full == pix_fmt:
-        return frame
-    return frame.reformat(format=pix_fmt, src_colorspace=colorspace, dst_colorspace=colorspace,
-                          src_color_range=2, dst_color_range=2, interpolation=flags)
+    if full != pix_fmt:
+        frame = frame.reformat(format=pix_fmt, src_colorspace=colorspace,
+                               dst_colorspace=colorspace, src_color_range=2,
+                               dst_color_range=2, interpolation=flags)
+    if alpha:
+        write_alpha(frame, rgb[..., 3] if rgb.shape[2] == 4
+                    else np.full(rgb.shape[:2], 255, np.uint8))
+    return frame

@@ -15,6 +15,7 @@ from av.video.reformatter import Interpolation
 from tweenflow import exr
 from tweenflow.errors import InputError
 from tweenflow.images import IMAGE_SUFFIXES, read_image
+from tweenflow.video.alpha_plane import read_alpha
 from tweenflow.video.encoding import HdrMetadata, hdr_from_side_data
 from tweenflow.video.matroska import cut_short
 
@@ -339,8 +340,13 @@ def to_rgb(frame: av.VideoFrame, colour: ColourInfo, high_depth: bool = False,
     uint8, or uint16 (0-65535) for high bit depth."""
     layout = {(False, False): "rgb24", (False, True): "rgba", (True, False): "rgb48le",
               (True, True): "rgba64le"}[high_depth, alpha]
-    return frame.reformat(format=layout, src_colorspace=colour.colorspace,
-                          dst_colorspace=colour.colorspace,
-                          src_color_range=colour.color_range, dst_color_range=FULL_RANGE,
-                          interpolation=HIGH_DEPTH_CONVERSION_FLAGS if high_depth
-                          else CONVERSION_FLAGS).to_ndarray()
+    rgb = frame.reformat(format=layout, src_colorspace=colour.colorspace,
+                         dst_colorspace=colour.colorspace,
+                         src_color_range=colour.color_range, dst_color_range=FULL_RANGE,
+                         interpolation=HIGH_DEPTH_CONVERSION_FLAGS if high_depth
+                         else CONVERSION_FLAGS).to_ndarray()
+    exact_alpha = read_alpha(frame, rgb.dtype.type) if alpha else None
+    if exact_alpha is not None:      # swscale shifts 10-12 bit alpha: see alpha_plane.py
+        rgb = rgb if rgb.flags.writeable else rgb.copy()
+        rgb[..., 3] = exact_alpha
+    return rgb

@@ -18,6 +18,7 @@ from tweenflow.errors import OutputError
 from tweenflow.exr import EXR_SUFFIX, ExrLayout
 from tweenflow.images import write_image
 from tweenflow.outputs import discard, publish, temp_file_for, temp_folder_for
+from tweenflow.video.alpha_plane import write_alpha
 from tweenflow.video.encoding import (CODEC_TAGS, LIMITED_RANGE_ONLY, EncoderSettings,
                                      Encoding, encoder_settings)
 from tweenflow.video.full_range import full_range_frame
@@ -175,6 +176,8 @@ class VideoWriter:
                                    src_color_range=FULL_RANGE,
                                    dst_color_range=self.colour.color_range,
                                    interpolation=CONVERSION_FLAGS)
+            if self.settings.has_alpha:      # swscale moves alpha: see alpha_plane.py
+                write_alpha(frame, rgb[..., 3])
         # some encoders (prores_ks) write the frame's tags, not the stream's
         frame.color_primaries = self.colour.color_primaries
         frame.color_trc = self.colour.color_trc
