@@ -238,7 +238,7 @@ def test_an_output_another_run_made_meanwhile_is_not_replaced(short_video, tmp_p
         return index_frames(info)
 
     monkeypatch.setattr(convert, "index_frames", first_run_finishes_meanwhile)
-    with pytest.raises(OutputError, match="exists; pass -y/--overwrite"):
+    with pytest.raises(OutputError, match="exists; pass overwrite=True"):
         convert_video(short_video, target, **SHORT)
     assert target.read_bytes() == b"the first run's output"
     assert not work_folder_for(target).exists()
