@@ -184,3 +184,40 @@ def test_every_option_flags_entry_is_a_real_option():
     options = options_of("interpolate") | options_of("video") | options_of("batch")
     for name, flags in OPTION_FLAGS.items():
         assert set(flags.split("/")) <= options, name
+
+
+def arguments_named_in(package: str) -> dict[str, str]:
+    """Every argument an error raised in `package` names ({"name": value} given with its
+    message), with where: found in the source, so a message written later is checked too."""
+    import ast
+    from pathlib import Path
+
+    import tweenflow
+    root = Path(tweenflow.__file__).parent
+    files = [root / package] if package.endswith(".py") else sorted((root / package).rglob("*.py"))
+    named = {}
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
+                    and len(node.exc.args) == 2 and isinstance(node.exc.args[1], ast.Dict):
+                for key in node.exc.args[1].keys:
+                    named[key.value if isinstance(key, ast.Constant) else "<computed>"] = \
+                        f"{path.name}:{node.lineno}"
+    return named
+
+
+@pytest.mark.parametrize("package, commands", [
+    ("jobs", ["video", "batch"]), ("video", ["video", "batch"]),
+    ("video/encoding.py", ["interpolate", "video", "batch"]),
+    ("engines", ["interpolate", "video", "batch"]), ("api.py", ["interpolate"])])
+def test_every_argument_an_error_names_in_the_source_is_an_option_of_its_commands(
+        package, commands):
+    named = arguments_named_in(package)
+    assert named or package == "api.py"
+    named.pop("<computed>", None)        # the retime's mode (fps, multi, slowmo): checked above
+    for command in commands:
+        options = options_of(command)
+        for name, where in named.items():
+            if name == "suffix" and command != "batch":   # --ext: batch's output container
+                continue
+            assert set(option_flag(name).split("/")) <= options, (command, name, where)
