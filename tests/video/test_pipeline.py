@@ -9,7 +9,7 @@ import pytest
 from tweenflow import convert_video
 from tweenflow.images import read_image
 from tweenflow.video import pipeline
-from tests.video.conftest import moving_frames, read_video, write_video
+from tests.video.conftest import moving_frames, mux_frames, read_video, write_video
 
 
 def run(source, target, **options):
@@ -194,3 +194,36 @@ def test_fps_far_below_the_input_rate_keeps_the_input_duration(tmp_path, count, 
     assert result.frames_out == len(times) >= 1
     assert result.duration_out == duration
     assert abs(played_duration(target) - duration) <= Fraction(1, 1000)    # MKV keeps ms
+
+
+def display_matrix(path):
+    """The first frame's display matrix as 9 int32 (None without one)."""
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0))
+        for side_data in frame.side_data:
+            if str(side_data.type).endswith("DISPLAYMATRIX"):
+                return np.frombuffer(bytes(side_data), "<i4").tolist()
+    return None
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mov", ".mkv", ""])
+def test_a_mirroring_display_matrix_is_kept_whole(tmp_path, suffix):
+    # a selfie camera may store its pictures unmirrored with a matrix that turns and mirrors
+    # them; only the turn was written again, so the output played mirrored
+    source = tmp_path / "selfie.mp4"
+    frames = moving_frames(3)
+    with av.open(str(source), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv444p"
+        stream.options = {"crf": "0", "preset": "ultrafast"}
+        stream.set_display_rotation(90, hflip=True)     # PyAV: turned, then mirrored
+        mux_frames(container, stream, frames)
+    matrix = display_matrix(source)
+    assert matrix is not None and matrix[0] * matrix[4] - matrix[1] * matrix[3] < 0  # mirrors
+    target = tmp_path / f"out{suffix}"
+    run(source, target, multi=2)
+    if suffix:
+        assert display_matrix(target) == matrix
+    else:      # PNG frames as shown
+        first = read_image(sorted(target.iterdir())[0])
+        assert np.abs(first.astype(int) - np.fliplr(np.rot90(frames[0]))).mean() < 2

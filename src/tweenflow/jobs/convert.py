@@ -385,7 +385,8 @@ def _mux(work: WorkFolder, plan: list[Segment], finished: dict[int, SegmentOutpu
     # the folder when the rerun finishes
     writer = VideoWriter(output_path, info.width, info.height, output.time_base, output.rate,
                          info.colour, info.rotation, carried, settings=output.settings,
-                         pixel_aspect=info.pixel_aspect, temp_folder=work.path)
+                         pixel_aspect=info.pixel_aspect, temp_folder=work.path,
+                         display_matrix=info.display_matrix)
     try:
         last_dts = None
         for segment in plan:

@@ -130,13 +130,15 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                desc="tweenflow", disable=not progress, dynamic_ncols=True)
     try:
         if as_folder:
-            writer = FolderWriter(output_path, overwrite, info.exr_layout, info.rotation)
+            writer = FolderWriter(output_path, overwrite, info.exr_layout,
+                                  info.display_matrix)
         else:
             writer = VideoWriter(output_path, info.width, info.height,
                                  output_time_base(retime, info.time_base),
                                  nominal_rate(retime, info.rate), info.colour, info.rotation,
                                  carrying.carried if carrying else None,
-                                 settings=settings, pixel_aspect=info.pixel_aspect)
+                                 settings=settings, pixel_aspect=info.pixel_aspect,
+                                 display_matrix=info.display_matrix)
         run_threaded(lambda: read_frames(info, max_frames),
                       lambda produced: _write_all(produced, writer, bar),
                       lambda decoded: _retime(decoded, retime, engine, scene_cut_threshold,

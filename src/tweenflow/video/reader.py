@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import struct
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -79,6 +80,9 @@ class VideoInfo:
     # a folder of OpenEXR images: frames are float32 0-1 (encoded scene-linear, tweenflow.exr),
     # written back as EXRs laid out like the first
     exr_layout: exr.ExrLayout | None = None
+    # the display matrix whole (9 int32, FFmpeg's layout; None: none or the identity): it
+    # may mirror as well as turn (a selfie camera's), which `rotation` alone drops
+    display_matrix: tuple[int, ...] | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -145,6 +149,7 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
         colour = _colour_of(context.colorspace, context.color_range, context.color_primaries,
                             context.color_trc, context.height)
         rotation, hdr, high_depth, alpha = 0, HdrMetadata(), False, False
+        matrix = None
         frames = decode(container, stream)
         frame = next(frames, None)      # the display matrix arrives with the frames
         flags = [] if frame is None else [bool(frame.interlaced_frame)]
@@ -157,6 +162,7 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
             pass        # a damaged frame: read_frames stops there and says so
         if frame is not None:
             rotation = int(frame.rotation or 0)
+            matrix = _display_matrix(frame)
             hdr = hdr_from_side_data(frame)
             components = frame.format.components
             high_depth = max(component.bits for component in components) > 8
@@ -168,7 +174,8 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
                          bool(container.streams.audio), False, stream.index, high_depth,
                          alpha, hdr, alpha and _vp9_alpha(stream), _listed_end(stream),
                          (sum(flags), len(flags)), pixel_aspect,
-                         "matroska" in container.format.name and cut_short(path))
+                         "matroska" in container.format.name and cut_short(path),
+                         display_matrix=matrix)
     except av.error.FFmpegError as error:
         raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
     finally:
@@ -253,6 +260,20 @@ def decode(container: av.container.InputContainer, stream: av.video.stream.Video
     context.thread_count = 1
     for packet in container.demux(stream):
         yield from context.decode(packet)
+
+
+IDENTITY_MATRIX = (1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30)
+
+
+def _display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
+    """The frame's display matrix (9 int32, 16.16 fixed point but the last column), None
+    without one or for the identity."""
+    for side_data in frame.side_data:
+        data = bytes(side_data)
+        if str(side_data.type).rsplit(".", 1)[-1] == "DISPLAYMATRIX" and len(data) >= 36:
+            matrix = struct.unpack("<9i", data[:36])
+            return None if matrix == IDENTITY_MATRIX else matrix
+    return None
 
 
 def _pixel_aspect(stream: av.video.stream.VideoStream) -> Fraction | None:

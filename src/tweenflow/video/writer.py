@@ -36,6 +36,8 @@ class VideoWriter:
     encoded as `settings` says (default: H.264 CRF 18, yuv420p; see video/encoding.py).
 
     pixel_aspect: the width of a pixel over its height (None: square), as the input's.
+    display_matrix: the input's display matrix (9 int32; it may mirror as well as turn),
+    written instead of `rotation` if given.
     streams: the input's other streams (audio, subtitles, ...; see video/streams.py), muxed
     interleaved by time with the video.
     `close(duration)` shows the last frame until the output's end rather than for one frame of
@@ -52,7 +54,8 @@ class VideoWriter:
                  rate: Fraction, colour: ColourInfo, rotation: int = 0,
                  streams: CarriedStreams | None = None,
                  settings: EncoderSettings | None = None, keep_packets: bool = False,
-                 pixel_aspect: Fraction | None = None, temp_folder: Path | None = None):
+                 pixel_aspect: Fraction | None = None, temp_folder: Path | None = None,
+                 display_matrix: tuple[int, ...] | None = None):
         self.path = path
         self.packets: list[av.Packet] | None = [] if keep_packets else None
         self.time_base = time_base
@@ -68,6 +71,7 @@ class VideoWriter:
         self.streams = streams
         self.temp_name = temp_file_for(path, temp_folder)
         self.pixel_aspect = pixel_aspect
+        self.display_matrix = display_matrix
         try:
             self._open(width, height, rate, rotation)
         except BaseException:      # includes Ctrl-C: never leave the temporary file behind
@@ -96,7 +100,9 @@ class VideoWriter:
         context.color_trc = colour.color_trc
         if self.pixel_aspect:     # anamorphic pixels (DV, DVD, HDV): shown as wide as before
             context.sample_aspect_ratio = self.pixel_aspect
-        if rotation:
+        if self.display_matrix:
+            stream.set_display_matrix(self.display_matrix)
+        elif rotation:
             stream.set_display_rotation(rotation)
         try:
             # now, not at the first frame (PyAV's default): an encoder refusing the size or
@@ -220,30 +226,49 @@ class FolderWriter:
     """Numbered PNGs frame_000001.png ... in a folder, made visible all at once by a rename;
     EXRs frame_000001.exr ... laid out as `exr_layout` says for frames of EXR inputs.
 
-    rotation: the input video's display rotation (degrees counter-clockwise, as PyAV reads
-    it). An image has no display matrix, so the frames are turned upright as players show
-    them (a phone's portrait video stores landscape pictures)."""
+    display_matrix: the input video's (9 int32, FFmpeg's layout). An image has none, so the
+    frames are turned (and mirrored) as players show them: a phone's portrait video stores
+    landscape pictures."""
 
     def __init__(self, path: Path, overwrite: bool = False,
-                 exr_layout: ExrLayout | None = None, rotation: int = 0):
+                 exr_layout: ExrLayout | None = None,
+                 display_matrix: tuple[int, ...] | None = None):
         self.path = path
         self.overwrite = overwrite
         self.exr_layout = exr_layout
         self.suffix = ".png" if exr_layout is None else EXR_SUFFIX
         self.temp_name = temp_folder_for(path)
-        self.quarter_turns = round(rotation / 90) % 4
+        self.display_matrix = display_matrix
         self.count = 0
 
     def write(self, time: Fraction, rgb: np.ndarray) -> None:
         self.count += 1
         write_image(Path(self.temp_name) / f"frame_{self.count:06d}{self.suffix}",
-                    np.rot90(rgb, self.quarter_turns), self.exr_layout)
+                    as_displayed(rgb, self.display_matrix), self.exr_layout)
 
     def close(self, duration: Fraction | None = None) -> None:
         publish(self.temp_name, self.path, replace_folder=self.overwrite)
 
     def abort(self) -> None:
         discard(self.temp_name)
+
+
+def as_displayed(frame: np.ndarray, display_matrix: tuple[int, ...] | None) -> np.ndarray:
+    """The frame as a player shows it under `display_matrix` (quarter turns and mirrors).
+    FFmpeg's matrix [a b u; c d v; x y w] takes the stored pixel (column p, row q) to
+    (a p + c q, b p + d q), rows counting down."""
+    if not display_matrix:
+        return frame
+    a, b, _, c, d = (round(value / (1 << 16)) for value in display_matrix[:5])
+    if a == 0 and d == 0:       # a quarter turn: stored columns become displayed rows
+        frame = frame.swapaxes(0, 1)
+        flips = (b < 0, c < 0)
+    else:
+        flips = (d < 0, a < 0)
+    for axis, flip in enumerate(flips):
+        if flip:
+            frame = np.flip(frame, axis)
+    return frame
 
 
 def padded(frame: np.ndarray, width: int, height: int) -> np.ndarray:
