@@ -54,3 +54,14 @@ def test_an_error_is_still_worded_as_options_after_pickling():
     # an error raised in a Ray worker reaches the CLI pickled: its arguments must come along
     copy = pickle.loads(pickle.dumps(about_three_arguments()))
     assert copy.worded(cli_flag) == about_three_arguments().worded(cli_flag)
+
+
+def test_a_note_reads_as_python_is_worded_as_options_and_survives_pickling():
+    from tweenflow.errors import Note
+    note = Note("use {codec=} or {pix_fmt}", {"codec": "ffv1", "pix_fmt": None})
+    assert note == "use codec='ffv1' or pix_fmt" and isinstance(note, str)
+    assert note.worded(cli_flag) == "use --codec ffv1 or --pix-fmt"
+    assert (note.prefixed("left out #1: ").worded(cli_flag)
+            == "left out #1: use --codec ffv1 or --pix-fmt")
+    copy = pickle.loads(pickle.dumps(note))
+    assert type(copy) is Note and copy == note and copy.worded(cli_flag) == note.worded(cli_flag)

@@ -187,8 +187,9 @@ def test_every_option_flags_entry_is_a_real_option():
 
 
 def arguments_named_in(package: str) -> dict[str, str]:
-    """Every argument an error raised in `package` names ({"name": value} given with its
-    message), with where: found in the source, so a message written later is checked too."""
+    """Every argument an error or a Note made in `package` names ({"name": value} given
+    with its message), with where: found in the source, so a message written later is
+    checked too."""
     import ast
     from pathlib import Path
 
@@ -198,9 +199,10 @@ def arguments_named_in(package: str) -> dict[str, str]:
     named = {}
     for path in files:
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
-                    and len(node.exc.args) == 2 and isinstance(node.exc.args[1], ast.Dict):
-                for key in node.exc.args[1].keys:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and (node.func.id.endswith("Error") or node.func.id == "Note") \
+                    and len(node.args) == 2 and isinstance(node.args[1], ast.Dict):
+                for key in node.args[1].keys:
                     named[key.value if isinstance(key, ast.Constant) else "<computed>"] = \
                         f"{path.name}:{node.lineno}"
     return named
@@ -221,3 +223,19 @@ def test_every_argument_an_error_names_in_the_source_is_an_option_of_its_command
             if name == "suffix" and command != "batch":   # --ext: batch's output container
                 continue
             assert set(option_flag(name).split("/")) <= options, (command, name, where)
+
+
+def test_notes_name_python_arguments_from_the_api_and_options_from_the_cli(tmp_path, capsys):
+    # a result's notes said "--slowmo-audio stretch", "--pix-fmt yuv444p" to Python callers
+    source = write_video(tmp_path / "odd.mp4", moving_frames(3, 31, 47), audio=True)
+    result = convert_video(source, tmp_path / "a.mp4", slowmo=2, engine="classical")
+    python = [note for note in result.notes if "stretch" in note or "written as" in note]
+    assert len(python) == 2 and not any("--" in note for note in python)
+    assert "(slowmo_audio='stretch'; 'pitch' lowers it" in python[0] + python[1]
+    assert "needs even sides; pix_fmt='yuv444p' or codec='ffv1' keeps the size" in \
+        python[0] + python[1]
+    assert main(["video", str(source), "-o", str(tmp_path / "b.mp4"), "--slowmo", "2",
+                 "--engine", "classical", "-q"]) == 0
+    said = capsys.readouterr().err
+    assert "(--slowmo-audio stretch; 'pitch' lowers it" in said
+    assert "needs even sides; --pix-fmt yuv444p or --codec ffv1 keeps the size" in said

@@ -1,4 +1,5 @@
-"""The errors tweenflow raises. The CLI turns each into one line and a non-zero exit."""
+"""The errors tweenflow raises (the CLI turns each into one line and a non-zero exit), and
+notes: lines for the user about what a run did, worded like the errors."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -25,13 +26,7 @@ class TweenflowError(Exception):
     def worded(self, flag: Callable[[str], str] | None = None) -> str:
         """The message with its arguments as Python names them (flag None), or as the
         command-line options `flag(name)` (e.g. `--scale 3`)."""
-        message = self.template
-        for name, value in self.arguments.items():
-            spelled = name if flag is None else flag(name)
-            with_value = (f"{name}={value!r}" if flag is None
-                          else spelled if value is True else f"{spelled} {value}")
-            message = message.replace(f"{{{name}=}}", with_value).replace(f"{{{name}}}", spelled)
-        return message
+        return _worded(self.template, self.arguments, flag)
 
     def __reduce__(self):
         # as made (template and arguments), not from the Python wording alone: an error
@@ -63,3 +58,39 @@ class ClusterError(TweenflowError):
     """The Ray cluster cannot be reached, or a segment failed on it again and again."""
 
     exit_code = 3
+
+
+class Note(str):
+    """A line for the user about what a run did (VideoResult.notes), naming the caller's
+    arguments as a TweenflowError message does: the string reads as Python (`use
+    codec='prores'`), `worded(option_flag)` as the CLI's options (`use --codec prores`)."""
+
+    template: str
+    arguments: dict[str, Any]
+
+    def __new__(cls, template: str, arguments: dict[str, Any] | None = None) -> Note:
+        arguments = dict(arguments or {})
+        note = super().__new__(cls, _worded(template, arguments, None))
+        note.template, note.arguments = template, arguments
+        return note
+
+    def __getnewargs__(self) -> tuple[str, dict[str, Any]]:     # pickled as made
+        return self.template, self.arguments
+
+    def worded(self, flag: Callable[[str], str] | None = None) -> str:
+        return _worded(self.template, self.arguments, flag)
+
+    def prefixed(self, prefix: str) -> Note:
+        """This note after `prefix` (plain text)."""
+        return Note(prefix + self.template, self.arguments)
+
+
+def _worded(template: str, arguments: dict[str, Any],
+            flag: Callable[[str], str] | None) -> str:
+    message = template
+    for name, value in arguments.items():
+        spelled = name if flag is None else flag(name)
+        with_value = (f"{name}={value!r}" if flag is None
+                      else spelled if value is True else f"{spelled} {value}")
+        message = message.replace(f"{{{name}=}}", with_value).replace(f"{{{name}}}", spelled)
+    return message

@@ -158,7 +158,7 @@ def test_without_codec_an_alpha_input_is_written_as_prores_4444(tmp_path, suffix
     result = convert_in_segments(source, target, multi=2, engine="classical")
     assert [note for note in result.notes if "alpha" in note] == [
         "written as ProRes 4444 to keep the alpha (the default for inputs with alpha in "
-        f"{suffix}; --codec h264 makes a smaller file without it)"]
+        f"{suffix}; codec='h264' makes a smaller file without it)"]
     got_format, frames = decoded_rgba(target)
     assert got_format == "yuva444p12le"
     with av.open(str(target)) as container:

@@ -279,7 +279,8 @@ def test_vp9_alpha_only_where_matroska_keeps_it():
     settings, notes = encoder_settings(Encoding("vp9"), ".mp4", False, True)
     assert settings.pix_fmt == "yuv420p"
     assert notes == ["alpha dropped: vp9 keeps it only in .webm or .mkv; use one of them, "
-                     "--codec prores or ffv1 (or a PNG folder)"]
+                     "codec prores or ffv1 (or a PNG folder)"]
+    assert "use one of them, --codec prores or ffv1" in notes[0].worded(option_flag)
     with pytest.raises(OutputError, match="vp9 keeps alpha only in .webm or .mkv files"):
         encoder_settings(Encoding("vp9", pix_fmt="yuva420p"), ".mp4", False, False)
 

@@ -57,7 +57,7 @@ def test_slowmo_drops_audio_when_asked_with_a_note(pan_video, tmp_path):
     times, _ = read_video(target)
     assert len(times) == 48 and times[-1] == Fraction(47, 25)    # played at 25 fps
     assert result.audio == "dropped"
-    assert result.notes == ["left out stream #1 (audio aac): --slowmo-audio drop"]
+    assert result.notes == ["left out stream #1 (audio aac): slowmo_audio='drop'"]
     assert audio_duration(target) is None
 
 

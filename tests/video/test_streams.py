@@ -224,7 +224,7 @@ def test_nasa_stream_1_converts_the_second_video_stream(tmp_path):
                            stream=1, slowmo_audio="pitch", preset="ultrafast")
     assert result.frames_in == 6 and result.audio == "slowed"
     assert result.notes == ["left out stream #0 (video h264, eng): only the converted video "
-                            "stream (--stream) is slowed down; this one would be out of sync"]
+                            "stream (stream) is slowed down; this one would be out of sync"]
     with av.open(str(target)) as container:
         assert [stream.type for stream in container.streams] == \
             ["video", "audio", "subtitle", "audio", "subtitle"]

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from tweenflow import api, exr
 from tweenflow.cli.options import (add_encoding_options, add_engine_options, encoding_of,
-                                   engine_of, fraction, runtime_of)
+                                   engine_of, fraction, runtime_of, said)
 from tweenflow.engines.base import create_engine
 from tweenflow.engines.tiled import checked_overlap
 from tweenflow.errors import InputError, OutputError
@@ -123,7 +123,7 @@ def run_interpolate(args: argparse.Namespace) -> int:
         write_clip(itertools.chain([frame0], frames, [frame1]), output, args.fps,
                    encoding_of(args))
         for note in notes:
-            print(f"tweenflow: {note}", file=sys.stderr)
+            print(f"tweenflow: {said(note)}", file=sys.stderr)
     else:
         _write_frames(output, frames, len(times), frames_suffix, layout)
     print(f"tweenflow: wrote {output}", file=sys.stderr)

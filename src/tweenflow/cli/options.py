@@ -9,6 +9,7 @@ from tweenflow.engines.base import Engine, Runtime, create_engine, engine_infos,
 from tweenflow.engines.classical import DIS_PRESETS
 from tweenflow.engines.motion_size import LARGE_MOTION_ENGINES
 from tweenflow.engines.tiled import MIN_TILE
+from tweenflow.errors import Note
 from tweenflow.video.encoding import CODECS, Encoding
 
 
@@ -101,3 +102,8 @@ OPTION_FLAGS = {"count": "-n", "overwrite": "-y/--overwrite", "suffix": "--ext",
 def option_flag(argument: str) -> str:
     """The command-line option of an API argument that an error message names."""
     return OPTION_FLAGS.get(argument, "--" + argument.replace("_", "-"))
+
+
+def said(note: str) -> str:
+    """A note of the API (a Note names the caller's arguments) as the CLI says it."""
+    return note.worded(option_flag) if isinstance(note, Note) else note

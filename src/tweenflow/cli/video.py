@@ -8,7 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from tweenflow.cli.options import (add_encoding_options, add_engine_options, fraction,
-                                   option_flag, runtime_of)
+                                   option_flag, runtime_of, said)
 from tweenflow.jobs.convert import convert_video
 from tweenflow.jobs.plan import DEFAULT_SEGMENT_SECONDS
 from tweenflow.video.dedup import DEFAULT_HELD_THRESHOLD
@@ -110,7 +110,7 @@ def run_batch(args: argparse.Namespace) -> int:
               file=sys.stderr)
         # what `tweenflow video` says of this file (streams left out, audio stretched, ...)
         for note in entry.result.notes if entry.result is not None else ():
-            print(f"{'':{width}s}  {'':9s}  {note}", file=sys.stderr)
+            print(f"{'':{width}s}  {'':9s}  {said(note)}", file=sys.stderr)
     counts = {status: sum(entry.status == status for entry in results)
               for status in ("converted", "skipped", "failed")}
     print(f"tweenflow: {counts['converted']} converted, {counts['skipped']} skipped (already "
@@ -129,7 +129,7 @@ def run_video(args: argparse.Namespace) -> int:
     result = convert_video(args.input, args.output, progress=not args.quiet,
                            **_conversion_options(args))
     for note in result.notes:
-        print(f"tweenflow: {note}", file=sys.stderr)
+        print(f"tweenflow: {said(note)}", file=sys.stderr)
     print(f"tweenflow: wrote {args.output}: {result.frames_in} frames in, {result.frames_out} "
           f"out ({result.interpolated} interpolated, {result.scene_cuts} scene cuts, "
           f"{result.duplicates_dropped} held frames dropped), "

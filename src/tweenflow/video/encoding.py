@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import av
 
-from tweenflow.errors import OutputError
+from tweenflow.errors import Note, OutputError
 
 X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
                 "slower", "veryslow", "placebo")
@@ -121,15 +121,15 @@ class EncoderSettings:
         step_w, step_h = (1 << 8) // chroma_w, (1 << 8) // chroma_h
         return -(-width // step_w) * step_w, -(-height // step_h) * step_h
 
-    def padding_notes(self, width: int, height: int) -> list[str]:
+    def padding_notes(self, width: int, height: int) -> list[Note]:
         """A line for the user when frames of that size are padded (none if they fit)."""
         padded = self.padded_size(width, height)
         if padded == (width, height):
             return []
         full_chroma = self.pix_fmt.replace("420", "444").replace("422", "444")
-        return [f"{width}x{height} written as {padded[0]}x{padded[1]} (last column/row "
-                f"repeated): {self.pix_fmt} needs even sides; --pix-fmt {full_chroma} or "
-                f"--codec ffv1 keeps the size"]
+        return [Note(f"{width}x{height} written as {padded[0]}x{padded[1]} (last column/row "
+                     f"repeated): {self.pix_fmt} needs even sides; {{pix_fmt=}} or {{codec=}} "
+                     f"keeps the size", {"pix_fmt": full_chroma, "codec": "ffv1"})]
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,9 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
         raise OutputError(f"unknown {{codec=}}; use one of {', '.join(CODECS)}", {"codec": name})
     notes: list[str] = []
     if encoding.codec is None and name != default_codec(suffix):
-        notes.append(f"written as ProRes 4444 to keep the alpha (the default for inputs with "
-                     f"alpha in {suffix}; --codec h264 makes a smaller file without it)")
+        notes.append(Note(f"written as ProRes 4444 to keep the alpha (the default for inputs "
+                          f"with alpha in {suffix}; {{codec=}} makes a smaller file without it)",
+                          {"codec": "h264"}))
     allowed = CONTAINERS.get(suffix)
     if allowed is not None and codec.name not in allowed:
         fits = sorted(s for s, names in CONTAINERS.items() if codec.name in names)
@@ -244,9 +245,9 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
                           f"{', '.join(codec.presets)}", {"preset": encoding.preset})
     alpha_containers = SIDE_DATA_ALPHA.get(codec.name, (suffix,))
     if alpha and encoding.pix_fmt is None and suffix not in alpha_containers:
-        notes.append(f"alpha dropped: {codec.name} keeps it only in "
-                     f"{' or '.join(alpha_containers)}; use one of them, --codec prores or "
-                     f"ffv1 (or a PNG folder)")
+        notes.append(Note(f"alpha dropped: {codec.name} keeps it only in "
+                          f"{' or '.join(alpha_containers)}; use one of them, {{codec}} prores "
+                          f"or ffv1 (or a PNG folder)", {"codec": codec.name}))
         alpha = False
     pix_fmt = _pixel_format(codec, encoding.pix_fmt, high_depth, alpha, notes)
     settings = EncoderSettings(codec, pix_fmt)
@@ -286,8 +287,9 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
     elif codec.name == "ffv1":
         options.update({"level": "3", "slicecrc": "1"})
     if hdr is not None and not hdr.empty and codec.name in ("vp9", "prores", "ffv1"):
-        notes.append(f"HDR mastering display / light level metadata not written: {codec.name} "
-                     f"does not carry it here; use --codec h265 or h264")
+        notes.append(Note(f"HDR mastering display / light level metadata not written: "
+                          f"{codec.name} does not carry it here; use {{codec}} h265 or h264",
+                          {"codec": codec.name}))
     if encoding.pix_fmt is not None:
         _check_opens(codec, pix_fmt, options)
     return EncoderSettings(codec, pix_fmt, options), notes
@@ -304,18 +306,20 @@ def _pixel_format(codec: Codec, requested: str | None, high_depth: bool, alpha: 
     if alpha:
         chosen = codec.pix_fmt_alpha_high if high_depth else codec.pix_fmt_alpha
         if chosen is None and codec.pix_fmt_alpha is not None:
-            notes.append(f"high bit depth reduced to 8 bits: {codec.name} here has alpha in "
-                         f"8 bits only; use --codec prores or ffv1")
+            notes.append(Note(f"high bit depth reduced to 8 bits: {codec.name} here has alpha "
+                              f"in 8 bits only; use {{codec}} prores or ffv1",
+                              {"codec": codec.name}))
             chosen = codec.pix_fmt_alpha
         if chosen is None:
-            notes.append(f"alpha dropped: {codec.name} cannot store it; use --codec prores, "
-                         f"ffv1 or vp9 (or a PNG folder)")
+            notes.append(Note(f"alpha dropped: {codec.name} cannot store it; use {{codec}} "
+                              f"prores, ffv1 or vp9 (or a PNG folder)", {"codec": codec.name}))
         else:
             return chosen
     if high_depth:
         if codec.pix_fmt_high is None:
-            notes.append(f"high bit depth reduced to 8 bits: {codec.name} here has no 10-bit "
-                         f"format; use --codec h265, h264, av1, prores or ffv1")
+            notes.append(Note(f"high bit depth reduced to 8 bits: {codec.name} here has no "
+                              f"10-bit format; use {{codec}} h265, h264, av1, prores or ffv1",
+                              {"codec": codec.name}))
             return codec.pix_fmt
         return codec.pix_fmt_high
     return codec.pix_fmt

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from tweenflow.engines.alpha import AlphaEngine
 from tweenflow.engines.base import Engine, ProtocolCheck, Runtime, create_engine
-from tweenflow.errors import InputError, OutputError
+from tweenflow.errors import InputError, Note, OutputError
 from tweenflow.images import IMAGE_SUFFIXES
 from tweenflow.video import scenes
 from tweenflow.video.audio import SLOWMO_AUDIO_MODES
@@ -184,9 +184,9 @@ def carry_streams(info: VideoInfo, output_path: Path, retime: Retime, max_frames
     result.audio = carrying.audio
     result.notes.extend(carrying.notes)
     if carrying.audio == "stretched" and slowmo_audio is None:
-        result.notes.append(f"audio stretched to {slowmo}x its length with its pitch kept "
-                            f"(--slowmo-audio stretch; 'pitch' lowers it like a slowed tape, "
-                            f"'drop' leaves it out)")
+        result.notes.append(Note(f"audio stretched to {slowmo}x its length with its pitch "
+                                 f"kept ({{slowmo_audio=}}; 'pitch' lowers it like a slowed "
+                                 f"tape, 'drop' leaves it out)", {"slowmo_audio": "stretch"}))
     return carrying
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import av
 
+from tweenflow.errors import Note
 from tweenflow.video.audio import TIMESTAMP_SLACK, StretchedAudio, output_codec
 from tweenflow.video.schedule import TimeMap
 from tweenflow.video.timecode import retimed_timecode
@@ -58,11 +59,12 @@ class StreamAction:
     target: str | None = None
     reason: str = ""
 
-    def note(self) -> str | None:
+    def note(self) -> Note | None:
+        reason = self.reason if isinstance(self.reason, Note) else Note(self.reason)
         if self.action == "drop":
-            return f"left out {self.stream.describe()}: {self.reason}"
+            return reason.prefixed(f"left out {self.stream.describe()}: ")
         if self.action == "convert":
-            return f"{self.stream.describe()} converted to {self.target}: {self.reason}"
+            return reason.prefixed(f"{self.stream.describe()} converted to {self.target}: ")
         return None
 
 
@@ -85,15 +87,17 @@ def plan_streams(streams: list[StreamInfo], video_index: int, suffix: str,
             action = StreamAction(stream, "drop", reason="this FFmpeg does not know its codec")
         elif stream.kind == "video":
             if slowmo and not stream.cover_art:
-                action = StreamAction(stream, "drop", reason="only the converted video stream "
-                                      "(--stream) is slowed down; this one would be out of sync")
+                action = StreamAction(stream, "drop", reason=Note(
+                    "only the converted video stream ({stream}) is slowed down; this one "
+                    "would be out of sync", {"stream": None}))
             else:
                 action = StreamAction(stream, "copy") if fits else \
                     StreamAction(stream, "drop", reason=cannot_hold)
         elif stream.kind == "audio":
             encoder = output_codec(supported, stream.channels)
             if slowmo and slowmo_audio == "drop":
-                action = StreamAction(stream, "drop", reason="--slowmo-audio drop")
+                action = StreamAction(stream, "drop", reason=Note("{slowmo_audio=}",
+                                                                  {"slowmo_audio": "drop"}))
             elif (slowmo or not fits) and encoder is None:
                 many = output_codec(supported) is not None
                 action = StreamAction(stream, "drop", reason=(
