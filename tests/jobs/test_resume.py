@@ -179,7 +179,7 @@ def test_other_precision_starts_the_file_over(short_video, tmp_path):
     result = convert_video(short_video, target, runtime=Runtime(threads=1, precision="bf16"),
                            **SHORT)
     assert result.segments_reused == 0
-    assert "--precision changed since the interrupted run; starting this file over" \
+    assert "precision changed since the interrupted run; starting this file over" \
         in result.notes
 
 
@@ -202,7 +202,7 @@ def test_an_engine_object_set_up_otherwise_starts_the_file_over(short_video, tmp
     other = convert_video(short_video, target, **options,
                           engine=create_engine("classical", preset="fast"))
     assert other.segments_reused == 0
-    assert "--engine changed since the interrupted run; starting this file over" in other.notes
+    assert "engine changed since the interrupted run; starting this file over" in other.notes
     plain = pipeline.convert_video(short_video, tmp_path / "one.mp4", multi=2, crf=0,
                                    engine=create_engine("classical", preset="fast"))
     assert plain.frames_out == other.frames_out
@@ -215,13 +215,16 @@ def test_another_retime_says_which_option_changed(short_video, tmp_path):
         convert_video(short_video, target, runner=StopAfter(1), **SHORT)
     result = convert_video(short_video, target, **{**SHORT, "multi": 3})
     assert result.segments_reused == 0 and result.frames_out == 90
-    assert "--multi changed since the interrupted run; starting this file over" in result.notes
+    assert "multi changed since the interrupted run; starting this file over" in result.notes
     with pytest.raises(KeyboardInterrupt):
         convert_video(short_video, target, overwrite=True, runner=StopAfter(1), **SHORT)
     result = convert_video(short_video, target, overwrite=True,
                            **{**SHORT, "multi": None, "fps": "50"})
-    assert "--fps, --multi changed since the interrupted run; starting this file over" \
-        in result.notes
+    [note] = [note for note in result.notes if "changed since" in note]
+    assert note == "fps, multi changed since the interrupted run; starting this file over"
+    # as the CLI says it
+    from tweenflow.cli import option_flag
+    assert note.worded(option_flag).startswith("--fps, --multi changed since")
 
 
 def test_an_output_another_run_made_meanwhile_is_not_replaced(short_video, tmp_path,
@@ -323,3 +326,14 @@ def test_an_input_replaced_during_the_run_is_one_line_and_no_mixed_output(short_
         convert_video(short_video, target, runner=ReplacesTheInputAfter(short_video, 1),
                       **SHORT)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["short.mp4"]
+
+
+def test_a_changed_option_is_named_as_convert_video_names_it():
+    # the manifest keeps the scene-cut threshold as scene_threshold, the CLI's option
+    from tweenflow.cli import option_flag
+    from tweenflow.errors import Note
+    from tweenflow.jobs.manifest import _changed
+    names, arguments = _changed({"options": {"scene_threshold": 27.0, "crf": 20}},
+                                {"options": {"scene_threshold": 30.0, "crf": 20}})
+    note = Note(", ".join(names), arguments)
+    assert (note, note.worded(option_flag)) == ("scene_cut_threshold", "--scene-threshold")

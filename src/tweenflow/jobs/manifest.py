@@ -22,7 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from tweenflow.errors import InputError, OutputError
+from tweenflow.errors import InputError, Note, OutputError
 from tweenflow.jobs.segment import SegmentOutput
 from tweenflow.outputs import write_bytes_atomically
 from tweenflow.video.packets import Packet, pack, unpack
@@ -91,16 +91,16 @@ class WorkFolder:
             self._lock_file.close()        # releases the lock
             self._lock_file = None
 
-    def begin(self, fingerprint: dict[str, Any]) -> tuple[dict[int, SegmentOutput], str | None]:
+    def begin(self, fingerprint: dict[str, Any]) -> tuple[dict[int, SegmentOutput], Note | None]:
         """Compare with the manifest of an earlier run. Returns the finished segments that can
         be kept and a message when earlier work is thrown away (None otherwise)."""
         manifest = self.path / "manifest.json"
         message = None
         previous = _read_json(manifest)
         if previous is not None and previous != fingerprint:
-            changed = _changed(previous, fingerprint)
-            message = (f"{', '.join(changed)} changed since the interrupted run; starting "
-                       f"this file over")
+            changed, arguments = _changed(previous, fingerprint)
+            message = Note(f"{', '.join(changed)} changed since the interrupted run; starting "
+                           f"this file over", arguments)
         if previous != fingerprint:
             # without a readable manifest, segments are of unknown settings: never joined in
             self._clear_segments()
@@ -148,19 +148,28 @@ class WorkFolder:
             stale.unlink(missing_ok=True)
 
 
-def _changed(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    """What differs, by name: the options themselves, else the top-level entries."""
-    names = []
+# options the fingerprint keeps under another name than convert_video's argument
+_ARGUMENTS = {"scene_threshold": "scene_cut_threshold"}
+
+
+def _changed(previous: dict[str, Any], current: dict[str, Any]
+             ) -> tuple[list[str], dict[str, Any]]:
+    """What differs, by name: the options themselves (as `{argument}` for a Note, with
+    their new values), else the top-level entries."""
+    names, arguments = [], {}
     for key in sorted(set(previous) | set(current)):
         before, after = previous.get(key), current.get(key)
         if before == after:
             continue
         if key == "options" and isinstance(before, dict) and isinstance(after, dict):
-            names += [f"--{name.replace('_', '-')}" for name in sorted(set(before) | set(after))
-                      if before.get(name) != after.get(name)]
+            for name in sorted(set(before) | set(after)):
+                if before.get(name) != after.get(name):
+                    argument = _ARGUMENTS.get(name, name)
+                    names.append(f"{{{argument}}}")
+                    arguments[argument] = after.get(name)
         else:
             names.append("the input" if key == "input" else key)
-    return names
+    return names, arguments
 
 
 def _read_json(path: Path) -> Any:
