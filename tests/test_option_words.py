@@ -239,3 +239,17 @@ def test_notes_name_python_arguments_from_the_api_and_options_from_the_cli(tmp_p
     said = capsys.readouterr().err
     assert "(--slowmo-audio stretch; 'pitch' lowers it" in said
     assert "needs even sides; --pix-fmt yuv444p or --codec ffv1 keeps the size" in said
+
+
+def test_a_ray_worker_too_large_names_threads(monkeypatch):
+    # the cluster is faked: a worker of 8 CPUs, and nodes of at most 2
+    from tweenflow.jobs import ray_runner
+    monkeypatch.setattr(ray_runner.ray, "init", lambda **options: None)
+    monkeypatch.setattr(ray_runner.ray, "shutdown", lambda: None)
+    monkeypatch.setattr(ray_runner.ray, "nodes", lambda: [
+        {"Alive": True, "Resources": {"CPU": 2}}, {"Alive": True, "Resources": {"CPU": 1}}])
+    error = raised_by(lambda: ray_runner.RayRunner(None, cpus_per_worker=8))
+    assert str(error) == ("a worker of 8 CPUs (threads) fits on no node of the Ray cluster (the "
+                          "largest has 2 CPUs); give threads=2 or less")
+    assert error.worded(option_flag).endswith("CPUs); give --threads 2 or less")
+    assert error.worded(option_flag).startswith("a worker of 8 CPUs (--threads) fits on no")
