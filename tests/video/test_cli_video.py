@@ -620,3 +620,7 @@ def test_the_start_timecode_marks_the_same_instant_at_the_new_rate(tmp_path, opt
              if line.startswith("tweenflow: start timecode")]
     assert len(notes) == (said is not None)
     assert said is None or said in notes[0]
+    # the old timecode track is not copied, and the line says where its timecode went
+    assert f"tweenflow: stream #1 (data timecode, eng): its start timecode {expected} goes " \
+           f"with the video (a new timecode track is written from it)" in completed.stderr
+    assert "left out" not in completed.stderr

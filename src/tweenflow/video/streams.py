@@ -69,6 +69,7 @@ class StreamAction:
 
 
 UNKNOWN_CODEC = "unknown"       # (FFmpeg has no codec of that name)
+TIMECODE_TRACK = "timecode"     # a data stream holding a start timecode (MOV/MP4 'tmcd')
 
 
 def plan_streams(streams: list[StreamInfo], video_index: int, suffix: str,
@@ -83,7 +84,9 @@ def plan_streams(streams: list[StreamInfo], video_index: int, suffix: str,
             continue
         fits = stream.muxer_codec in supported or stream.codec in supported
         cannot_hold = f"{suffix} cannot hold {stream.codec}"
-        if stream.codec == UNKNOWN_CODEC:
+        if stream.codec == TIMECODE_TRACK:
+            action = StreamAction(stream, "drop", reason="timecode tracks are not copied")
+        elif stream.codec == UNKNOWN_CODEC:
             action = StreamAction(stream, "drop", reason="this FFmpeg does not know its codec")
         elif stream.kind == "video":
             if slowmo and not stream.cover_art:
@@ -145,7 +148,9 @@ def describe_streams(container: av.container.InputContainer) -> list[StreamInfo]
         # no context: an attachment, or a codec this FFmpeg does not know
         codec = context.codec.canonical_name if context is not None else \
             (stream.metadata.get("mimetype") or "attachment") \
-            if stream.type == "attachment" else UNKNOWN_CODEC
+            if stream.type == "attachment" else \
+            TIMECODE_TRACK if stream.type == "data" and "timecode" in stream.metadata \
+            else UNKNOWN_CODEC
         muxer_codec = context.codec.name if context is not None else codec
         described.append(StreamInfo(
             stream.index, stream.type, codec, muxer_codec, stream.metadata.get("language", ""),
@@ -391,14 +396,19 @@ def open_carried(path: Path, video_index: int, suffix: str, max_frames: int | No
         rate_in, rate_out = rates or (Fraction(1), Fraction(1))
         container_tags, container_notes = _retimed_timecodes(dict(container.metadata),
                                                              rate_in, rate_out)
-        video_tags, video_notes = _retimed_timecodes(
-            dict(container.streams[video_index].metadata), rate_in, rate_out)
+        video_tags_in = dict(container.streams[video_index].metadata)
+        video_tags, video_notes = _retimed_timecodes(video_tags_in, rate_in, rate_out)
         start, end = video_start_and_end(container, video_index, max_frames)
         audio_starts = {stream.index: stream.start_time * Fraction(stream.time_base)
                         for stream in container.streams.audio if stream.start_time is not None}
     actions = plan_streams(described, video_index, suffix, supported_codecs(suffix),
                            slowmo is not None, slowmo_audio)
-    notes = [note for action in actions if (note := action.note())]
+    video_timecode = next((value for key, value in {**video_tags_in, **video_tags}.items()
+                           if key.lower() == "timecode"), None)
+    notes = [_timecode_note(action, video_timecode, suffix)
+             if action.stream.codec == TIMECODE_TRACK and video_timecode else action.note()
+             for action in actions]
+    notes = [note for note in notes if note]
     for action in actions:
         lead = start - audio_starts.get(action.stream.index, start)
         if action.action == "stretch" and lead > TIMESTAMP_SLACK:
@@ -419,6 +429,15 @@ def open_carried(path: Path, video_index: int, suffix: str, max_frames: int | No
     carried.container_tags, carried.video_tags = container_tags, video_tags
     notes += video_notes or container_notes      # the same timecode in both: one line
     return Carrying(carried, notes, audio)
+
+
+def _timecode_note(action: StreamAction, timecode: str, suffix: str) -> str:
+    """What becomes of a timecode track whose start the converted video stream's tags hold
+    (FFmpeg writes a new track from the tag in MOV/MP4; Matroska keeps it as a tag)."""
+    how = "a new timecode track is written from it" if suffix in (".mov", ".mp4") else \
+        "as the video stream's TIMECODE tag"
+    return f"{action.stream.describe()}: its start timecode {timecode} goes with the video " \
+        f"({how})"
 
 
 def _retimed_timecodes(tags: dict[str, str], rate_in: Fraction, rate_out: Fraction
