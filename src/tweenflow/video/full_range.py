@@ -13,7 +13,7 @@ import av
 import cv2
 import numpy as np
 
-from tweenflow.video.alpha_plane import write_alpha
+from tweenflow.video.alpha_plane import write_alpha, write_plane
 
 # Kr, Kb (luma weights of red and blue) of the matrices the reader converts with
 LUMA_WEIGHTS = {1: (0.2126, 0.0722), 4: (0.30, 0.11), 5: (0.299, 0.114), 6: (0.299, 0.114),
@@ -44,9 +44,7 @@ def full_range_frame(rgb: np.ndarray, colorspace: int, pix_fmt: str, flags: int
     colour = np.ascontiguousarray(rgb[..., :3], dtype=np.uint16 if bits > 8 else rgb.dtype)
     frame = av.VideoFrame(rgb.shape[1], rgb.shape[0], full)
     for plane, samples in zip(frame.planes, cv2.split(cv2.transform(colour, matrix))):
-        rows = np.zeros((plane.height, plane.line_size // np.dtype(dtype).itemsize), dtype)
-        rows[:, :plane.width] = samples
-        plane.update(rows)
+        write_plane(plane, samples, dtype)
     frame.colorspace, frame.color_range = colorspace, 2
     if full != pix_fmt:
         frame = frame.reformat(format=pix_fmt, src_colorspace=colorspace,
