@@ -73,6 +73,48 @@ def write_video(path: Path, frames: list[np.ndarray], rate: Fraction = Fraction(
     return path
 
 
+RGB_LAYOUTS = {(1, 3): "rgb24", (1, 4): "rgba", (2, 3): "rgb48le", (2, 4): "rgba64le"}
+
+
+def encode_clip(path: Path, frames: list[np.ndarray], encoder: str, pix_fmt: str,
+                options: dict | None = None, rate: Fraction = Fraction(24),
+                color_range: int = 1, finish=None) -> Path:
+    """A clip of RGB(A) frames (uint8 or uint16, full range, straight alpha) converted by
+    swscale into `pix_fmt` with the BT.709 matrix and `color_range` (1 limited, 2 full), tagged
+    BT.709; finish(video_frame), if given, may change each converted frame's planes before it
+    is encoded."""
+    layout = RGB_LAYOUTS[frames[0].dtype.itemsize, frames[0].shape[2]]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(encoder, rate=rate)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = pix_fmt
+        stream.options = options or {}
+        context = stream.codec_context
+        context.colorspace, context.color_range = 1, color_range
+        context.color_primaries, context.color_trc = 1, 1
+        for frame in frames:
+            video_frame = av.VideoFrame.from_ndarray(frame, format=layout).reformat(
+                format=pix_fmt, src_colorspace=1, dst_colorspace=1, src_color_range=2,
+                dst_color_range=color_range)
+            if finish is not None:
+                finish(video_frame)
+            for packet in stream.encode(video_frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def plane_samples(frame: av.VideoFrame, index: int) -> np.ndarray:
+    """Plane `index` of a decoded planar frame (8-bit, or 9-16 bit little-endian) as an int
+    array (H, W), the codes as stored, without the padding of its rows."""
+    bits = next(component.bits for component in frame.format.components
+                if component.plane == index)
+    plane = frame.planes[index]
+    return np.frombuffer(plane, np.uint8 if bits == 8 else np.uint16) \
+        .reshape(plane.height, -1)[:, :plane.width].astype(int)
+
+
 def read_video(path: Path) -> tuple[list[Fraction], list[np.ndarray]]:
     """Independent read of the first video stream: (pts in seconds, RGB frames)."""
     with av.open(str(path)) as container:

@@ -2,7 +2,6 @@
 with the colour; outputs that cannot hold alpha say so."""
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -10,6 +9,7 @@ import numpy as np
 import pytest
 
 from tests.engines.test_alpha import HEIGHT, MOTION, WIDTH, sprite
+from tests.video.conftest import encode_clip, plane_samples
 from tweenflow.images import read_image, write_image
 from tweenflow.video.pipeline import convert_video
 from tweenflow.video.reader import probe, read_frames
@@ -19,25 +19,6 @@ STEP = MOTION // 2   # px per input frame: the in-between of frames k, k+1 is at
 
 def sprite_frames(count: int, dtype=np.uint8) -> list[np.ndarray]:
     return [sprite(STEP * index, dtype) for index in range(count)]
-
-
-def write_alpha_video(path: Path, frames: list[np.ndarray], encoder: str, pix_fmt: str,
-                      options: dict | None = None) -> Path:
-    layout = "rgba64le" if frames[0].dtype == np.uint16 else "rgba"
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream(encoder, rate=Fraction(24))
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = pix_fmt
-        stream.options = options or {}
-        stream.codec_context.colorspace, stream.codec_context.color_range = 1, 1
-        for frame in frames:
-            video_frame = av.VideoFrame.from_ndarray(frame, format=layout).reformat(
-                format=pix_fmt, dst_colorspace=1, src_color_range=2, dst_color_range=1)
-            for packet in stream.encode(video_frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
 
 
 def alpha_centre(rgba: np.ndarray) -> float:
@@ -71,9 +52,9 @@ def check_moved_alpha(frames: list[np.ndarray]) -> None:
                                                   ("prores", ".mov", "yuva444p12le")])
 def test_alpha_video_keeps_alpha_moved_with_the_colour(tmp_path, codec, suffix, pix_fmt):
     if codec == "ffv1":
-        source = write_alpha_video(tmp_path / "in.mkv", sprite_frames(3), "ffv1", "yuva444p")
+        source = encode_clip(tmp_path / "in.mkv", sprite_frames(3), "ffv1", "yuva444p")
     else:
-        source = write_alpha_video(tmp_path / "in.mov", sprite_frames(3, np.uint16), "prores_ks",
+        source = encode_clip(tmp_path / "in.mov", sprite_frames(3, np.uint16), "prores_ks",
                                    "yuva444p10le", {"profile": "4"})
     info = probe(source)
     assert info.alpha and info.high_depth == (codec == "prores")
@@ -87,7 +68,7 @@ def test_alpha_video_keeps_alpha_moved_with_the_colour(tmp_path, codec, suffix, 
 
 
 def test_vp9_with_alpha_in_and_out(tmp_path):
-    source = write_alpha_video(tmp_path / "in.webm", sprite_frames(3), "libvpx-vp9",
+    source = encode_clip(tmp_path / "in.webm", sprite_frames(3), "libvpx-vp9",
                                "yuva420p", {"crf": "10", "b": "0"})
     info = probe(source)
     assert info.alpha and next(read_frames(info)).rgb.shape == (HEIGHT, WIDTH, 4)
@@ -102,7 +83,7 @@ def test_an_opaque_alpha_channel_is_left_out(tmp_path):
     opaque = [frame.copy() for frame in sprite_frames(2)]
     for frame in opaque:
         frame[..., 3] = 255
-    source = write_alpha_video(tmp_path / "in.mkv", opaque, "ffv1", "yuva444p")
+    source = encode_clip(tmp_path / "in.mkv", opaque, "ffv1", "yuva444p")
     info = probe(source)
     assert not info.alpha and next(read_frames(info)).rgb.shape == (HEIGHT, WIDTH, 3)
 
@@ -119,7 +100,7 @@ def test_png_sequence_with_alpha_in_and_out(tmp_path):
 
 
 def test_a_codec_without_alpha_drops_it_with_a_note(tmp_path):
-    source = write_alpha_video(tmp_path / "in.mkv", sprite_frames(3), "ffv1", "yuva444p")
+    source = encode_clip(tmp_path / "in.mkv", sprite_frames(3), "ffv1", "yuva444p")
     result = convert_video(source, tmp_path / "out.mp4", multi=2, engine="classical")
     assert any(note.startswith("alpha dropped: h264 cannot store it") for note in result.notes)
     got_format, _ = decoded_rgba(tmp_path / "out.mp4")
@@ -133,10 +114,10 @@ def test_a_codec_without_alpha_drops_it_with_a_note(tmp_path):
 def test_the_segmented_conversion_keeps_alpha(tmp_path, codec, suffix):
     from tweenflow import convert_video as convert_in_segments
     if codec == "prores":
-        source = write_alpha_video(tmp_path / "in.mov", sprite_frames(3, np.uint16),
+        source = encode_clip(tmp_path / "in.mov", sprite_frames(3, np.uint16),
                                    "prores_ks", "yuva444p10le", {"profile": "4"})
     else:
-        source = write_alpha_video(tmp_path / "in.webm", sprite_frames(3), "libvpx-vp9",
+        source = encode_clip(tmp_path / "in.webm", sprite_frames(3), "libvpx-vp9",
                                    "yuva420p", {"crf": "10", "b": "0"})
     target = tmp_path / f"out{suffix}"
     result = convert_in_segments(source, target, multi=2, engine="classical", codec=codec,
@@ -152,7 +133,7 @@ def test_the_segmented_conversion_keeps_alpha(tmp_path, codec, suffix):
 @pytest.mark.parametrize("suffix", [".mov", ".mkv"])
 def test_without_codec_an_alpha_input_is_written_as_prores_4444(tmp_path, suffix):
     from tweenflow import convert_video as convert_in_segments
-    source = write_alpha_video(tmp_path / "in.mov", sprite_frames(3, np.uint16),
+    source = encode_clip(tmp_path / "in.mov", sprite_frames(3, np.uint16),
                                "prores_ks", "yuva444p10le", {"profile": "4"})
     target = tmp_path / f"out{suffix}"
     result = convert_in_segments(source, target, multi=2, engine="classical")
@@ -170,36 +151,20 @@ def alpha_ramp_video(path: Path, encoder: str, pix_fmt: str, options: dict | Non
                      ) -> Path:
     """3 frames of a moving colour pattern whose alpha plane holds every code of a ramp
     (0 to the format's maximum across the columns; written into the plane as they are)."""
-    colour = sprite_frames(3)
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream(encoder, rate=Fraction(24))
-        stream.height, stream.width = colour[0].shape[:2]
-        stream.pix_fmt = pix_fmt
-        stream.options = options or {}
-        for frame in colour:
-            video_frame = av.VideoFrame.from_ndarray(frame, format="rgba").reformat(
-                format=pix_fmt, dst_colorspace=1, src_color_range=2, dst_color_range=1)
-            plane = video_frame.planes[3]
-            bits = video_frame.format.components[3].bits
-            stored = np.uint8 if bits == 8 else np.uint16
-            codes = np.zeros((plane.height, plane.line_size // np.dtype(stored).itemsize),
-                             stored)
-            codes[:, :plane.width] = np.linspace(0, (1 << bits) - 1, plane.width).round()
-            plane.update(codes)
-            for packet in stream.encode(video_frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    def ramp_alpha(video_frame: av.VideoFrame) -> None:
+        plane = video_frame.planes[3]
+        bits = video_frame.format.components[3].bits
+        stored = np.uint8 if bits == 8 else np.uint16
+        codes = np.zeros((plane.height, plane.line_size // np.dtype(stored).itemsize), stored)
+        codes[:, :plane.width] = np.linspace(0, (1 << bits) - 1, plane.width).round()
+        plane.update(codes)
+
+    return encode_clip(path, sprite_frames(3), encoder, pix_fmt, options, finish=ramp_alpha)
 
 
 def alpha_codes(path: Path) -> list[np.ndarray]:
     with av.open(str(path)) as container:
-        frames = list(container.decode(container.streams.video[0]))
-    bits = frames[0].format.components[3].bits
-    return [np.frombuffer(frame.planes[3], np.uint8 if bits == 8 else np.uint16)
-            .reshape(frame.planes[3].height, -1)[:, :frame.width].astype(int)
-            for frame in frames]
+        return [plane_samples(frame, 3) for frame in container.decode(container.streams.video[0])]
 
 
 # swscale wrote 8-bit alpha a as a + 1 from 128 up (254 became opaque) and read 10-12 bit

@@ -10,7 +10,7 @@ from tweenflow.video.encoding import Encoding, encoder_settings
 from tweenflow.video.reader import ColourInfo
 from tweenflow.video.writer import VideoWriter
 from tests.conftest import texture
-from tests.video.conftest import VIDEOS
+from tests.video.conftest import VIDEOS, encode_clip, plane_samples
 
 FRAMES = 6
 
@@ -89,39 +89,12 @@ def test_prores_keeps_the_colours_and_their_tags(tmp_path, colour):
     assert error.mean() <= 2.5 and error.max() <= 8     # a range mix-up: 5.7 and 17
 
 
-def full_range_clip(path, encoder, pix_fmt, frames, options=None):
-    """Lossless full-range BT.709 video of RGB frames (swscale's own conversion)."""
-    layout = "rgb24" if frames[0].dtype == np.uint8 else "rgb48le"
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream(encoder, rate=25)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = pix_fmt
-        stream.options = options or {}
-        context = stream.codec_context
-        context.colorspace, context.color_range = 1, 2
-        context.color_primaries, context.color_trc = 1, 1
-        for frame in frames:
-            video_frame = av.VideoFrame.from_ndarray(frame, format=layout).reformat(
-                format=pix_fmt, src_colorspace=1, dst_colorspace=1, src_color_range=2,
-                dst_color_range=2)
-            for packet in stream.encode(video_frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
-
-
 def yuv_planes(path):
     """Each frame's Y, U, V planes as floats, with the stream's range tag."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        frames = list(container.decode(stream))
-        depth = 8 if frames[0].format.components[0].bits == 8 else 16
-        planes = []
-        for frame in frames:
-            planes.append([np.frombuffer(plane, np.uint8 if depth == 8 else np.uint16)
-                           .reshape(plane.height, -1)[:, :plane.width].astype(float)
-                           for plane in list(frame.planes)[:3]])
+        planes = [[plane_samples(frame, index).astype(float) for index in range(3)]
+                  for frame in container.decode(stream)]
         return int(stream.codec_context.color_range), planes
 
 
@@ -141,7 +114,8 @@ def test_full_range_video_keeps_its_chroma(tmp_path, encoder, pix_fmt, codec):
     if pix_fmt.endswith("10le"):
         frames = [frame.astype(np.uint16) * 257 for frame in frames]
     options = {"qp": "0", "preset": "ultrafast"} if encoder == "libx264" else {}
-    source = full_range_clip(tmp_path / "in.mkv", encoder, pix_fmt, frames, options)
+    source = encode_clip(tmp_path / "in.mkv", frames, encoder, pix_fmt, options,
+                         color_range=2)
     target = tmp_path / "out.mkv"
     convert_video(source, target, multi=2, engine="classical", codec=codec,
                   lossless=codec != "ffv1")

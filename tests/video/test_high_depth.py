@@ -9,6 +9,7 @@ import av
 import numpy as np
 import pytest
 
+from tests.video.conftest import encode_clip
 from tweenflow.video.encoding import hdr_from_side_data
 from tweenflow.video.pipeline import convert_video
 from tweenflow.video.reader import probe, read_frames
@@ -180,20 +181,8 @@ def test_a_high_depth_input_is_read_with_its_own_colours(tmp_path, pix_fmt):
         ramp = np.linspace(20000, 60000, 96, dtype=np.float64)
         picture = [np.dstack([p, np.rint(np.broadcast_to(ramp, p.shape[:2])).astype(np.uint16)])
                    for p in picture]
-    source = tmp_path / "lossless.mkv"
-    with av.open(str(source), "w") as container:       # ffv1: lossless, only the chroma sampled
-        stream = container.add_stream("ffv1", rate=Fraction(24))
-        stream.height, stream.width, stream.pix_fmt = 48, 96, pix_fmt
-        stream.codec_context.colorspace, stream.codec_context.color_range = 1, 1
-        for frame in picture:
-            video_frame = av.VideoFrame.from_ndarray(
-                frame, format="rgba64le" if alpha else "rgb48le").reformat(
-                format=pix_fmt, src_colorspace=1, dst_colorspace=1, src_color_range=2,
-                dst_color_range=1)
-            for packet in stream.encode(video_frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+    # ffv1: lossless, only the chroma sampled
+    source = encode_clip(tmp_path / "lossless.mkv", picture, "ffv1", pix_fmt)
     info = probe(source)
     assert info.high_depth and info.alpha == alpha
     for frame, truth in zip(read_frames(info), picture):
