@@ -3,7 +3,8 @@ from fractions import Fraction
 
 import pytest
 
-from tweenflow.video.timecode import retimed_timecode, timecode_frames, timecode_text
+from tweenflow.video.timecode import (retimed_timecode, retimed_timecode_tags, timecode_frames,
+                                      timecode_text)
 
 NTSC = Fraction(30000, 1001)
 
@@ -43,3 +44,14 @@ def test_drop_frame_labels_skip_two_each_minute_but_every_tenth():
 def test_other_text_is_no_timecode():
     assert retimed_timecode("tomorrow", Fraction(25), Fraction(50)) is None
     assert timecode_frames("10:00:00", Fraction(25)) is None
+
+
+def test_the_timecode_tags_of_a_stream_are_counted_again_with_a_line_where_off_the_grid():
+    tags = {"TIMECODE": "10:00:00:12", "handler_name": "VideoHandler", "timecode2": "x"}
+    assert retimed_timecode_tags(tags, Fraction(25), Fraction(50)) == \
+        ({"TIMECODE": "10:00:00:24"}, [])
+    assert retimed_timecode_tags(tags, Fraction(25), Fraction(60)) == (
+        {"TIMECODE": "10:00:00:29"},
+        ["start timecode 10:00:00:12 at 25 fps falls between frames at 60 fps: written as "
+         "10:00:00:29 (the nearest frame, 0.20 frame away)"])
+    assert retimed_timecode_tags(tags, Fraction(25), Fraction(25)) == ({}, [])

@@ -18,7 +18,7 @@ import av
 from tweenflow.errors import Note
 from tweenflow.video.audio import TIMESTAMP_SLACK, StretchedAudio, output_codec
 from tweenflow.video.schedule import TimeMap
-from tweenflow.video.timecode import retimed_timecode
+from tweenflow.video.timecode import retimed_timecode_tags
 from tweenflow.video.vobsub import retime_spu
 
 TEXT_SUBTITLES = {"mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"}
@@ -394,10 +394,10 @@ def open_carried(path: Path, video_index: int, suffix: str, max_frames: int | No
     with av.open(os.fspath(path)) as container:
         described = describe_streams(container)
         rate_in, rate_out = rates or (Fraction(1), Fraction(1))
-        container_tags, container_notes = _retimed_timecodes(dict(container.metadata),
+        container_tags, container_notes = retimed_timecode_tags(dict(container.metadata),
                                                              rate_in, rate_out)
         video_tags_in = dict(container.streams[video_index].metadata)
-        video_tags, video_notes = _retimed_timecodes(video_tags_in, rate_in, rate_out)
+        video_tags, video_notes = retimed_timecode_tags(video_tags_in, rate_in, rate_out)
         start, end = video_start_and_end(container, video_index, max_frames)
         audio_starts = {stream.index: stream.start_time * Fraction(stream.time_base)
                         for stream in container.streams.audio if stream.start_time is not None}
@@ -438,24 +438,4 @@ def _timecode_note(action: StreamAction, timecode: str, suffix: str) -> str:
         "as the video stream's TIMECODE tag"
     return f"{action.stream.describe()}: its start timecode {timecode} goes with the video " \
         f"({how})"
-
-
-def _retimed_timecodes(tags: dict[str, str], rate_in: Fraction, rate_out: Fraction
-                       ) -> tuple[dict[str, str], list[str]]:
-    """The timecode tags among `tags` counted at rate_out instead of rate_in (the same start
-    instant), and a note for each that falls between two frames at rate_out."""
-    retimed: dict[str, str] = {}
-    notes: list[str] = []
-    if rate_in == rate_out:
-        return retimed, notes
-    for key, value in tags.items():
-        new = retimed_timecode(value, rate_in, rate_out) if key.lower() == "timecode" else None
-        if new is None:
-            continue
-        retimed[key], off = new
-        if off:
-            notes.append(f"start timecode {value} at {float(rate_in):g} fps falls between "
-                         f"frames at {float(rate_out):g} fps: written as {retimed[key]} (the "
-                         f"nearest frame, {abs(float(off)):.2f} frame away)")
-    return retimed, notes
 

@@ -72,3 +72,23 @@ def retimed_timecode(timecode: str, rate_in: Fraction, rate_out: Fraction
     exact = count * Fraction(rate_out) / Fraction(rate_in)
     nearest = round(exact)
     return timecode_text(nearest, rate_out, drop_frame), exact - nearest
+
+
+def retimed_timecode_tags(tags: dict[str, str], rate_in: Fraction, rate_out: Fraction
+                          ) -> tuple[dict[str, str], list[str]]:
+    """The timecode tags among `tags` counted at rate_out instead of rate_in (the same start
+    instant), and a note for each that falls between two frames at rate_out."""
+    retimed: dict[str, str] = {}
+    notes: list[str] = []
+    if rate_in == rate_out:
+        return retimed, notes
+    for key, value in tags.items():
+        new = retimed_timecode(value, rate_in, rate_out) if key.lower() == "timecode" else None
+        if new is None:
+            continue
+        retimed[key], off = new
+        if off:
+            notes.append(f"start timecode {value} at {float(rate_in):g} fps falls between "
+                         f"frames at {float(rate_out):g} fps: written as {retimed[key]} (the "
+                         f"nearest frame, {abs(float(off)):.2f} frame away)")
+    return retimed, notes
