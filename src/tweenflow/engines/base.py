@@ -95,7 +95,8 @@ class ProtocolCheck(Engine):
     """`engine`, with what its render and render_many return checked against the protocol
     (for each t, a frame of the inputs' shape and sample type): an EngineError naming the
     engine where its frames come back, not a traceback deep in what uses them (or a wrong
-    frame handed on). api.render_times runs every engine through it."""
+    frame handed on). api.render_times, convert_video (whole and segmented runs) and the
+    studio run every engine through it."""
 
     def __init__(self, engine: Engine) -> None:
         # the API also takes an object with prepare/render/render_many that is no Engine
