@@ -6,7 +6,8 @@
 Renders every in-between of the sets once with each member engine (rife4, rife3 at full and
 half scale, classical; each also on the mirrored pair; rife4 also on the reversed pair and both,
 and rife4 and rife3 with their recursion resampled once), then scores ways of combining the
-members' frames, from the same frames, with PSNR, sharpness and edge agreement (bench.metrics):
+members' frames, from the same frames, with PSNR, sharpness, edge agreement and aligned
+detail (bench.metrics):
 
 - each member alone, and the outlier-robust mean (fusion's rule) of several member sets: what
   pixel averaging gains, and what it costs in sharpness;
@@ -33,8 +34,9 @@ members' frames, from the same frames, with PSNR, sharpness and edge agreement (
 - a gate: the fused-motion frame where four rife4 runs agree, fusion's mean where they scatter;
 - one whole sharp frame per in-between chosen with the truth: the bound of any per-frame choice.
 
-The rules are in bench.large_motion_rules. The numbers say which of issue 18's floors a choice among these members can meet at all, and
-which rule comes how close (BENCHMARKS.md, "Sharpness at large motion").
+The rules are in bench.large_motion_rules. The numbers say which of issue 18's floors a choice
+among these members can meet at all, and which rule comes how close (BENCHMARKS.md, "Sharpness
+at large motion").
 """
 from __future__ import annotations
 
