@@ -137,9 +137,10 @@ def test_without_codec_an_alpha_input_is_written_as_prores_4444(tmp_path, suffix
                                "prores_ks", "yuva444p10le", {"profile": "4"})
     target = tmp_path / f"out{suffix}"
     result = convert_in_segments(source, target, multi=2, engine="classical")
+    # a ProRes input: written back in its own profile (video/intermediate.py), alpha kept
     assert [note for note in result.notes if "alpha" in note] == [
-        "written as ProRes 4444 to keep the alpha (the default for inputs with alpha in "
-        f"{suffix}; codec='h264' makes a smaller file without it)"]
+        "written as ProRes 4444 (yuva444p10le) like the input (the default for ProRes inputs "
+        f"in {suffix}; codec='h264' makes a smaller file without the alpha)"]
     got_format, frames = decoded_rgba(target)
     assert got_format == "yuva444p12le"
     with av.open(str(target)) as container:

@@ -16,7 +16,7 @@ from tests.video.conftest import moving_frames, write_video
 from tweenflow.cli import option_flag
 from tweenflow.errors import OutputError
 from tweenflow.video.clip import write_clip
-from tweenflow.video.encoding import CODECS, Encoding, encoder_settings
+from tweenflow.video.encoding import CODECS, CONTAINERS, Encoding, encoder_settings
 from tweenflow.video.reader import CONVERSION_FLAGS, FULL_RANGE, ColourInfo
 from tweenflow.video.writer import VideoWriter
 
@@ -171,7 +171,8 @@ def test_impossible_combinations_are_refused(encoding, suffix, fragment, cli_fra
 
 def test_every_codec_has_a_container_and_working_defaults():
     for codec in CODECS.values():
-        settings, notes = encoder_settings(Encoding(codec.name), ".mkv", False, False)
+        suffix = ".mkv" if codec.name in CONTAINERS[".mkv"] else ".mov"
+        settings, notes = encoder_settings(Encoding(codec.name), suffix, False, False)
         assert settings.pix_fmt == codec.pix_fmt and notes == []
 
 

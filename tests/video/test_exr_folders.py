@@ -6,6 +6,7 @@ import sys
 import numpy as np
 
 from tests.exr_files import hdr_texture, read_exr_file, write_exr_file
+from tests.video.conftest import moving_frames, write_video
 from tests.video.test_cli_video import leftovers, one_error_line
 
 
@@ -77,11 +78,28 @@ def test_a_frame_with_another_data_window_is_refused(tmp_path):
     assert not (tmp_path / "out").exists() and leftovers(tmp_path) == []
 
 
-def test_batch_reports_an_exr_folder_as_failed_with_what_to_run(tmp_path):
-    write_shot(tmp_path / "shot")
-    result = run("batch", tmp_path / "shot", "-o", tmp_path / "out", "--multi", "2")
-    assert result.returncode != 0
-    assert "failed" in result.stdout + result.stderr
-    assert "the input frames are scene-linear EXRs, which a video does not hold; write them " \
-           "to a folder (tweenflow video shot -o FOLDER" in result.stdout + result.stderr
-    assert list((tmp_path / "out").iterdir()) == []
+def test_batch_writes_an_exr_folder_as_a_folder_of_exr_frames_and_skips_it_when_done(tmp_path):
+    # before: batch wanted shot.mp4, which cannot hold scene-linear EXRs: "failed", exit 1
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    moving = write_shot(inputs / "shot")
+    write_video(inputs / "a.mp4", moving_frames(4))
+    result = run("batch", inputs, "-o", tmp_path / "out", "--multi", "2")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == \
+        "tweenflow: 2 converted, 0 skipped (already done), 0 failed"
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.mp4", "shot"]
+    names = sorted(path.name for path in (tmp_path / "out" / "shot").iterdir())
+    assert names == [f"frame_{index:06d}.exr" for index in range(1, 9)]
+    first, types, _ = read_exr_file(tmp_path / "out" / "shot" / "frame_000001.exr")
+    assert set(types.values()) == {np.dtype(np.float16)}
+    assert np.array_equal(first, moving[0].astype(np.float16))             # input frame, exact
+    stamp = (tmp_path / "out" / "shot" / "frame_000001.exr").stat().st_mtime_ns
+    again = run("batch", inputs, "-o", tmp_path / "out", "--multi", "2")
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.strip().splitlines()[-1] == \
+        "tweenflow: 0 converted, 2 skipped (already done), 0 failed"
+    assert (tmp_path / "out" / "shot" / "frame_000001.exr").stat().st_mtime_ns == stamp
+    redone = run("batch", inputs / "shot", "-o", tmp_path / "out", "--multi", "3", "-y")
+    assert redone.returncode == 0, redone.stderr
+    assert len(list((tmp_path / "out" / "shot").iterdir())) == 12       # 4 frames, 3x

@@ -14,7 +14,7 @@ from tweenflow.images import IMAGE_SUFFIXES
 from tweenflow.jobs.convert import check_options, convert_video, open_runner
 from tweenflow.video.encoding import VIDEO_SUFFIXES
 from tweenflow.video.pipeline import VideoResult
-from tweenflow.video.reader import probe
+from tweenflow.video.reader import image_files, probe
 from tweenflow.video.schedule import retime_from
 
 # what a folder's files must end with to be taken as videos
@@ -61,11 +61,23 @@ def _is_image_sequence(folder: Path) -> bool:
     return any(child.suffix.lower() in IMAGE_SUFFIXES for child in folder.iterdir())
 
 
+def output_for(source: Path, output_folder: Path, suffix: str) -> Path:
+    """Where one input's output goes: <name><suffix>; a folder of EXR frames (which no
+    video here holds: scene-linear float) to a folder <name> of EXR frames, as `tweenflow
+    video FOLDER -o OUTFOLDER` writes them."""
+    if source.is_dir():
+        if image_files(source)[0].suffix.lower() == ".exr":   # the first decides, as in probe
+            return output_folder / source.name
+        return output_folder / f"{source.name}{suffix}"
+    return output_folder / f"{source.stem}{suffix}"
+
+
 def convert_many(inputs: Iterable[str | os.PathLike], output_folder: str | os.PathLike, *,
                  suffix: str = ".mp4", ray: bool | str | None = None, progress: bool = False,
                  overwrite: bool = False, **options: Any) -> list[FileResult]:
-    """Convert every video of `inputs` (see find_inputs) to output_folder/<name><suffix>, with
-    the options of `tweenflow.convert_video`. An existing output is skipped (unless
+    """Convert every video of `inputs` (see find_inputs) to output_folder/<name><suffix> (a
+    folder of EXR frames to a folder output_folder/<name> of EXR frames), with the options of
+    `tweenflow.convert_video`. An existing output is skipped (unless
     overwrite), an input that fails is reported and the others go on. With ray, all files
     share one connection and its workers."""
     suffix = suffix if suffix.startswith(".") else f".{suffix}"
@@ -84,7 +96,7 @@ def convert_many(inputs: Iterable[str | os.PathLike], output_folder: str | os.Pa
     claimed: dict[Path, Path] = {}
     inputs = {source.resolve() for source in files}
     for source in files:
-        target = output_folder / f"{source.stem if source.is_file() else source.name}{suffix}"
+        target = output_for(source, output_folder, suffix)
         if target.resolve() in inputs:     # never "done", and never to be replaced
             results.append(FileResult(source, target, "failed",
                                       f"its output {target} is one of the inputs; give another "

@@ -109,7 +109,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     info = probe(input_path, input_fps, stream)
     result = JobResult(timings={"open": 0.0, "read": 0.0, "mux": 0.0})
     settings, notes = encoder_settings(encoding, output_path.suffix.lower(), info.high_depth,
-                                       info.alpha, info.hdr)
+                                       info.alpha, info.hdr, info.source_codec)
     if info.alpha_in_side_data or (settings.has_alpha and settings.codec.name == "vp9"):
         # VP9 keeps its alpha in packet side data, which a segment's plain packets cannot
         # carry (PyAV makes no side data from bytes)

@@ -24,7 +24,7 @@ from tweenflow.jobs.plan import Segment
 from tweenflow.video.packets import Packet, PacketWindow, decode_window, plain_packet
 from tweenflow.video.pipeline import VideoResult, render_span
 from tweenflow.video.pipeline import run_threaded
-from tweenflow.video.encoding import EncoderSettings
+from tweenflow.video.encoding import CONTAINERS, EncoderSettings
 from tweenflow.video.reader import VideoInfo
 from tweenflow.video.schedule import Retime
 from tweenflow.video.writer import VideoWriter
@@ -106,8 +106,10 @@ def run_segment(task: SegmentTask, engine: Engine,
     result = VideoResult()
     started, cpu_started = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory(prefix="tweenflow-segment-") as folder:
-        # Matroska holds every codec of the table (an MP4 refused ProRes: a traceback)
-        path = Path(folder) / f"segment_{segment.number:05d}.mkv"
+        # Matroska holds every codec of the table but DNxHR (an MP4 refused ProRes: a
+        # traceback); the packets are kept, not muxed, so the container is only for opening
+        suffix = ".mkv" if task.output.settings.codec.name in CONTAINERS[".mkv"] else ".mov"
+        path = Path(folder) / f"segment_{segment.number:05d}{suffix}"
         info = task.info
         writer = VideoWriter(path, info.width, info.height, task.output.time_base,
                              task.output.rate, info.colour, info.rotation,

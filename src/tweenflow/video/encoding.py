@@ -14,6 +14,7 @@ from fractions import Fraction
 import av
 
 from tweenflow.errors import Note, OutputError
+from tweenflow.video.intermediate import SourceCodec, family_not_kept, intermediate_for
 
 X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
                 "slower", "veryslow", "placebo")
@@ -53,6 +54,9 @@ CODECS: dict[str, Codec] = {codec.name: codec for codec in (
           "ProRes 422 HQ (prores_ks), ProRes 4444 with alpha"),
     Codec("ffv1", "ffv1", "yuv444p", "yuv444p16le", "yuva444p", "yuva444p16le", None, None,
           (), None, "always", "FFV1 (lossless)"),
+    # FFmpeg's dnxhd encoder refuses DNxHR frames smaller than 256x120
+    Codec("dnxhr", "dnxhd", "yuv422p", "yuv422p10le", None, None, None, None, (), None,
+          "never", "DNxHR HQ (dnxhd), HQX for 10-bit; frames from 256x120"),
 )}
 DEFAULT_CODEC = "h264"
 # containers that cannot hold the default codec, and what they get instead (as FFmpeg does)
@@ -62,8 +66,8 @@ ALPHA_DEFAULT_CODECS = {".mov": "prores", ".mkv": "prores"}
 # containers each codec can go in (the muxers' own lists are longer; these are tested).
 # FFmpeg's QuickTime muxer refuses VP9 and AV1 ("only supported in MP4").
 CONTAINERS = {".mp4": {"h264", "h265", "av1", "vp9"},
-              ".mkv": set(CODECS),
-              ".mov": {"h264", "h265", "prores"},
+              ".mkv": set(CODECS) - {"dnxhr"},    # this FFmpeg's Matroska refuses DNx
+              ".mov": {"h264", "h265", "prores", "dnxhr"},
               ".webm": {"vp9", "av1"}}
 VIDEO_SUFFIXES = set(CONTAINERS)
 # codecs whose streams are limited range only (prores_ks marks every frame so)
@@ -202,16 +206,35 @@ def default_codec(suffix: str, alpha: bool = False) -> str:
     return CONTAINER_DEFAULT_CODECS.get(suffix, DEFAULT_CODEC)
 
 
+def _dnxhr_profile(pix_fmt: str) -> str:
+    """The DNxHR profile a pixel format asked for (with codec dnxhr) needs."""
+    if "444" in pix_fmt or pix_fmt.startswith("gbr"):
+        return "dnxhr_444"
+    return "dnxhr_hqx" if "10" in pix_fmt else "dnxhr_hq"
+
+
 def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: bool,
-                     hdr: HdrMetadata | None = None) -> tuple[EncoderSettings, list[str]]:
+                     hdr: HdrMetadata | None = None,
+                     source: SourceCodec | None = None) -> tuple[EncoderSettings, list[str]]:
     """Settings for frames of that kind in a `suffix` container, and notes for the user (one
-    line each) about what was kept from the input and what not. OutputError if impossible."""
-    name = encoding.codec or default_codec(suffix, alpha and encoding.pix_fmt is None)
+    line each) about what was kept from the input and what not. OutputError if impossible.
+    source: the input's codec; without a codec or pix_fmt asked for, a ProRes or DNxHD/DNxHR
+    input to .mov/.mkv is written in its own family and profile (`intermediate_for`)."""
+    intermediate = None
+    if encoding.codec is None and encoding.pix_fmt is None and source is not None:
+        intermediate = intermediate_for(source, suffix, high_depth, alpha)
+    name = intermediate.codec if intermediate else \
+        encoding.codec or default_codec(suffix, alpha and encoding.pix_fmt is None)
     codec = CODECS.get(name)
     if codec is None:
         raise OutputError(f"unknown {{codec=}}; use one of {', '.join(CODECS)}", {"codec": name})
     notes: list[str] = []
-    if encoding.codec is None and name != default_codec(suffix):
+    if intermediate is not None:
+        notes.append(intermediate.note)
+    elif encoding.codec is None and encoding.pix_fmt is None and source is not None \
+            and family_not_kept(source, suffix):
+        notes.append(family_not_kept(source, suffix))
+    elif encoding.codec is None and name != default_codec(suffix):
         notes.append(Note(f"written as ProRes 4444 to keep the alpha (the default for inputs "
                           f"with alpha in {suffix}; {{codec=}} makes a smaller file without it)",
                           {"codec": "h264"}))
@@ -249,7 +272,8 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
                           f"{' or '.join(alpha_containers)}; use one of them, {{codec}} prores "
                           f"or ffv1 (or a PNG folder)", {"codec": codec.name}))
         alpha = False
-    pix_fmt = _pixel_format(codec, encoding.pix_fmt, high_depth, alpha, notes)
+    pix_fmt = intermediate.pix_fmt if intermediate else \
+        _pixel_format(codec, encoding.pix_fmt, high_depth, alpha, notes)
     settings = EncoderSettings(codec, pix_fmt)
     if settings.has_alpha and suffix not in alpha_containers:
         raise OutputError(f"{codec.name} keeps alpha only in {' or '.join(alpha_containers)} "
@@ -282,11 +306,14 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
         options.update({"cpu-used": preset, "row-mt": "1", "deadline": "good"})
         options.update({"lossless": "1"} if lossless else {"crf": str(crf), "b": "0"})
     elif codec.name == "prores":
-        options["profile"] = "4" if settings.has_alpha else "3"    # 4444 / 422 HQ
+        options["profile"] = intermediate.profile if intermediate else \
+            "4" if settings.has_alpha else "3"    # 4444 / 422 HQ
         options["vendor"] = "apl0"
+    elif codec.name == "dnxhr":
+        options["profile"] = intermediate.profile if intermediate else _dnxhr_profile(pix_fmt)
     elif codec.name == "ffv1":
         options.update({"level": "3", "slicecrc": "1"})
-    if hdr is not None and not hdr.empty and codec.name in ("vp9", "prores", "ffv1"):
+    if hdr is not None and not hdr.empty and codec.name not in ("h264", "h265", "av1"):
         notes.append(Note(f"HDR mastering display / light level metadata not written: "
                           f"{codec.name} does not carry it here; use {{codec}} h265 or h264",
                           {"codec": codec.name}))

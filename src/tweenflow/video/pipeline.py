@@ -110,7 +110,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     if not as_folder:
         settings, notes = encoder_settings(
             Encoding(codec, crf, preset, pix_fmt, lossless), output_path.suffix.lower(),
-            info.high_depth, info.alpha, info.hdr)
+            info.high_depth, info.alpha, info.hdr, info.source_codec)
         result.notes += notes + settings.padding_notes(info.width, info.height)
         check_time_steps(output_path.suffix.lower(), nominal_rate(retime, info.rate))
     if isinstance(engine, str):

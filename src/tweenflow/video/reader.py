@@ -18,6 +18,7 @@ from tweenflow.errors import InputError
 from tweenflow.images import IMAGE_SUFFIXES, read_image
 from tweenflow.video.alpha_plane import read_alpha
 from tweenflow.video.encoding import HdrMetadata, hdr_from_side_data
+from tweenflow.video.intermediate import SourceCodec
 from tweenflow.video.matroska import cut_short
 
 # Matrix and range when a file does not say: what players assume (SD -> BT.601, HD -> BT.709).
@@ -83,6 +84,8 @@ class VideoInfo:
     # the display matrix whole (9 int32, FFmpeg's layout; None: none or the identity): it
     # may mirror as well as turn (a selfie camera's), which `rotation` alone drops
     display_matrix: tuple[int, ...] | None = None
+    # the video codec as decoded (None for a folder): a ProRes or DNx input is written back so
+    source_codec: SourceCodec | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -175,7 +178,10 @@ def probe(path: Path, input_fps: Fraction = Fraction(24), stream: int = 0) -> Vi
                          alpha, hdr, alpha and _vp9_alpha(stream), _listed_end(stream),
                          (sum(flags), len(flags)), pixel_aspect,
                          "matroska" in container.format.name and cut_short(path),
-                         display_matrix=matrix)
+                         display_matrix=matrix,
+                         source_codec=SourceCodec(context.name, context.profile,
+                                                  frame.format.name if frame is not None
+                                                  else context.pix_fmt or ""))
     except av.error.FFmpegError as error:
         raise InputError(f"{path}: cannot decode the video: {error.strerror or error}") from None
     finally:
