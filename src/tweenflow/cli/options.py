@@ -49,8 +49,9 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
 
 def add_encoding_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--codec", default=None, choices=list(CODECS),
-                        help="video codec (default h264, prores for frames with alpha in "
-                             ".mov/.mkv; vp9 in .webm): " + "; ".join(
+                        help="video codec (default h264; in .mov/.mkv prores for frames "
+                             "with alpha, a ProRes input's own profile, dnxhr (.mov) for "
+                             "DNxHD/DNxHR inputs; vp9 in .webm): " + "; ".join(
                             f"{codec.name}: {codec.note}" for codec in CODECS.values()))
     parser.add_argument("--crf", type=int, default=None,
                         help="quality, lower is better (default: h264 18, h265 20, av1 30, "
