@@ -41,16 +41,20 @@ def mux_frames(container: av.container.OutputContainer, stream: av.VideoStream,
 
 
 def write_video(path: Path, frames: list[np.ndarray], rate: Fraction = Fraction(25),
-                audio: bool = False, rotation: int = 0, codec: str = "libx264") -> Path:
-    """Encode RGB frames (yuv444p for near-lossless content, BT.709 tags), optional AAC tone."""
+                audio: bool = False, rotation: int = 0, codec: str = "libx264",
+                mirrored: bool = False, tags: dict[str, str] | None = None) -> Path:
+    """Encode RGB frames (yuv444p for near-lossless content, BT.709 tags), optional AAC tone;
+    a display matrix turning by `rotation` (counter-clockwise degrees), then mirroring if
+    `mirrored`; `tags` on the video stream (e.g. a start timecode)."""
     with av.open(str(path), "w") as container:
         stream = container.add_stream(codec, rate=rate)
         stream.height, stream.width = frames[0].shape[:2]
         stream.pix_fmt = "yuv444p" if codec == "libx264" else "yuv420p"
         if codec == "libx264":
             stream.options = {"crf": "0", "preset": "ultrafast"}
-        if rotation:
-            stream.set_display_rotation(rotation)
+        if rotation or mirrored:
+            stream.set_display_rotation(rotation, hflip=mirrored)
+        stream.metadata.update(tags or {})
         sound = None
         if audio:
             sound = container.add_stream("aac", rate=48000)

@@ -590,12 +590,7 @@ def test_three_images_to_2_fps_make_one_frame_as_long_as_the_input(tmp_path):
 def timecode_clip(path, timecode, rate=25):
     """A MOV of 6 moving frames whose video stream starts at `timecode` (FFmpeg writes a
     timecode track from the tag, as cameras and editing software do)."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
-        stream.metadata["timecode"] = timecode
-        mux_frames(container, stream, moving_frames(6))
-    return path
+    return write_video(path, moving_frames(6), Fraction(rate), tags={"timecode": timecode})
 
 
 def timecodes(path):

@@ -9,7 +9,7 @@ import pytest
 from tweenflow import convert_video
 from tweenflow.images import read_image
 from tweenflow.video import pipeline
-from tests.video.conftest import moving_frames, mux_frames, read_video, write_video
+from tests.video.conftest import moving_frames, read_video, write_video
 
 
 def run(source, target, **options):
@@ -210,14 +210,8 @@ def display_matrix(path):
 def test_a_mirroring_display_matrix_is_kept_whole(tmp_path, suffix):
     # a selfie camera may store its pictures unmirrored with a matrix that turns and mirrors
     # them; only the turn was written again, so the output played mirrored
-    source = tmp_path / "selfie.mp4"
     frames = moving_frames(3)
-    with av.open(str(source), "w") as container:
-        stream = container.add_stream("libx264", rate=25)
-        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv444p"
-        stream.options = {"crf": "0", "preset": "ultrafast"}
-        stream.set_display_rotation(90, hflip=True)     # PyAV: turned, then mirrored
-        mux_frames(container, stream, frames)
+    source = write_video(tmp_path / "selfie.mp4", frames, rotation=90, mirrored=True)
     matrix = display_matrix(source)
     assert matrix is not None and matrix[0] * matrix[4] - matrix[1] * matrix[3] < 0  # mirrors
     target = tmp_path / f"out{suffix}"
