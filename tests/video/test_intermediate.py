@@ -132,9 +132,15 @@ def test_the_settings_follow_the_source_only_without_codec_or_pix_fmt():
         ("prores", "yuv422p10le", "1")
     assert notes[0].worded(option_flag).endswith("--codec h264 makes a smaller file)")
     assert "codec='h264'" in notes[0]
-    settings, _ = encoder_settings(Encoding(pix_fmt="yuv444p10le"), ".mov", True, False,
-                                   source=lt)
-    assert settings.codec.name == "h264"               # a pix_fmt asked for: the usual default
+    # a pix_fmt, crf, preset or lossless asked for without a codec: the usual default's
+    # options (before, crf=20 on a ProRes input was refused: prores has no CRF mode)
+    for asked in (dict(pix_fmt="yuv444p10le"), dict(crf=20), dict(preset="slow"),
+                  dict(lossless=True)):
+        for alpha in (False, True):
+            settings, _ = encoder_settings(Encoding(**asked), ".mov", True, alpha, source=lt)
+            assert settings.codec.name == "h264", (asked, alpha)
+    assert encoder_settings(Encoding(crf=20), ".mov", True, False, source=lt)[0].options[
+        "crf"] == "20"
     # ProRes 4444 XQ with alpha stays XQ; a ProRes of unknown profile: 422 HQ or 4444 by chroma
     settings, notes = encoder_settings(Encoding(), ".mkv", True, True,
                                        source=SourceCodec("prores", "XQ", "yuva444p12le"))

@@ -101,6 +101,14 @@ class Encoding:
     pix_fmt: str | None = None
     lossless: bool = False
 
+    @property
+    def tunes_the_default(self) -> bool:
+        """Options given without a codec (crf, preset, pix_fmt, lossless): they are the usual
+        default codec's (h264's), so the defaults by input (ProRes for alpha or a ProRes
+        input, DNxHR) step aside."""
+        return (self.crf is not None or self.preset is not None or self.pix_fmt is not None
+                or self.lossless)
+
 
 @dataclass(frozen=True)
 class EncoderSettings:
@@ -218,21 +226,22 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
                      source: SourceCodec | None = None) -> tuple[EncoderSettings, list[str]]:
     """Settings for frames of that kind in a `suffix` container, and notes for the user (one
     line each) about what was kept from the input and what not. OutputError if impossible.
-    source: the input's codec; without a codec or pix_fmt asked for, a ProRes or DNxHD/DNxHR
-    input to .mov/.mkv is written in its own family and profile (`intermediate_for`)."""
+    source: the input's codec; without a codec (or crf, preset, pix_fmt, lossless) asked for,
+    a ProRes or DNxHD/DNxHR input to .mov/.mkv is written in its own family and profile
+    (`intermediate_for`)."""
     intermediate = None
-    if encoding.codec is None and encoding.pix_fmt is None and source is not None:
+    by_input = encoding.codec is None and not encoding.tunes_the_default
+    if by_input and source is not None:
         intermediate = intermediate_for(source, suffix, high_depth, alpha)
     name = intermediate.codec if intermediate else \
-        encoding.codec or default_codec(suffix, alpha and encoding.pix_fmt is None)
+        encoding.codec or default_codec(suffix, alpha and by_input)
     codec = CODECS.get(name)
     if codec is None:
         raise OutputError(f"unknown {{codec=}}; use one of {', '.join(CODECS)}", {"codec": name})
     notes: list[str] = []
     if intermediate is not None:
         notes.append(intermediate.note)
-    elif encoding.codec is None and encoding.pix_fmt is None and source is not None \
-            and family_not_kept(source, suffix):
+    elif by_input and source is not None and family_not_kept(source, suffix):
         notes.append(family_not_kept(source, suffix))
     elif encoding.codec is None and name != default_codec(suffix):
         notes.append(Note(f"written as ProRes 4444 to keep the alpha (the default for inputs "
