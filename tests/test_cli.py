@@ -256,3 +256,19 @@ def test_the_batch_table_lines_up_with_wide_file_names(tmp_path):
     def columns(text: str) -> int:
         return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     assert len({columns(row[:row.index("  failed  ")]) for row in rows}) == 1, rows
+
+
+def test_parsing_and_an_early_error_need_no_torch(tmp_path):
+    """`--help` and the errors found before any engine is made come without importing torch
+    (about 1 s of the command's start)."""
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from tweenflow.cli import main\n"
+            f"rc = main(['video', {str(tmp_path / 'missing.mp4')!r}, '-o', "
+            f"{str(tmp_path / 'out.mp4')!r}, '--multi', '2'])\n"
+            "print(rc, 'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split() == ["2", "False"], done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "missing.mp4" in lines[0], done.stderr

@@ -14,12 +14,14 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import platformdirs
-import torch
 
 from tweenflow.errors import WeightsError
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ def load_state_dict(entry: WeightsEntry, notify: Notify = _stderr) -> dict[str, 
     if file_sha256(path) != entry.sha256:
         raise WeightsError(f"{path} does not match the sha256 of {entry.id}; delete it and "
                            f"run again to download it anew")
+    import torch    # here, not at the top: the CLI's parsing and its errors need no torch (~1 s)
     raw = torch.load(path, map_location="cpu", weights_only=True)
     state = {}
     for key, tensor in raw.items():

@@ -194,3 +194,17 @@ def test_engines_are_listed_in_one_order_whatever_was_imported_first():
                             check=True).stdout.strip()
     assert listed.split(",")[:6] == ["classical", "rife4", "rife3", "fusion", "placement",
                                      "auto"]
+
+
+def test_engine_names_are_the_listed_engines_without_loading_them():
+    import subprocess
+    import sys
+    from tweenflow.engines.base import engine_infos, engine_names
+    assert engine_names() == [info.name for info in engine_infos()]
+    # before any engine module is imported, the names come without torch
+    code = ("import sys\n"
+            "from tweenflow.engines.base import engine_names\n"
+            "print(','.join(engine_names()), 'torch' in sys.modules)")
+    listed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.split()
+    assert listed == [",".join(engine_names()), "False"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from fractions import Fraction
 
-from tweenflow.engines.base import Engine, Runtime, create_engine, engine_infos, engine_options
+from tweenflow.engines.base import Engine, Runtime, create_engine, engine_names, engine_options
 from tweenflow.engines.classical import DIS_PRESETS
 from tweenflow.engines.motion_size import LARGE_MOTION_ENGINES
 from tweenflow.engines.tiled import MIN_TILE
@@ -24,8 +24,7 @@ def fraction(text: str) -> Fraction:
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
-    names = [info.name for info in engine_infos()]
-    parser.add_argument("--engine", default="auto", choices=names,
+    parser.add_argument("--engine", default="auto", choices=engine_names(),
                         help="interpolation engine (default: auto = rife4, or fusion where the "
                              "frames are far apart; see `tweenflow engines`)")
     parser.add_argument("--scale", type=float, default=1.0,

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from tweenflow import weights
-from tweenflow.engines.base import engine_infos
+from tweenflow.engines.base import engine_infos, engine_names
 from tweenflow.errors import InputError
 
 
@@ -50,7 +50,7 @@ def add_studio_parser(commands) -> None:
     studio.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only)")
     studio.add_argument("--engine", default="classical",
-                        choices=[info.name for info in engine_infos()],
+                        choices=engine_names(),
                         help="engine selected when the page opens (default: classical)")
     studio.add_argument("--no-browser", action="store_true", help="only print the URL")
 

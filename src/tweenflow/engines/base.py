@@ -157,6 +157,12 @@ def register(info: EngineInfo) -> None:
 LISTING_ORDER = ("classical", "rife4", "rife3", "fusion", "placement", "auto")
 
 
+def engine_names() -> list[str]:
+    """Every engine's name in listing order without importing the built-in engines' modules
+    (the CLI's choices: parsing and its errors need no torch)."""
+    return [*LISTING_ORDER, *(name for name in _REGISTRY if name not in LISTING_ORDER)]
+
+
 def engine_infos() -> list[EngineInfo]:
     _load_builtin_engines()
     rank = {name: index for index, name in enumerate(LISTING_ORDER)}
