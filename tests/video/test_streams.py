@@ -1,5 +1,6 @@
-"""Every stream carried (video/streams.py): the plan, and round trips of real files made with
-PyAV (tests/video/rich_media.py) and of the NASA sample, read back independently with PyAV."""
+"""Every stream carried (video/stream_plan.py, video/streams.py): the plan, and round trips of
+real files made with PyAV (tests/video/rich_media.py) and of the NASA sample, read back
+independently with PyAV."""
 from __future__ import annotations
 
 import subprocess
@@ -14,7 +15,7 @@ from tests.video.conftest import VIDEOS, read_video
 from tests.video.rich_media import ASS_HEADER, FONT_BYTES, write_pgs_mkv, write_rich_mkv
 from tweenflow.video import audio as slowmo_audio
 from tweenflow.video.pipeline import convert_video
-from tweenflow.video.streams import StreamInfo, plan_streams, supported_codecs
+from tweenflow.video.stream_plan import StreamInfo, plan_streams, supported_codecs
 
 NASA = VIDEOS / "nasa_2video_aac_subtitles.mp4"
 MS = Fraction(1, 1000)
