@@ -155,14 +155,19 @@ def check_same_window(path: str | os.PathLike, layout: ExrLayout,
     """InputError unless the EXR at `path` has the data window of `layout` (read from
     `first`): frames whose pixels start at other places would be compared misaligned."""
     header = _open(Path(path), header_only=True).header()
-    window, expected = header.get("dataWindow"), layout.attributes.get("dataWindow")
-    described = lambda window: (  # noqa: E731
-        "none" if window is None else
-        f"({window[0][0]}, {window[0][1]})-({window[1][0]}, {window[1][1]})")
-    if described(window) != described(expected):
-        raise InputError(f"{path}: its data window is {described(window)} but {first}'s is "
-                         f"{described(expected)}; tweenflow needs the same data window on "
-                         f"every frame (write them with the same one)")
+    window = _window_text(header.get("dataWindow"))
+    expected = _window_text(layout.attributes.get("dataWindow"))
+    if window != expected:
+        raise InputError(f"{path}: its data window is {window} but {first}'s is {expected}; "
+                         f"tweenflow needs the same data window on every frame (write them "
+                         f"with the same one)")
+
+
+def _window_text(window) -> str:
+    """An EXR window (min and max corners) as "(x0, y0)-(x1, y1)"."""
+    if window is None:
+        return "none"
+    return f"({window[0][0]}, {window[0][1]})-({window[1][0]}, {window[1][1]})"
 
 
 def read_layout(path: str | os.PathLike) -> ExrLayout:
