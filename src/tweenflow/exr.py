@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tweenflow import scene_linear
-from tweenflow.errors import InputError, OutputError
+from tweenflow.errors import InputError, OutputError, TweenflowError
 from tweenflow.outputs import discard, publish, temp_file_for
 
 EXR_SUFFIX = ".exr"
@@ -57,12 +57,12 @@ def is_exr(path: str | os.PathLike) -> bool:
         return False
 
 
-def _openexr(path: Path, doing: str):
+def _openexr(path: Path, doing: str, error: type[TweenflowError] = InputError):
+    """The OpenEXR module; `error` saying what to install if it is missing."""
     try:
         import OpenEXR
     except ImportError:
-        raise InputError(f"{path}: {doing} .exr files needs the OpenEXR package: "
-                         f"{INSTALL}") from None
+        raise error(f"{path}: {doing} .exr files needs the OpenEXR package: {INSTALL}") from None
     return OpenEXR
 
 
@@ -229,11 +229,7 @@ def write_exr(path: str | os.PathLike, linear: np.ndarray, layout: ExrLayout) ->
     says (channel types, attributes; RGB samples get an opaque A if the layout has one).
     Atomic."""
     path = Path(path)
-    try:
-        import OpenEXR
-    except ImportError:
-        raise OutputError(f"{path}: writing .exr files needs the OpenEXR package: "
-                          f"{INSTALL}") from None
+    OpenEXR = _openexr(path, "writing", OutputError)
     if linear.shape[2] == 3 and "A" in layout.channels:    # an opaque input's A channel
         linear = np.dstack([linear, np.ones(linear.shape[:2], np.float32)])
     names = RGBA if linear.shape[2] == 4 else RGB
