@@ -157,14 +157,14 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
 
 
 def check_max_frames(max_frames: int | None) -> None:
-    """Refuse a --max-frames below 2 (one frame has no pair to interpolate)."""
+    """Refuse a max_frames below 2 (one frame has no pair to interpolate)."""
     if max_frames is not None and max_frames < 2:
         raise InputError(f"{{max_frames}} must be at least 2, got {max_frames}",
                          {"max_frames": max_frames})
 
 
 def check_slowmo_audio(slowmo_audio: str | None, retime: Retime) -> None:
-    """Refuse a --slowmo-audio mode that is unknown or given without --slowmo."""
+    """Refuse a slowmo_audio mode that is unknown or given without slowmo."""
     if slowmo_audio is not None and slowmo_audio not in SLOWMO_AUDIO_MODES:
         raise InputError(f"{{slowmo_audio=}}: use one of {', '.join(SLOWMO_AUDIO_MODES)}",
                          {"slowmo_audio": slowmo_audio})
