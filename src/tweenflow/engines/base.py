@@ -165,8 +165,7 @@ def engine_names() -> list[str]:
 
 def engine_infos() -> list[EngineInfo]:
     _load_builtin_engines()
-    rank = {name: index for index, name in enumerate(LISTING_ORDER)}
-    return sorted(_REGISTRY.values(), key=lambda info: rank.get(info.name, len(rank)))
+    return [_REGISTRY[name] for name in engine_names()]
 
 
 def engine_info(name: str) -> EngineInfo:
