@@ -6,8 +6,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from tweenflow.engines.alpha import AlphaEngine
-from tweenflow.engines.base import Engine, MotionField, ProtocolCheck, Runtime, create_engine
+from tweenflow.engines.alpha import AlphaEngine, checked
+from tweenflow.engines.base import Engine, MotionField, Runtime, create_engine
 from tweenflow.errors import EngineError, InputError
 from tweenflow.samples import as_uint8_rgb, check_float_samples, check_frame, to_dtype
 from tweenflow.motion import TrackField, parse_tracks
@@ -82,10 +82,7 @@ def render_times(engine: Engine, frame0: np.ndarray, frame1: np.ndarray,
     """Yield the frame for each time, in order; the pair is prepared once. t = 0 and 1 give
     the inputs. Times are rendered RENDER_CHUNK at a time: engines batch them, and a long run
     (-n 1000) does not hold all its frames in memory at once."""
-    checked = ProtocolCheck(engine)   # a user's engine may break the protocol: one line
-    if frame0.shape[2] == 4 and not isinstance(engine, AlphaEngine):
-        checked = AlphaEngine(checked)
-    engine = checked
+    engine = checked(engine, alpha=frame0.shape[2] == 4 and not isinstance(engine, AlphaEngine))
     state = None
     for start in range(0, len(times), RENDER_CHUNK):
         chunk = times[start:start + RENDER_CHUNK]

@@ -21,7 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from tweenflow.engines.base import Engine, MotionField
+from tweenflow.engines.base import Engine, MotionField, ProtocolCheck
 from tweenflow.samples import from_float, full_scale
 
 # Below this alpha (0-1) a pixel is transparent: its colour is 0, not colour / alpha.
@@ -111,3 +111,11 @@ class AlphaEngine(Engine):
             rgba = np.concatenate([colour.astype(np.float32), alpha], axis=2) / scale
             straight.append(straight_rgba(rgba, state.dtype))
         return straight
+
+
+def checked(engine: Engine, alpha: bool) -> Engine:
+    """`engine` as the pipelines run it: its frames checked against the protocol
+    (ProtocolCheck: a user's engine breaking it is one EngineError naming it), and for RGBA
+    frames (alpha) the colour engine plus the alpha channel (AlphaEngine)."""
+    engine = ProtocolCheck(engine)
+    return AlphaEngine(engine) if alpha else engine

@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterable, Iterator
 
-from tweenflow.engines.alpha import AlphaEngine
-from tweenflow.engines.base import Engine, ProtocolCheck
+from tweenflow.engines.alpha import checked
+from tweenflow.engines.base import Engine
 from tweenflow.jobs.segment import EngineSpec, SegmentOutput, SegmentTask, run_segment
 
 
@@ -32,8 +32,7 @@ class LocalRunner:
 
     def _engine_for(self, spec: EngineSpec, alpha: bool) -> Engine:
         if self.engine is not None:     # the caller's: it may break the protocol (one line)
-            checked = ProtocolCheck(self.engine)
-            return AlphaEngine(checked) if alpha else checked
+            return checked(self.engine, alpha)
         if (spec, alpha) not in self._built:
             self._built[spec, alpha] = spec.create(alpha)
         return self._built[spec, alpha]

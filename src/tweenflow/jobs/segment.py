@@ -17,8 +17,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from tweenflow.engines.alpha import AlphaEngine
-from tweenflow.engines.base import Engine, ProtocolCheck, Runtime, create_engine
+from tweenflow.engines.alpha import checked
+from tweenflow.engines.base import Engine, Runtime, create_engine
 from tweenflow.errors import InputError
 from tweenflow.jobs.plan import Segment
 from tweenflow.video.packets import Packet, PacketWindow, decode_window, plain_packet
@@ -43,9 +43,8 @@ class EngineSpec:
         """The engine, its frames checked against the protocol (ProtocolCheck: a user's
         registered engine breaking it is one EngineError); alpha: for RGBA frames (the colour
         engine plus the alpha channel)."""
-        engine = ProtocolCheck(create_engine(self.name, scale=self.scale, runtime=self.runtime,
-                                             **dict(self.options)))   # a user's may break it
-        return AlphaEngine(engine) if alpha else engine
+        return checked(create_engine(self.name, scale=self.scale, runtime=self.runtime,
+                                     **dict(self.options)), alpha)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 from tqdm import tqdm
 
-from tweenflow.engines.alpha import AlphaEngine
-from tweenflow.engines.base import Engine, ProtocolCheck, Runtime, create_engine
+from tweenflow.engines.alpha import checked
+from tweenflow.engines.base import Engine, Runtime, create_engine
 from tweenflow.errors import InputError, Note, OutputError
 from tweenflow.images import IMAGE_SUFFIXES
 from tweenflow.video import scenes
@@ -115,9 +115,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
         check_time_steps(output_path.suffix.lower(), nominal_rate(retime, info.rate))
     if isinstance(engine, str):
         engine = create_engine(engine, scale=scale, runtime=runtime)
-    engine = ProtocolCheck(engine)     # a user's engine that breaks the protocol: one line
-    if info.alpha:
-        engine = AlphaEngine(engine)
+    engine = checked(engine, info.alpha)
 
     carrying = None
     if as_folder and not info.is_folder:
