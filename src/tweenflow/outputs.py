@@ -113,4 +113,4 @@ def write_bytes_atomically(path: Path, payload: bytes) -> None:
     except OSError as error:
         raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
     finally:
-        discard(temp_name if os.path.exists(temp_name) else None)
+        discard(temp_name)

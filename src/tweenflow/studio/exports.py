@@ -3,14 +3,12 @@ and tracks.json in the format `--tracks` reads."""
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from fractions import Fraction
 from pathlib import Path
 
 from tweenflow.images import read_image
 from tweenflow.motion import Track, tracks_to_json
-from tweenflow.motion.tracks import read_tracks
 from tweenflow.outputs import discard, publish, temp_file_for
 from tweenflow.studio.jobs import Job, frame_name
 from tweenflow.studio.workspace import Session
@@ -20,11 +18,6 @@ from tweenflow.video.clip import write_clip
 def tracks_file(tracks: list[Track]) -> bytes:
     """tracks.json bytes: what `tweenflow interpolate --tracks` reads back as the same tracks."""
     return (json.dumps(tracks_to_json(tracks), indent=2) + "\n").encode("utf-8")
-
-
-def read_tracks_upload(payload: bytes, name: str, size: tuple[int, int]) -> list[Track]:
-    """Tracks from an uploaded tracks file, with the messages `load_tracks` gives for files."""
-    return read_tracks(payload, name, size)
 
 
 def frames_zip(job: Job) -> Path:
@@ -38,7 +31,7 @@ def frames_zip(job: Job) -> Path:
                     archive.write(job.folder / frame_name(index), f"frames/{frame_name(index)}")
             publish(temp_name, path)
         finally:
-            discard(temp_name if os.path.exists(temp_name) else None)
+            discard(temp_name)
     return path
 
 

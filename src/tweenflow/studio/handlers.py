@@ -13,6 +13,7 @@ from aiohttp import BodyPartReader, web
 from tweenflow import api
 from tweenflow.errors import InputError
 from tweenflow.motion import Track, parse_tracks, position, sample_path, tracks_to_json
+from tweenflow.motion.tracks import read_tracks
 from tweenflow.studio import exports
 from tweenflow.studio.jobs import MAX_INBETWEENS, frame_name, start_job
 from tweenflow.studio.keys import RENDERER, SETTINGS, WORKSPACE
@@ -288,7 +289,7 @@ async def job_clip(request: web.Request) -> web.Response:
         fps = Fraction(request.query.get("fps", "12"))
     except (ValueError, ZeroDivisionError):
         raise InputError(f"fps {request.query.get('fps')!r} is not a number") from None
-    if not MIN_CLIP_FPS <= fps <= 120:   # slower: the clip writer rounds the rate to 0
+    if not MIN_CLIP_FPS <= fps <= 120:   # the clip writer refuses slower rates
         raise InputError(f"fps must be from {float(MIN_CLIP_FPS):g} to 120, got {float(fps):g}")
     path = await request.app[RENDERER].run(exports.clip, session, job, suffix, fps)
     kind = "video/mp4" if suffix == ".mp4" else "image/gif"
@@ -310,7 +311,7 @@ async def import_tracks(request: web.Request) -> web.Response:
         raise InputError("choose a tracks file (.json)")
     filename, payload = files["tracks"]
     name = display_name(filename, "tracks.json")
-    tracks = exports.read_tracks_upload(payload, name, session.size)
+    tracks = read_tracks(payload, name, session.size)
     try:
         _check_edit_size(len(tracks), sum(len(track.points) for track in tracks))
     except InputError as error:
