@@ -32,6 +32,7 @@ class Job:
     status: str = "running"          # running, done, cancelled, failed, removed (replaced)
     done: int = 0
     error: str | None = None
+    replaced: bool = False           # a newer job of its page took over: its files go
     task: asyncio.Task | None = field(default=None, repr=False)
 
     @property
@@ -53,7 +54,8 @@ def start_job(renderer: Renderer, session: Session, engine: str, count: int,
     replaced: a running one is cancelled (its frames could only be stale; another tab's are
     not), and their files leave the workspace once they stop."""
     for old in session.jobs.values():
-        if old.page == page and old.status != "removed":
+        if old.page == page and not old.replaced:
+            old.replaced = True
             old.cancel()
             _remove_when_stopped(renderer, old)
     job_id = new_id()
