@@ -410,8 +410,6 @@ class RifeEngine(Engine):
                          tolerance=float(getattr(motion, "tolerance", 0.0)))
 
 
-
-
 for _version in VERSIONS.values():
     register(EngineInfo(name=_version.name, summary=_version.summary,
                         weights_ids=(_version.weights_id,),

@@ -8,6 +8,7 @@ import numpy as np
 
 from tweenflow.motion.paths import position, sample_path
 from tweenflow.motion.tracks import Track
+from tweenflow.samples import full_scale
 
 USER_COLOUR = (255, 64, 64)        # RGB: tracks the user gave
 AUTOPILOT_COLOUR = (64, 200, 255)  # RGB: tracks autopilot found
@@ -40,6 +41,6 @@ def draw_tracks(frame: np.ndarray, tracks: Sequence[Track], t: float,
 
 def _in_samples(colour: tuple[int, int, int], frame: np.ndarray) -> tuple[float, ...]:
     """An 8-bit RGB colour in the frame's sample range, with opaque alpha on RGBA."""
-    peak = 1.0 if frame.dtype == np.float32 else float(np.iinfo(frame.dtype).max)
+    peak = full_scale(frame.dtype)
     scaled = tuple(value / 255 * peak for value in colour)
     return scaled + (peak,) if frame.shape[2] == 4 else scaled

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
+from tweenflow.nn.padding import crop_to
 from tweenflow.nn.warp import backward_warp
 
 
@@ -39,8 +40,8 @@ class SourceMap:
 
     def cropped(self, height: int, width: int) -> "SourceMap":
         """The map of the top-left height x width pixels (a padded frame's own)."""
-        return SourceMap(*(x[..., :height, :width] for x in (self.flow_to_0, self.flow_to_1,
-                                                             self.weight_0)), self.is_input)
+        return SourceMap(*(crop_to(x, height, width) for x in (self.flow_to_0, self.flow_to_1,
+                                                               self.weight_0)), self.is_input)
 
     def mirrored(self) -> "SourceMap":
         """The map seen in the left-right mirrored frames (and back): flipped, dx negated."""
