@@ -98,13 +98,11 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
                           "image folders are", **one_piece_options)
     if ray and isinstance(engine, Engine):
         raise InputError("with Ray, give the engine by name (each worker builds its own)")
-    pipeline.check_max_frames(max_frames)
-    pipeline.check_slowmo_audio(slowmo_audio, retime)
+    held_threshold = _check_run_options(retime, max_frames, slowmo_audio, dedup,
+                                        scene_cut_threshold)
     # 0.4 as a float is not exactly 0.4: take the decimal it shows
     segment_seconds = Fraction(str(segment_seconds) if isinstance(segment_seconds, float)
                                else segment_seconds)
-    held_threshold = parse_dedup(dedup)
-    scenes.check_scene_cut_threshold(scene_cut_threshold)
     pipeline.check_output(input_path, output_path, overwrite)
     info = probe(input_path, input_fps, stream)
     result = JobResult(timings={"open": 0.0, "read": 0.0, "mux": 0.0})
@@ -249,10 +247,19 @@ def check_options(*, fps: Fraction | str | None = None, multi: int | None = None
     the first that fails), so a batch can refuse bad options once, before any file."""
     retime = retime_from(fps, multi, slowmo)
     _engine_spec(engine, scale, runtime, flow_preset, large_motion)
+    _check_run_options(retime, max_frames, slowmo_audio, dedup, scene_cut_threshold)
+
+
+def _check_run_options(retime: Retime, max_frames: int | None, slowmo_audio: str | None,
+                       dedup: str | float | None, scene_cut_threshold: float | None
+                       ) -> float | None:
+    """The checks of the options that say how a run goes (InputError for the first that
+    fails, in this order); the held-frame threshold `dedup` means."""
     pipeline.check_max_frames(max_frames)
     pipeline.check_slowmo_audio(slowmo_audio, retime)
-    parse_dedup(dedup)
+    held_threshold = parse_dedup(dedup)
     scenes.check_scene_cut_threshold(scene_cut_threshold)
+    return held_threshold
 
 
 def _engine_spec(engine: str | Engine, scale: float, runtime: Runtime | None,
