@@ -115,7 +115,7 @@ class AlphaEngine(Engine):
 
 def checked(engine: Engine, alpha: bool) -> Engine:
     """`engine` as the pipelines run it: its frames checked against the protocol
-    (ProtocolCheck: a user's engine breaking it is one EngineError naming it), and for RGBA
+    (ProtocolCheck, once: a user's engine breaking it is one EngineError naming it), and for RGBA
     frames (alpha) the colour engine plus the alpha channel (AlphaEngine)."""
-    engine = ProtocolCheck(engine)
+    engine = engine if isinstance(engine, ProtocolCheck) else ProtocolCheck(engine)
     return AlphaEngine(engine) if alpha else engine
