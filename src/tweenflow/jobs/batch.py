@@ -13,7 +13,7 @@ from tweenflow.errors import InputError, OutputError, TweenflowError
 from tweenflow.images import IMAGE_SUFFIXES
 from tweenflow.jobs.convert import check_options, convert_video, open_runner
 from tweenflow.video.encoding import VIDEO_SUFFIXES
-from tweenflow.video.pipeline import VideoResult
+from tweenflow.video.pipeline import VideoResult, estimate_output_count
 from tweenflow.video.reader import image_files, probe
 from tweenflow.video.schedule import retime_from
 
@@ -141,9 +141,4 @@ def _estimate(source: Path, options: dict[str, Any]) -> int:
         info = probe(source, options.get("input_fps") or 24)
     except TweenflowError:
         return 0
-    count = info.frame_count or 0
-    if options.get("max_frames"):
-        count = min(count, options["max_frames"])
-    if retime.mode == "fps":
-        return round(count / info.rate * retime.value)
-    return count * int(retime.value)
+    return estimate_output_count(info, retime, options.get("max_frames")) or 0

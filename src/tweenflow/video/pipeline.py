@@ -124,7 +124,7 @@ def convert_video(input_path: str | os.PathLike, output_path: str | os.PathLike,
     elif not as_folder and not info.is_folder:
         carrying = carry_streams(info, output_path, retime, max_frames, slowmo_audio, result)
     writer: Any = None
-    bar = tqdm(total=_estimate_output_count(info, retime, max_frames), unit="frame",
+    bar = tqdm(total=estimate_output_count(info, retime, max_frames), unit="frame",
                desc="tweenflow", disable=not progress, dynamic_ncols=True)
     try:
         if as_folder:
@@ -215,8 +215,9 @@ def check_output(input_path: Path, output_path: Path, overwrite: bool) -> bool:
     return as_folder
 
 
-def _estimate_output_count(info: VideoInfo, retime: Retime, max_frames: int | None
-                           ) -> int | None:
+def estimate_output_count(info: VideoInfo, retime: Retime, max_frames: int | None
+                          ) -> int | None:
+    """Output frames a run will make (the progress bar's total); None if it cannot be told."""
     count = info.frame_count
     if max_frames is not None:
         count = min(count, max_frames) if count else max_frames
