@@ -14,7 +14,8 @@ from fractions import Fraction
 import av
 
 from tweenflow.errors import Note, OutputError
-from tweenflow.video.intermediate import SourceCodec, family_not_kept, intermediate_for
+from tweenflow.video.intermediate import (SourceCodec, dnxhr_profile, family_not_kept,
+                                          intermediate_for)
 
 X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
                 "slower", "veryslow", "placebo")
@@ -214,13 +215,6 @@ def default_codec(suffix: str, alpha: bool = False) -> str:
     return CONTAINER_DEFAULT_CODECS.get(suffix, DEFAULT_CODEC)
 
 
-def _dnxhr_profile(pix_fmt: str) -> str:
-    """The DNxHR profile a pixel format asked for (with codec dnxhr) needs."""
-    if "444" in pix_fmt or pix_fmt.startswith("gbr"):
-        return "dnxhr_444"
-    return "dnxhr_hqx" if "10" in pix_fmt else "dnxhr_hq"
-
-
 def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: bool,
                      hdr: HdrMetadata | None = None,
                      source: SourceCodec | None = None) -> tuple[EncoderSettings, list[str]]:
@@ -241,8 +235,8 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
     notes: list[str] = []
     if intermediate is not None:
         notes.append(intermediate.note)
-    elif by_input and source is not None and family_not_kept(source, suffix):
-        notes.append(family_not_kept(source, suffix))
+    elif by_input and source is not None and (not_kept := family_not_kept(source, suffix)):
+        notes.append(not_kept)
     elif encoding.codec is None and name != default_codec(suffix):
         notes.append(Note(f"written as ProRes 4444 to keep the alpha (the default for inputs "
                           f"with alpha in {suffix}; {{codec=}} makes a smaller file without it)",
@@ -319,7 +313,7 @@ def encoder_settings(encoding: Encoding, suffix: str, high_depth: bool, alpha: b
             "4" if settings.has_alpha else "3"    # 4444 / 422 HQ
         options["vendor"] = "apl0"
     elif codec.name == "dnxhr":
-        options["profile"] = intermediate.profile if intermediate else _dnxhr_profile(pix_fmt)
+        options["profile"] = intermediate.profile if intermediate else dnxhr_profile(pix_fmt)
     elif codec.name == "ffv1":
         options.update({"level": "3", "slicecrc": "1"})
     if hdr is not None and not hdr.empty and codec.name not in ("h264", "h265", "av1"):

@@ -74,17 +74,21 @@ def intermediate_for(source: SourceCodec, suffix: str, high_depth: bool,
             {"codec": "h264"}))
     # DNxHD takes a few frame sizes, each at bit rates fixed per frame rate, and the rate
     # changes here: DNxHR (any size from 256x120) of the same depth and chroma
-    if full_chroma:
-        profile, pix_fmt = "dnxhr_444", "yuv444p10le"
-    elif high_depth:
-        profile, pix_fmt = "dnxhr_hqx", "yuv422p10le"
-    else:
-        profile, pix_fmt = "dnxhr_hq", "yuv422p"
-    label = {"dnxhr_444": "DNxHR 444", "dnxhr_hqx": "DNxHR HQX", "dnxhr_hq": "DNxHR HQ"}[profile]
+    pix_fmt = "yuv444p10le" if full_chroma else "yuv422p10le" if high_depth else "yuv422p"
+    profile = dnxhr_profile(pix_fmt)
+    label = next(name for name, (known, _) in DNXHR_PROFILES.items()
+                 if known == profile).replace("DNXHR", "DNxHR")
     return Intermediate("dnxhr", profile, pix_fmt, Note(
         f"written as {label} ({pix_fmt}): the input is DNxHD, which takes only fixed frame "
         f"sizes and bit rates per frame rate, DNxHR any size ({where}; {smaller})",
         {"codec": "h264"}))
+
+
+def dnxhr_profile(pix_fmt: str) -> str:
+    """The DNxHR profile a pixel format needs."""
+    if "444" in pix_fmt or pix_fmt.startswith("gbr"):
+        return "dnxhr_444"
+    return "dnxhr_hqx" if "10" in pix_fmt else "dnxhr_hq"
 
 
 def family_not_kept(source: SourceCodec, suffix: str) -> Note | None:
