@@ -23,10 +23,10 @@ from tweenflow.errors import InputError
 from tweenflow.jobs.plan import Segment
 from tweenflow.video.packets import Packet, PacketWindow, decode_window, plain_packet
 from tweenflow.video.pipeline import VideoResult, render_span
-from tweenflow.video.pipeline import run_threaded
 from tweenflow.video.encoding import CONTAINERS, EncoderSettings
 from tweenflow.video.reader import VideoInfo
 from tweenflow.video.schedule import Retime
+from tweenflow.video.stages import run_threaded
 from tweenflow.video.writer import VideoWriter
 
 

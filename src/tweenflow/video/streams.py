@@ -250,14 +250,14 @@ class Carrying:
 
 def open_carried(path: Path, video_index: int, suffix: str, max_frames: int | None,
                  slowmo: int | None, slowmo_audio: str,
-                 rates: tuple[Fraction, Fraction] | None = None) -> Carrying:
+                 rates: tuple[Fraction, Fraction]) -> Carrying:
     """Plan the other streams of the video file `path` for an output of type `suffix` (".mp4",
     ".mov", ".mkv") and open the carrier. video_index: the converted stream's container index;
     slowmo: the slow-motion factor or None; rates: the input's and the output's nominal frame
-    rates, where they differ (the start timecode is counted again at the output's)."""
+    rates (where they differ, the start timecode is counted again at the output's)."""
     with av.open(os.fspath(path)) as container:
         described = describe_streams(container)
-        rate_in, rate_out = rates or (Fraction(1), Fraction(1))
+        rate_in, rate_out = rates
         container_tags, container_notes = retimed_timecode_tags(dict(container.metadata),
                                                              rate_in, rate_out)
         video_tags_in = dict(container.streams[video_index].metadata)
