@@ -14,8 +14,8 @@ from tqdm import tqdm
 
 from tweenflow import api, exr
 from tweenflow.cli.options import (add_encoding_options, add_engine_options, encoding_of,
-                                   engine_of, fraction, runtime_of, said)
-from tweenflow.engines.base import create_engine
+                                   fraction, runtime_of, said)
+from tweenflow.engines.base import create_engine, engine_options
 from tweenflow.engines.tiled import checked_overlap
 from tweenflow.errors import InputError, OutputError
 from tweenflow.images import (ALPHA_SUFFIXES, HIGH_DEPTH_SUFFIXES, IMAGE_SUFFIXES,
@@ -108,9 +108,8 @@ def run_interpolate(args: argparse.Namespace) -> int:
     motion = api.motion_field(frame0, frame1, user_tracks, args.autopilot)
     if args.tile and motion is not None:
         _say_if_tiles_lose_a_track(motion.tracks, args.tile)
-    engine = engine_of(args, runtime)
-    if isinstance(engine, str):
-        engine = create_engine(engine, scale=args.scale, runtime=runtime)
+    engine = create_engine(args.engine, scale=args.scale, runtime=runtime,
+                           **engine_options(args.engine, args.flow_preset, args.large_motion))
     frames = api.render_times(engine, frame0, frame1, times, motion)
     if args.show_tracks and motion is not None:
         frames = _draw_tracks(frames, times, motion.tracks, len(user_tracks))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from fractions import Fraction
 
-from tweenflow.engines.base import Engine, Runtime, create_engine, engine_names, engine_options
+from tweenflow.engines.base import Runtime, engine_names
 from tweenflow.engines.classical import DIS_PRESETS
 from tweenflow.engines.motion_size import LARGE_MOTION_ENGINES
 from tweenflow.engines.tiled import MIN_TILE
@@ -81,16 +81,6 @@ def _tile(text: str) -> int:
 
 def runtime_of(args: argparse.Namespace) -> Runtime:
     return Runtime(threads=args.threads, tile=args.tile)
-
-
-def engine_of(args: argparse.Namespace, runtime: Runtime) -> Engine | str:
-    """The engine the options name: an Engine when --flow-preset (classical) or
-    --large-motion (auto) is given, else the name (weights are only loaded once the inputs
-    have been checked)."""
-    options = engine_options(args.engine, args.flow_preset, args.large_motion)
-    if not options:
-        return args.engine
-    return create_engine(args.engine, scale=args.scale, runtime=runtime, **options)
 
 
 # API arguments whose option is not `--` and the argument's name with dashes (the names
