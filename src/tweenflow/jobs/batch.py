@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from tqdm import tqdm
 
+from tweenflow import exr
 from tweenflow.errors import InputError, OutputError, TweenflowError
 from tweenflow.images import IMAGE_SUFFIXES
 from tweenflow.jobs.convert import check_options, convert_video, open_runner
@@ -66,7 +67,7 @@ def output_for(source: Path, output_folder: Path, suffix: str) -> Path:
     video here holds: scene-linear float) to a folder <name> of EXR frames, as `tweenflow
     video FOLDER -o OUTFOLDER` writes them."""
     if source.is_dir():
-        if image_files(source)[0].suffix.lower() == ".exr":   # the first decides, as in probe
+        if exr.is_exr(image_files(source)[0]):   # the first decides, as in probe
             return output_folder / source.name
         return output_folder / f"{source.name}{suffix}"
     return output_folder / f"{source.stem}{suffix}"
