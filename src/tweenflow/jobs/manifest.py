@@ -40,12 +40,16 @@ def input_identity(path: Path) -> dict[str, Any]:
     return {"size": status.st_size, "mtime_ns": status.st_mtime_ns, "sha256_first_mib": head}
 
 
+def _input_entry(path: Path) -> dict[str, Any]:
+    """The input as a manifest records it: its resolved path and its identity."""
+    return {"path": os.fspath(path.resolve()), **input_identity(path)}
+
+
 def same_input(fingerprint: dict[str, Any], path: Path) -> bool:
     """Whether the input at `path` is still the one `fingerprint` was made from (False if it
     is gone)."""
     try:
-        return fingerprint["input"] == {"path": os.fspath(path.resolve()),
-                                        **input_identity(path)}
+        return fingerprint["input"] == _input_entry(path)
     except OSError:
         return False
 
@@ -187,6 +191,6 @@ def fingerprint_of(input_path: Path, options: dict[str, Any], plan: list[Any],
                    version: str) -> dict[str, Any]:
     """Everything that changes the output's pixels or its cut into segments."""
     return {"format": MANIFEST_VERSION, "tweenflow": version,
-            "input": {"path": os.fspath(input_path.resolve()), **input_identity(input_path)},
+            "input": _input_entry(input_path),
             "options": {key: _plain(value) for key, value in options.items()},
             "segments": [[segment.first, segment.stop] for segment in plan]}
