@@ -246,14 +246,13 @@ def write_exr(path: str | os.PathLike, linear: np.ndarray, layout: ExrLayout) ->
         types.get(name, np.float16))) for index, name in enumerate(names)}
     temp_name = temp_file_for(path)
     try:
-        OpenEXR.File(header, channels).write(temp_name)
-    except Exception as error:  # noqa: BLE001 - the bindings raise RuntimeError and others
-        discard(temp_name)
-        raise OutputError(f"{path}: cannot write the EXR ({error})") from None
-    try:
+        try:
+            OpenEXR.File(header, channels).write(temp_name)
+        except Exception as error:  # noqa: BLE001 - the bindings raise RuntimeError and others
+            raise OutputError(f"{path}: cannot write the EXR ({error})") from None
         publish(temp_name, path)
     finally:
-        discard(temp_name if os.path.exists(temp_name) else None)
+        discard(temp_name)
 
 
 def write_exr_frame(path: str | os.PathLike, frame: np.ndarray,
