@@ -81,10 +81,11 @@ class RayRunner:
         except (ConnectionError, RuntimeError, TimeoutError, ValueError) as error:
             raise ClusterError(f"cannot connect to the Ray cluster at {address}: "
                                f"{_first_line(error)}") from None
-        fits = workers_that_fit(ray.nodes(), cpus_per_worker)
+        nodes = ray.nodes()
+        fits = workers_that_fit(nodes, cpus_per_worker)
         if not fits:
             # Ray would keep such a worker pending for ever: the run would hang without a word
-            largest = max((_node_cpus(node) for node in ray.nodes() if node.get("Alive")),
+            largest = max((_node_cpus(node) for node in nodes if node.get("Alive")),
                           default=0)
             ray.shutdown()
             raise ClusterError(f"a worker of {cpus_per_worker:g} CPUs ({{threads}}) fits on no "
